@@ -1,0 +1,59 @@
+# Scaling Workbench — set-up and checks.  `make lab` opens the workbench; `make test` runs everything.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# The project asks for torch>=2.1,<3. Installing this pin first keeps set-up fast here (a CPU
+# build on local disk); elsewhere pip takes the usual build of this release for the platform.
+TORCH_SPEC ?= torch==2.13.0
+# Tests read the public datasets from a local mirror when one lies beside the checkout.
+MIRROR := $(abspath ../shared/data)
+ifneq ($(wildcard $(MIRROR)),)
+export WORKBENCH_DATA_MIRROR ?= $(MIRROR)
+endif
+
+.PHONY: lab test test-fast report benchmarks binder-check clean help
+
+help:
+	@echo "make lab          open JupyterLab on notebooks/00_tour.ipynb"
+	@echo "make test         unit, property and notebook tests (what CI runs)"
+	@echo "make report       execute every notebook and write HTML reports to reports/"
+	@echo "make benchmarks   print performance figures"
+	@echo "make binder-check build a clean environment from binder/ and run the tour"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.torch: | $(BIN)/python
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.torch
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.torch
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+lab: $(VENV)/.installed
+	$(BIN)/jupyter lab notebooks/00_tour.ipynb
+
+test: $(VENV)/.installed-test
+	WORKBENCH_QUICK=1 $(BIN)/python -m pytest tests
+	WORKBENCH_QUICK=1 $(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks
+
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests -m "not slow and not browser" -x -q
+
+report: $(VENV)/.installed
+	$(BIN)/python -m workbench report notebooks/*.ipynb --out reports
+
+benchmarks: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_fit.py
+
+binder-check:
+	bash binder/check.sh
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache

@@ -1,0 +1,60 @@
+"""Helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import WorkbenchError
+
+
+def read_runs_arg(data: str, columns: list[str] | None = None, where: str | None = None):
+    """Runs from a registered dataset name or a CSV/Parquet/JSON file, optionally filtered."""
+    from ..data import list_datasets, load_dataset, load_runs
+
+    rename = {}
+    for item in columns or []:
+        if "=" not in item:
+            raise WorkbenchError(f"--column expects OLD=NEW (e.g. params=N), got {item!r}.")
+        old, new = item.split("=", 1)
+        rename[old] = new
+    if Path(data).exists():
+        runs = load_runs(data, columns=rename or None, require=(), on_duplicates="keep")
+    elif data in list_datasets():
+        runs = load_runs(load_dataset(data), columns=rename or None, require=(), on_duplicates="keep")
+    else:
+        raise WorkbenchError(
+            f"{data!r} is neither a file nor a registered dataset. Datasets: {', '.join(list_datasets())}."
+        )
+    if where:
+        try:
+            keep = runs.eval(where)
+        except Exception as exc:
+            raise WorkbenchError(f"Could not evaluate --where {where!r}: {exc}") from None
+        runs = runs.loc[np.asarray(keep, bool)]
+    return runs
+
+
+def to_jsonable(obj):
+    """Convert numpy scalars/arrays and non-finite floats into plain JSON values."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, (np.floating, float)):
+        f = float(obj)
+        return f if math.isfinite(f) else None
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    return obj
+
+
+def dump_json(obj) -> str:
+    return json.dumps(to_jsonable(obj), indent=2)

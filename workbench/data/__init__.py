@@ -1,0 +1,21 @@
+"""Runs tables, public datasets and published parameter sets."""
+
+from .params import PARAMETER_SETS, ParameterSet, get_parameter_set, list_parameter_sets
+from .registry import cache_dir, dataset_dir, get_dataset, list_datasets, load_dataset, register_loader
+from .runs import CANONICAL_COLUMNS, load_runs, validate_runs
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "load_runs",
+    "validate_runs",
+    "load_dataset",
+    "list_datasets",
+    "get_dataset",
+    "dataset_dir",
+    "cache_dir",
+    "register_loader",
+    "ParameterSet",
+    "PARAMETER_SETS",
+    "get_parameter_set",
+    "list_parameter_sets",
+]

@@ -1,0 +1,284 @@
+"""The runs table: one row per training run (or per point on a training curve).
+
+Canonical columns
+-----------------
+``N``      parameters (count)
+``D``      training tokens (or samples)
+``C``      training FLOPs; derived as ``6 * N * D`` when absent
+``loss``   loss in nats per token (or the quantity being fitted)
+
+Optional: ``step``, ``lr``, ``batch``, ``U`` (unique tokens), ``group``, ``seed``
+and any metric columns.
+
+:func:`load_runs` turns anything a user hands in (a DataFrame, a CSV, Parquet or
+JSON file, a list of dicts) into this table, or raises a
+:class:`~workbench.errors.RunsError` that names the column and rows at fault.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MissingColumnsError, RunsError
+
+__all__ = ["CANONICAL_COLUMNS", "POSITIVE_COLUMNS", "load_runs", "validate_runs", "derive_columns"]
+
+CANONICAL_COLUMNS = ("N", "D", "C", "loss")
+#: Columns that must be finite and strictly positive whenever present.
+POSITIVE_COLUMNS = ("N", "D", "C", "loss", "U", "lr", "batch")
+#: Columns that must be numeric (and finite) whenever present.
+NUMERIC_COLUMNS = POSITIVE_COLUMNS + ("step",)
+
+# Common spellings of the canonical columns in other people's files (compared
+# case-insensitively, ignoring spaces, dashes and underscores).
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "N": ("n", "params", "parameters", "nparams", "numparams", "modelsize", "paramcount"),
+    "D": ("d", "tokens", "ntokens", "trainingtokens", "traintokens", "data"),
+    "C": ("c", "flops", "flop", "compute", "trainingflop", "trainingflops"),
+    "loss": ("loss", "valloss", "validationloss", "evalloss", "testloss"),
+    "U": ("u", "uniquetokens"),
+    "step": ("step", "steps", "iteration"),
+    "lr": ("lr", "learningrate"),
+    "batch": ("batch", "batchsize"),
+}
+
+_MAX_ROWS_SHOWN = 8
+
+
+def _norm(name: str) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def _rows(labels: Iterable) -> str:
+    labels = list(labels)
+    shown = ", ".join(str(x) for x in labels[:_MAX_ROWS_SHOWN])
+    if len(labels) > _MAX_ROWS_SHOWN:
+        shown += f", ... ({len(labels) - _MAX_ROWS_SHOWN} more)"
+    return shown
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise RunsError(f"No runs file at {str(path)!r}: check the path (relative paths are taken from {os.getcwd()!r}).")
+    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
+    try:
+        if suffix in (".csv", ".csv.gz", ".txt"):
+            return pd.read_csv(path)
+        if suffix in (".tsv",):
+            return pd.read_csv(path, sep="\t")
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        if suffix in (".json",):
+            try:
+                return pd.read_json(path)
+            except ValueError:
+                return pd.read_json(path, lines=True)
+        if suffix in (".jsonl", ".ndjson"):
+            return pd.read_json(path, lines=True)
+    except (ValueError, OSError, ImportError) as exc:  # pragma: no cover - message depends on pandas
+        raise RunsError(f"Could not read runs from {str(path)!r} as {suffix or 'a table'}: {exc}") from exc
+    raise RunsError(
+        f"Don't know how to read {str(path)!r}: use a .csv, .tsv, .parquet, .json or .jsonl file, "
+        "or pass a pandas DataFrame."
+    )
+
+
+def _as_frame(source) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        return source.copy()
+    if isinstance(source, (str, os.PathLike)):
+        return _read_file(Path(source))
+    if isinstance(source, Mapping):
+        try:
+            return pd.DataFrame(dict(source))
+        except ValueError as exc:
+            raise RunsError(f"Could not build a runs table from the mapping: {exc}") from exc
+    if isinstance(source, Sequence) and not isinstance(source, (bytes, bytearray)):
+        if len(source) == 0:
+            raise RunsError("The runs table is empty: pass at least one run.")
+        return pd.DataFrame(list(source))
+    raise RunsError(
+        f"Cannot make a runs table from a {type(source).__name__}: pass a DataFrame, a file path, "
+        "a dict of columns or a list of dicts."
+    )
+
+
+def _apply_aliases(df: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFrame:
+    if columns:
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            raise MissingColumnsError(
+                f"columns= renames {missing}, but the table has no such columns. "
+                f"Its columns are: {list(df.columns)}."
+            )
+        df = df.rename(columns=dict(columns))
+    present = set(df.columns)
+    renames = {}
+    for canonical, aliases in _ALIASES.items():
+        if canonical in present:
+            continue
+        hits = [c for c in df.columns if c not in renames and _norm(c) in aliases and c not in _ALIASES]
+        if len(hits) == 1:
+            renames[hits[0]] = canonical
+    return df.rename(columns=renames)
+
+
+def derive_columns(df: pd.DataFrame) -> list[str]:
+    """Fill ``C = 6ND`` or ``D = C / (6N)`` in place where one is missing; return what was derived."""
+    derived = []
+    cols = set(df.columns)
+    if "C" not in cols and {"N", "D"} <= cols:
+        df["C"] = 6.0 * df["N"] * df["D"]
+        derived.append("C")
+    elif "D" not in cols and {"N", "C"} <= cols:
+        df["D"] = df["C"] / (6.0 * df["N"])
+        derived.append("D")
+    return derived
+
+
+def validate_runs(
+    df: pd.DataFrame,
+    require: Sequence[str] = ("N", "D", "loss"),
+    *,
+    on_duplicates: str = "raise",
+    positive: Sequence[str] = POSITIVE_COLUMNS,
+) -> pd.DataFrame:
+    """Check a runs table and return a clean copy.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Runs, one per row, with canonical column names.
+    require : sequence of str
+        Columns the caller needs (after deriving ``C`` or ``D``).
+    on_duplicates : {"raise", "drop", "keep"}
+        What to do with rows that repeat another row exactly.
+    positive : sequence of str
+        Columns that must be strictly positive where present.
+
+    Raises
+    ------
+    MissingColumnsError
+        A required column is absent.
+    RunsError
+        Non-numeric, NaN, infinite or non-positive values, or duplicate rows;
+        the message names each column and the rows at fault.
+    """
+    if on_duplicates not in ("raise", "drop", "keep"):
+        raise RunsError(f"on_duplicates must be 'raise', 'drop' or 'keep', not {on_duplicates!r}.")
+    df = df.copy()
+    if len(df) == 0:
+        raise RunsError("The runs table has no rows: add at least one run.")
+    dup_cols = [c for c in df.columns if pd.Series(df.columns).eq(c).sum() > 1]
+    if dup_cols:
+        raise RunsError(f"Column names repeat: {sorted(set(dup_cols))}. Rename them so each is unique.")
+
+    problems: list[str] = []
+    for col in [c for c in NUMERIC_COLUMNS if c in df.columns]:
+        raw = df[col]
+        if raw.dtype == bool:
+            problems.append(f"column {col!r} holds true/false values; it must hold numbers.")
+            continue
+        values = pd.to_numeric(raw, errors="coerce")
+        was_missing = raw.isna()
+        bad_text = values.isna() & ~was_missing
+        if bad_text.any():
+            examples = ", ".join(repr(v) for v in raw[bad_text].head(3))
+            problems.append(
+                f"column {col!r} has non-numeric values ({examples}) in rows {_rows(df.index[bad_text])}; "
+                "fix or remove those rows."
+            )
+        df[col] = values.astype(float)
+        nan = was_missing.to_numpy()
+        if nan.any():
+            problems.append(f"column {col!r} is missing (NaN) in rows {_rows(df.index[nan])}; fill or drop those rows.")
+        arr = df[col].to_numpy()
+        inf = np.isinf(arr)
+        if inf.any():
+            problems.append(f"column {col!r} is infinite in rows {_rows(df.index[inf])}; those values must be finite.")
+        if col in positive:
+            nonpos = np.isfinite(arr) & (arr <= 0)
+            if nonpos.any():
+                examples = ", ".join(f"{v:g}" for v in arr[nonpos][:3])
+                problems.append(
+                    f"column {col!r} must be > 0 but is {examples} in rows {_rows(df.index[nonpos])}; "
+                    "sizes, compute and losses are positive (check the units)."
+                )
+        elif col == "step":
+            neg = np.isfinite(arr) & (arr < 0)
+            if neg.any():
+                problems.append(f"column 'step' is negative in rows {_rows(df.index[neg])}.")
+    if problems:
+        raise RunsError("The runs table has bad values:\n  - " + "\n  - ".join(problems))
+
+    derive_columns(df)
+    missing = [c for c in require if c not in df.columns]
+    if missing:
+        hint = ""
+        if "D" in missing and "C" not in df.columns:
+            hint = " Give tokens as 'D' (or give compute 'C' together with 'N', and D = C/(6N) is derived)."
+        raise MissingColumnsError(
+            f"The runs table needs column(s) {missing} but has {list(df.columns)}.{hint} "
+            "Rename your columns, e.g. load_runs(df, columns={'params': 'N', 'tokens': 'D', 'val_loss': 'loss'})."
+        )
+
+    hashable = df.apply(lambda s: s.map(repr) if s.dtype == object else s)
+    dup = hashable.duplicated(keep="first").to_numpy()
+    if dup.any():
+        if on_duplicates == "raise":
+            first = hashable.duplicated(keep=False).to_numpy()
+            raise RunsError(
+                f"Rows {_rows(df.index[dup])} repeat earlier rows exactly (all repeated rows: "
+                f"{_rows(df.index[first])}). Remove the copies, or pass on_duplicates='drop'."
+            )
+        if on_duplicates == "drop":
+            df = df.loc[~dup]
+
+    ordered = [c for c in CANONICAL_COLUMNS if c in df.columns]
+    return df[ordered + [c for c in df.columns if c not in ordered]]
+
+
+def load_runs(
+    source,
+    *,
+    columns: Mapping[str, str] | None = None,
+    require: Sequence[str] = ("N", "D", "loss"),
+    on_duplicates: str = "raise",
+) -> pd.DataFrame:
+    """Load runs from a DataFrame, a CSV/TSV/Parquet/JSON file, a dict or a list of dicts.
+
+    Column names are matched to the canonical ones (``N``, ``D``, ``C``, ``loss``, ``U``,
+    ``step``, ``lr``, ``batch``) case-insensitively, also from common spellings such as
+    ``params``, ``tokens``, ``flops`` or ``val_loss``; ``columns`` renames explicitly.
+    ``C = 6ND`` is derived when absent, ``D = C/(6N)`` when tokens are absent.
+
+    Parameters
+    ----------
+    source : DataFrame, path, mapping or sequence of mappings
+    columns : mapping, optional
+        Explicit renames, e.g. ``{"Model Size": "N"}``.
+    require : sequence of str
+        Columns that must be present after renaming and deriving.
+    on_duplicates : {"raise", "drop", "keep"}
+
+    Returns
+    -------
+    DataFrame
+        The validated runs table (a copy; the input is never modified).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> runs = wb.load_runs({"params": [1e8, 1e9], "tokens": [2e9, 2e10], "loss": [3.2, 2.7]})
+    >>> list(runs.columns)
+    ['N', 'D', 'C', 'loss']
+    """
+    df = _as_frame(source)
+    df.columns = [str(c).strip() for c in df.columns]
+    df = _apply_aliases(df, columns)
+    return validate_runs(df, require=require, on_duplicates=on_duplicates)

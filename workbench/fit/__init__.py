@@ -1,0 +1,7 @@
+"""One fitting engine for every law: robust loss, vectorised multi-start, bootstrap, held-out checks."""
+
+from .api import fit
+from .engine import POLISH_OPTIONS, Problem, robust_loss
+from .result import Fit, FitWarning
+
+__all__ = ["fit", "Fit", "FitWarning", "Problem", "robust_loss", "POLISH_OPTIONS"]

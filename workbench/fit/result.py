@@ -1,0 +1,339 @@
+"""The :class:`Fit` result object."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..laws.core import Law
+
+__all__ = ["Fit", "FitWarning"]
+
+
+class FitWarning(UserWarning):
+    """A fit finished but something about it deserves attention."""
+
+
+def _fmt(v: float) -> str:
+    if v is None or not np.isfinite(v):
+        return "nan" if v is None or np.isnan(v) else str(v)
+    a = abs(v)
+    if a != 0 and (a >= 1e5 or a < 1e-3):
+        return f"{v:.4g}"
+    return f"{v:.4f}" if a < 10 else f"{v:.2f}" if a < 1e4 else f"{v:.0f}"
+
+
+@dataclass(repr=False)
+class Fit:
+    """A fitted scaling law: parameters, uncertainty, predictions and diagnostics.
+
+    Create with :func:`workbench.fit`. The main attributes are ``params``
+    (name -> value), ``stderr`` and ``intervals`` (from the bootstrap),
+    ``holdout_error`` (extrapolation error on held-out runs), ``aic``/``bic``,
+    and the methods :meth:`predict`, :meth:`predict_interval`, :meth:`summary`,
+    :meth:`to_dict` and :meth:`chart`.
+    """
+
+    law: Law
+    values: np.ndarray
+    objective: float
+    loss: str
+    delta: float
+    fit_runs: pd.DataFrame
+    holdout_runs: pd.DataFrame
+    fixed: dict
+    bootstrap_values: np.ndarray | None
+    level: float
+    info: dict
+    warnings: list = field(default_factory=list)
+    elapsed: float = 0.0
+    weights: np.ndarray | None = None
+
+    # ------------------------------------------------------------ parameters
+    @property
+    def params(self) -> dict[str, float]:
+        return {n: float(v) for n, v in zip(self.law.param_names, self.values)}
+
+    @property
+    def free_names(self) -> list[str]:
+        return [n for n in self.law.param_names if n not in self.fixed]
+
+    @property
+    def n_free(self) -> int:
+        return len(self.free_names)
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.fit_runs)
+
+    @property
+    def bootstrap(self) -> pd.DataFrame | None:
+        """The bootstrap refits, one row per resample (``None`` without a bootstrap)."""
+        if self.bootstrap_values is None:
+            return None
+        return pd.DataFrame(self.bootstrap_values, columns=list(self.law.param_names))
+
+    @property
+    def stderr(self) -> dict[str, float] | None:
+        """Bootstrap standard errors (``None`` when fitted with ``bootstrap=0``)."""
+        if self.bootstrap_values is None or len(self.bootstrap_values) < 2:
+            return None
+        sd = np.std(self.bootstrap_values, axis=0, ddof=1)
+        return {n: (0.0 if n in self.fixed else float(s)) for n, s in zip(self.law.param_names, sd)}
+
+    @property
+    def intervals(self) -> dict[str, tuple[float, float]] | None:
+        """Percentile bootstrap intervals at ``level`` (``None`` without a bootstrap)."""
+        if self.bootstrap_values is None or len(self.bootstrap_values) < 2:
+            return None
+        q = (1 - self.level) / 2
+        lo = np.quantile(self.bootstrap_values, q, axis=0)
+        hi = np.quantile(self.bootstrap_values, 1 - q, axis=0)
+        return {n: (float(a), float(b)) for n, a, b in zip(self.law.param_names, lo, hi)}
+
+    def propagate(self, func: Callable[[dict], np.ndarray], level: float | None = None) -> dict:
+        """Point value and bootstrap interval of any quantity derived from the parameters.
+
+        Parameters
+        ----------
+        func : callable
+            ``func(params) -> float or array``, where ``params`` maps names to
+            floats (for the point value) or to arrays over bootstrap resamples.
+
+        Returns
+        -------
+        dict
+            ``value``, ``lo``, ``hi``, ``stderr`` (the last three ``None``
+            without a bootstrap) and ``samples``.
+        """
+        level = self.level if level is None else level
+        value = func(self.params)
+        out = {"value": value, "lo": None, "hi": None, "stderr": None, "samples": None}
+        if self.bootstrap_values is not None and len(self.bootstrap_values) >= 2:
+            cols = {n: self.bootstrap_values[:, j] for j, n in enumerate(self.law.param_names)}
+            samples = np.asarray(func(cols), float)
+            q = (1 - level) / 2
+            out.update(
+                lo=np.nanquantile(samples, q, axis=0),
+                hi=np.nanquantile(samples, 1 - q, axis=0),
+                stderr=np.nanstd(samples, axis=0, ddof=1),
+                samples=samples,
+            )
+        return out
+
+    def objective_at(self, params) -> float:
+        """The fit's objective (same runs, weights, loss and delta) at other parameter values,
+        e.g. a published set: ``fit.objective_at(get_parameter_set("hoffmann2022").values)``."""
+        from .engine import Problem
+
+        values = self.law._values_array(params)
+        problem = Problem(
+            self.law,
+            self.law.inputs_from(self.fit_runs),
+            self.fit_runs[self.target].to_numpy(float),
+            self.weights if self.weights is not None else np.ones(self.n_runs),
+            loss=self.loss,
+            delta=self.delta,
+        )
+        return float(problem.objective(problem.theta_of(values[None, :]))[0])
+
+    # ------------------------------------------------------------ prediction
+    def predict(self, runs=None, **inputs) -> np.ndarray:
+        """Predicted target (loss) at the given runs or inputs, e.g. ``fit.predict(N=1e10, D=2e11)``."""
+        if runs is None and not inputs:
+            runs = self.fit_runs
+        return self.law.predict(self.values, runs, **inputs)
+
+    def predict_interval(self, runs=None, level: float | None = None, **inputs):
+        """Bootstrap interval ``(lo, hi)`` of the prediction (the law's curve, not new noisy runs)."""
+        if self.bootstrap_values is None:
+            raise ValueError("This fit has no bootstrap: refit with bootstrap=200 (or more) for intervals.")
+        level = self.level if level is None else level
+        if runs is None and not inputs:
+            runs = self.fit_runs
+        x = self.law.inputs_from(runs, **inputs)
+        preds = self.law.predict_batch(self.bootstrap_values, x)
+        q = (1 - level) / 2
+        return np.nanquantile(preds, q, axis=0), np.nanquantile(preds, 1 - q, axis=0)
+
+    # ----------------------------------------------------------- diagnostics
+    @property
+    def target(self) -> str:
+        return self.law.target
+
+    @property
+    def residuals(self) -> pd.Series:
+        """Log residuals ``ln y - ln f`` of the fitted runs."""
+        r = np.log(self.fit_runs[self.target].to_numpy(float)) - np.log(self.predict(self.fit_runs))
+        return pd.Series(r, index=self.fit_runs.index, name="log_residual")
+
+    @property
+    def rmse_log(self) -> float:
+        r = self.residuals.to_numpy()
+        return float(np.sqrt(np.mean(r**2)))
+
+    def _gaussian_ic(self, penalty: float) -> float:
+        r = self.residuals.to_numpy()
+        n = len(r)
+        rss = float(np.sum(r**2))
+        if rss <= 0:
+            return -math.inf
+        return n * math.log(rss / n) + penalty * self.n_free
+
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion, Gaussian likelihood of the log residuals: ``n ln(RSS/n) + 2k``."""
+        return self._gaussian_ic(2.0)
+
+    @property
+    def bic(self) -> float:
+        """Bayesian information criterion: ``n ln(RSS/n) + k ln n``."""
+        return self._gaussian_ic(math.log(max(self.n_runs, 1)))
+
+    @property
+    def holdout_table(self) -> pd.DataFrame | None:
+        """Held-out runs with the prediction, relative error and (with a bootstrap) interval."""
+        if self.holdout_runs is None or len(self.holdout_runs) == 0:
+            return None
+        t = self.holdout_runs.copy()
+        pred = self.predict(t)
+        t["predicted"] = pred
+        t["rel_error"] = (pred - t[self.target].to_numpy(float)) / t[self.target].to_numpy(float)
+        if self.bootstrap_values is not None:
+            lo, hi = self.predict_interval(t)
+            t["pred_lo"], t["pred_hi"] = lo, hi
+        return t
+
+    @property
+    def holdout_error(self) -> dict | None:
+        """Extrapolation error on held-out runs: mean and max absolute relative error, RMSE of log residuals."""
+        t = self.holdout_table
+        if t is None:
+            return None
+        rel = t["rel_error"].to_numpy()
+        logr = np.log(t[self.target].to_numpy(float)) - np.log(t["predicted"].to_numpy())
+        return {
+            "n": int(len(t)),
+            "mean_abs_rel_error": float(np.mean(np.abs(rel))),
+            "max_abs_rel_error": float(np.max(np.abs(rel))),
+            "rmse_log": float(np.sqrt(np.mean(logr**2))),
+        }
+
+    # -------------------------------------------------------------- display
+    def summary(self) -> str:
+        """A plain-text report of the fit."""
+        pct = f"{100 * self.level:g}%"
+        lines = [f"{self.law.title}", f"  {self.law.equation}", ""]
+        se, iv = self.stderr, self.intervals
+        head = f"  {'parameter':>10} {'value':>12} {'std err':>12}   {pct + ' interval':>26}"
+        lines += [head, "  " + "-" * (len(head) - 2)]
+        for n, v in self.params.items():
+            if n in self.fixed:
+                lines.append(f"  {n:>10} {_fmt(v):>12} {'(fixed)':>12}")
+                continue
+            s = _fmt(se[n]) if se else "-"
+            i = f"[{_fmt(iv[n][0])}, {_fmt(iv[n][1])}]" if iv else "-"
+            lines.append(f"  {n:>10} {_fmt(v):>12} {s:>12}   {i:>26}")
+        lines.append("")
+        lines.append(
+            f"  runs fitted: {self.n_runs}   loss: {self.loss}"
+            + (f" (delta={self.delta:g})" if self.loss == "huber" else "")
+            + f"   objective: {self.objective:.6g}"
+        )
+        lines.append(f"  RMSE of log residuals: {self.rmse_log:.4g}   AIC: {self.aic:.2f}   BIC: {self.bic:.2f}")
+        n_b = 0 if self.bootstrap_values is None else len(self.bootstrap_values)
+        lines.append(
+            f"  starts: {self.info.get('n_starts', '?')}   bootstrap resamples: {n_b}   time: {self.elapsed:.2f} s"
+        )
+        he = self.holdout_error
+        if he:
+            lines.append(
+                f"  held out: {he['n']} runs   mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%   "
+                f"max {100 * he['max_abs_rel_error']:.2f}%"
+            )
+        for w in self.warnings:
+            lines.append(f"  warning: {w}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        ps = ", ".join(f"{n}={_fmt(v)}" for n, v in self.params.items())
+        return f"<Fit {self.law.name}: {ps}; {self.n_runs} runs>"
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        se, iv = self.stderr, self.intervals
+        pct = f"{100 * self.level:g}%"
+        rows = []
+        for n, v in self.params.items():
+            if n in self.fixed:
+                rows.append(f"<tr><td>{html.escape(n)}</td><td>{_fmt(v)}</td><td colspan=2>fixed</td></tr>")
+                continue
+            s = _fmt(se[n]) if se else "&ndash;"
+            i = f"[{_fmt(iv[n][0])}, {_fmt(iv[n][1])}]" if iv else "&ndash;"
+            rows.append(f"<tr><td>{html.escape(n)}</td><td>{_fmt(v)}</td><td>{s}</td><td>{i}</td></tr>")
+        stats = [
+            f"runs fitted: {self.n_runs}",
+            f"loss: {self.loss}" + (f" (&delta;={self.delta:g})" if self.loss == "huber" else ""),
+            f"objective: {self.objective:.6g}",
+            f"RMSE(log): {self.rmse_log:.4g}",
+            f"AIC: {self.aic:.2f}",
+            f"BIC: {self.bic:.2f}",
+        ]
+        he = self.holdout_error
+        if he:
+            stats.append(
+                f"held out: {he['n']} runs, mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%, "
+                f"max {100 * he['max_abs_rel_error']:.2f}%"
+            )
+        warn = "".join(f"<p style='color:#a33'>&#9888; {html.escape(w)}</p>" for w in self.warnings)
+        return (
+            f"<div class='workbench-fit'><b>{html.escape(self.law.title)}</b><br>"
+            f"<code>{html.escape(self.law.equation)}</code>"
+            "<table><thead><tr><th>parameter</th><th>value</th><th>std err</th>"
+            f"<th>{pct} interval</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"<p>{' &middot; '.join(stats)}</p>{warn}</div>"
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-ready description: law, parameters, errors, intervals and statistics."""
+        iv = self.intervals
+        out = {
+            "law": self.law.name,
+            "equation": self.law.equation,
+            "reference": self.law.reference,
+            "target": self.target,
+            "params": self.params,
+            "fixed": sorted(self.fixed),
+            "stderr": self.stderr,
+            "intervals": None if iv is None else {k: list(v) for k, v in iv.items()},
+            "level": self.level,
+            "statistics": {
+                "n_runs": self.n_runs,
+                "n_free_params": self.n_free,
+                "loss": self.loss,
+                "delta": self.delta if self.loss == "huber" else None,
+                "objective": self.objective,
+                "rmse_log": self.rmse_log,
+                "aic": self.aic,
+                "bic": self.bic,
+                "n_starts": self.info.get("n_starts"),
+                "bootstrap_resamples": 0 if self.bootstrap_values is None else int(len(self.bootstrap_values)),
+                "seconds": self.elapsed,
+            },
+            "holdout": self.holdout_error,
+            "warnings": list(self.warnings),
+        }
+        return out
+
+    def chart(self, **kwargs):
+        """Altair chart of data, fitted curve, extrapolated region and bootstrap band."""
+        from ..charts.fit import fit_chart
+
+        return fit_chart(self, **kwargs)

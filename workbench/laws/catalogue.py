@@ -1,0 +1,417 @@
+"""The catalogue of scaling laws.
+
+Each entry is one :class:`~workbench.laws.core.Law` declaration: formula,
+parameters with bounds and default start grid, and the paper it comes from.
+See ``LAWS.md`` in the project's shared notes for the published numbers each
+law must reproduce.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import UnknownNameError
+from .core import Law, Parameter
+
+__all__ = ["get_law", "list_laws", "register_law", "LAWS"]
+
+LAWS: dict[str, Law] = {}
+
+_INF = math.inf
+# Besiroglu et al. (2024) start grid for the Chinchilla refit, in fit space:
+# ln E in {-1, -0.5, 0, 0.5, 1}; ln A, ln B in {0, 5, ..., 25}; alpha, beta in {0, 0.5, ..., 2}.
+_E_GRID = (-1.0, -0.5, 0.0, 0.5, 1.0)
+_LOGCOEF_GRID = (0.0, 5.0, 10.0, 15.0, 20.0, 25.0)
+_EXP_GRID = (0.0, 0.5, 1.0, 1.5, 2.0)
+
+
+def register_law(law: Law) -> Law:
+    """Add a law to the catalogue (replacing one of the same name)."""
+    LAWS[law.name] = law
+    return law
+
+
+def get_law(name) -> Law:
+    """Look a law up by name (a :class:`Law` is returned unchanged)."""
+    if isinstance(name, Law):
+        return name
+    try:
+        return LAWS[str(name)]
+    except KeyError:
+        raise UnknownNameError(f"No law named {name!r}. Known laws: {', '.join(sorted(LAWS))}.") from None
+
+
+def list_laws() -> list[str]:
+    return sorted(LAWS)
+
+
+def _lse(*terms, weights: bool = True):
+    """Log-sum-exp of arrays that broadcast together, and (optionally) the softmax weights.
+
+    Written for speed on ``(K, n)`` batches: a running maximum, one ``exp``
+    per term, no stacking.
+    """
+    m = terms[0]
+    for t in terms[1:]:
+        m = np.maximum(m, t)
+    ex = []
+    s = None
+    for t in terms:
+        e = np.exp(t - m)
+        ex.append(e)
+        s = e if s is None else s + e
+    out = m + np.log(s)
+    if not weights:
+        return out, None
+    inv = 1.0 / s
+    return out, [e * inv for e in ex]
+
+# --------------------------------------------------------------------------
+# Power law with an irreducible term, in N, D or C.
+def _power_law(xname: str, what: str, unit: str) -> Law:
+    def formula(p, x):
+        return p.E + p.A * getattr(x, xname) ** (-p.alpha)
+
+    def log_formula(p, x):
+        return np.log(p.E + np.exp(np.log(p.A) - p.alpha * np.log(getattr(x, xname))))
+
+    def log_gradient(p, x):
+        lx = np.log(getattr(x, xname))
+        tA = np.exp(np.log(p.A) - p.alpha * lx)
+        inv = 1.0 / (p.E + tA)
+        wA = tA * inv
+        return [inv, wA / p.A, -wA * lx]
+
+    return Law(
+        name=f"power_law_{xname}",
+        title=f"Power law in {what} with an irreducible loss",
+        inputs=(xname,),
+        parameters=(
+            Parameter("E", "irreducible loss (nats/token)", 0.0, _INF, _E_GRID, log=True),
+            Parameter("A", f"coefficient (loss x {unit}^alpha)", 0.0, _INF, _LOGCOEF_GRID, log=True),
+            Parameter("alpha", f"exponent of {what}", 0.0, 10.0, _EXP_GRID),
+        ),
+        formula=formula,
+        log_formula=log_formula,
+        log_gradient=log_gradient,
+        equation=f"L({xname}) = E + A / {xname}^alpha",
+        reference="Hestness et al. 2017, 'Deep Learning Scaling is Predictable, Empirically'; "
+        "Henighan et al. 2020, 'Scaling Laws for Autoregressive Generative Modeling'",
+        extra={"data_grid": True},
+    )
+
+
+for _x, _what, _unit in (("N", "parameters", "params"), ("D", "training tokens", "tokens"), ("C", "training compute", "FLOPs")):
+    register_law(_power_law(_x, _what, _unit))
+
+
+# --------------------------------------------------------------------------
+# Kaplan et al. 2020
+def _kaplan_single(xname, cname, aname, what, c_grid, a_grid, eq):
+    def formula(p, x):
+        return (getattr(p, cname) / getattr(x, xname)) ** getattr(p, aname)
+
+    def log_formula(p, x):
+        return getattr(p, aname) * (np.log(getattr(p, cname)) - np.log(getattr(x, xname)))
+
+    def log_gradient(p, x):
+        a, c = getattr(p, aname), getattr(p, cname)
+        return [a / c, np.log(c) - np.log(getattr(x, xname))]
+
+    return Law(
+        name=f"kaplan_{xname}",
+        title=f"Kaplan L({xname}): pure power law in {what}",
+        inputs=(xname,),
+        parameters=(
+            Parameter(cname, f"scale constant ({what})", 0.0, _INF, c_grid, log=True),
+            Parameter(aname, f"exponent of {what}", 0.0, 2.0, a_grid),
+        ),
+        formula=formula,
+        log_formula=log_formula,
+        log_gradient=log_gradient,
+        equation=eq,
+        reference="Kaplan et al. 2020, 'Scaling Laws for Neural Language Models' (Eq. 1.1, 1.2)",
+    )
+
+
+register_law(
+    _kaplan_single("N", "N_c", "alpha_N", "non-embedding parameters", tuple(math.log(v) for v in (1e11, 1e13, 1e15, 1e17)),
+                   (0.03, 0.07, 0.15, 0.3), "L(N) = (N_c / N)^alpha_N")
+)
+register_law(
+    _kaplan_single("D", "D_c", "alpha_D", "tokens", tuple(math.log(v) for v in (1e11, 1e13, 1e15, 1e17)),
+                   (0.03, 0.09, 0.15, 0.3), "L(D) = (D_c / D)^alpha_D")
+)
+
+
+def _kaplan_nd_terms(p, x):
+    u = (p.alpha_N / p.alpha_D) * (np.log(p.N_c) - np.log(x.N))
+    v = np.log(p.D_c) - np.log(x.D)
+    return u, v
+
+
+def _kaplan_nd_formula(p, x):
+    return ((p.N_c / x.N) ** (p.alpha_N / p.alpha_D) + p.D_c / x.D) ** p.alpha_D
+
+
+def _kaplan_nd_log(p, x):
+    u, v = _kaplan_nd_terms(p, x)
+    s, _ = _lse(u, v, weights=False)
+    return p.alpha_D * s
+
+
+def _kaplan_nd_grad(p, x):
+    u, v = _kaplan_nd_terms(p, x)
+    s, (wu, wv) = _lse(u, v)
+    return [
+        p.alpha_N * wu / p.N_c,
+        wu * (np.log(p.N_c) - np.log(x.N)),
+        p.alpha_D * wv / p.D_c,
+        s - wu * u,
+    ]
+
+
+register_law(
+    Law(
+        name="kaplan_ND",
+        title="Kaplan L(N, D): joint dependence on parameters and tokens",
+        inputs=("N", "D"),
+        parameters=(
+            Parameter("N_c", "parameter scale constant", 0.0, _INF, tuple(math.log(v) for v in (1e11, 1e13, 1e15)), log=True),
+            Parameter("alpha_N", "exponent of parameters", 0.0, 2.0, (0.03, 0.076, 0.15, 0.3)),
+            Parameter("D_c", "token scale constant", 0.0, _INF, tuple(math.log(v) for v in (1e11, 1e13, 1e15)), log=True),
+            Parameter("alpha_D", "exponent of tokens", 1e-3, 2.0, (0.03, 0.095, 0.15, 0.3)),
+        ),
+        formula=_kaplan_nd_formula,
+        log_formula=_kaplan_nd_log,
+        log_gradient=_kaplan_nd_grad,
+        equation="L(N, D) = [(N_c / N)^(alpha_N / alpha_D) + D_c / D]^alpha_D",
+        reference="Kaplan et al. 2020, 'Scaling Laws for Neural Language Models' (Eq. 1.5)",
+    )
+)
+
+
+# --------------------------------------------------------------------------
+# Chinchilla (Hoffmann et al. 2022, Approach 3)
+def _chin_parts(p, x):
+    tA = np.exp(np.log(p.A) - p.alpha * np.log(x.N))
+    tB = np.exp(np.log(p.B) - p.beta * np.log(x.D))
+    return tA, tB, p.E + tA + tB
+
+
+def _chin_formula(p, x):
+    return p.E + p.A / x.N**p.alpha + p.B / x.D**p.beta
+
+
+def _chin_log(p, x):
+    return np.log(_chin_parts(p, x)[2])
+
+
+def _chin_grad(p, x):
+    tA, tB, L = _chin_parts(p, x)
+    inv = 1.0 / L
+    wA, wB = tA * inv, tB * inv
+    return [inv, wA / p.A, wB / p.B, -wA * np.log(x.N), -wB * np.log(x.D)]
+
+
+def chinchilla_optimum(values, C):
+    """Compute-optimal ``(N, D)`` for ``L = E + A/N^alpha + B/D^beta`` under ``C = 6ND``.
+
+    ``G = (alpha A / (beta B))^(1/(alpha+beta))``, ``N_opt = G (C/6)^(beta/(alpha+beta))``,
+    ``D_opt = (C/6)^(alpha/(alpha+beta)) / G`` (Hoffmann et al. 2022, Eq. 4).
+    """
+    A, B, alpha, beta = (np.asarray(values[k], float) for k in ("A", "B", "alpha", "beta"))
+    C = np.asarray(C, float)
+    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
+    N = G * (C / 6.0) ** (beta / (alpha + beta))
+    D = (C / 6.0) ** (alpha / (alpha + beta)) / G
+    return N, D
+
+
+register_law(
+    Law(
+        name="chinchilla",
+        title="Chinchilla (Hoffmann et al. 2022, Approach 3)",
+        inputs=("N", "D"),
+        parameters=(
+            Parameter("E", "irreducible loss (nats/token)", 0.0, _INF, _E_GRID, log=True),
+            Parameter("A", "parameter-term coefficient", 0.0, _INF, _LOGCOEF_GRID, log=True),
+            Parameter("B", "data-term coefficient", 0.0, _INF, _LOGCOEF_GRID, log=True),
+            Parameter("alpha", "exponent of parameters N", 0.0, 10.0, _EXP_GRID),
+            Parameter("beta", "exponent of tokens D", 0.0, 10.0, _EXP_GRID),
+        ),
+        formula=_chin_formula,
+        log_formula=_chin_log,
+        log_gradient=_chin_grad,
+        compute_optimal=chinchilla_optimum,
+        equation="L(N, D) = E + A / N^alpha + B / D^beta",
+        reference="Hoffmann et al. 2022, 'Training Compute-Optimal Large Language Models' (Eq. 2); "
+        "fitting setup of Besiroglu et al. 2024, 'Chinchilla Scaling: A replication attempt'",
+    )
+)
+
+
+# --------------------------------------------------------------------------
+# Data-constrained scaling (Muennighoff et al. 2023)
+def _effective(unique, repeats, r_star):
+    """``U + U R* (1 - exp(-R / R*))``: repeated units decay in value with half-life set by R*."""
+    return unique + unique * r_star * (-np.expm1(-repeats / r_star))
+
+
+def data_constrained_effective(p, N, D, U):
+    """Effective parameters ``N'`` and tokens ``D'`` of Muennighoff et al. (2023), Eq. 5-6."""
+    U_D = np.minimum(U, D)
+    R_D = D / U_D - 1.0
+    D_eff = _effective(U_D, R_D, p.R_D)
+    G = (p.alpha * p.A / (p.beta * p.B)) ** (1.0 / (p.alpha + p.beta))
+    N_opt_for_U = G * (G * U_D) ** (p.beta / p.alpha)  # compute-optimal N for U_D tokens; = G^2 U_D when alpha = beta
+    U_N = np.minimum(N_opt_for_U, N)
+    R_N = np.maximum(N / U_N - 1.0, 0.0)
+    N_eff = _effective(U_N, R_N, p.R_N)
+    return N_eff, D_eff
+
+
+def _dc_formula(p, x):
+    N_eff, D_eff = data_constrained_effective(p, x.N, x.D, x.U)
+    return p.E + p.A / N_eff**p.alpha + p.B / D_eff**p.beta
+
+
+def _dc_log(p, x):
+    N_eff, D_eff = data_constrained_effective(p, x.N, x.D, x.U)
+    out, _ = _lse(np.log(p.E), np.log(p.A) - p.alpha * np.log(N_eff), np.log(p.B) - p.beta * np.log(D_eff), weights=False)
+    return out
+
+
+register_law(
+    Law(
+        name="data_constrained",
+        title="Data-constrained scaling (Muennighoff et al. 2023)",
+        inputs=("N", "D", "U"),
+        parameters=(
+            Parameter("E", "irreducible loss (nats/token)", 0.0, _INF, (0.0, 0.5), log=True),
+            Parameter("A", "parameter-term coefficient", 0.0, _INF, (5.0, 10.0), log=True),
+            Parameter("B", "data-term coefficient", 0.0, _INF, (5.0, 10.0), log=True),
+            Parameter("alpha", "exponent of effective parameters", 0.01, 2.0, (0.3, 0.5)),
+            Parameter("beta", "exponent of effective tokens", 0.01, 2.0, (0.3, 0.5)),
+            Parameter("R_D", "R*_D: repetitions of data after which its value has decayed by 1/e", 0.01, 1e4, (1.0, 2.7, 5.0), log=True),
+            Parameter("R_N", "R*_N: same for excess parameters", 0.01, 1e4, (1.0, 2.0), log=True),
+        ),
+        formula=_dc_formula,
+        log_formula=_dc_log,
+        equation="L = E + A / N'^alpha + B / D'^beta,  D' = U_D + U_D R*_D (1 - exp(-R_D / R*_D)),  "
+        "N' = U_N + U_N R*_N (1 - exp(-R_N / R*_N))",
+        reference="Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models' (Eq. 5-7)",
+        notes="U is the number of unique tokens; R_D = D/U - 1 repetitions. U_N = min(N_opt(U), N).",
+    )
+)
+
+
+# --------------------------------------------------------------------------
+# Over-training (Gadre et al. 2024)
+def _ot_terms(p, x):
+    C = 6.0 * x.N * x.D
+    M = x.D / x.N
+    lC, lM = np.log(C), np.log(M)
+    return np.log(p.E), np.log(p.a) + p.eta * lM - p.eta * lC, np.log(p.b) - p.eta * lM - p.eta * lC, lC, lM
+
+
+def _ot_formula(p, x):
+    C = 6.0 * x.N * x.D
+    M = x.D / x.N
+    return p.E + (p.a * M**p.eta + p.b * M ** (-p.eta)) * C ** (-p.eta)
+
+
+def _ot_log(p, x):
+    tE, ta, tb, _, _ = _ot_terms(p, x)
+    out, _ = _lse(tE, ta, tb, weights=False)
+    return out
+
+
+def _ot_grad(p, x):
+    tE, ta, tb, lC, lM = _ot_terms(p, x)
+    _, (wE, wa, wb) = _lse(tE, ta, tb)
+    return [wE / p.E, wa / p.a, wb / p.b, wa * (lM - lC) + wb * (-lM - lC)]
+
+
+register_law(
+    Law(
+        name="overtraining",
+        title="Over-training law (Gadre et al. 2024)",
+        inputs=("N", "D"),
+        parameters=(
+            Parameter("E", "irreducible loss (nats/token)", 0.0, _INF, _E_GRID, log=True),
+            Parameter("a", "coefficient of the over-training term", 0.0, _INF, (0.0, 5.0, 10.0, 15.0, 20.0), log=True),
+            Parameter("b", "coefficient of the under-training term", 0.0, _INF, (0.0, 5.0, 10.0, 15.0, 20.0), log=True),
+            Parameter("eta", "compute exponent", 0.0, 2.0, (0.05, 0.1, 0.2, 0.3, 0.5)),
+        ),
+        formula=_ot_formula,
+        log_formula=_ot_log,
+        log_gradient=_ot_grad,
+        equation="L(C, M) = E + (a M^eta + b M^-eta) C^-eta,  C = 6ND, M = D/N",
+        reference="Gadre et al. 2024, 'Language models scale reliably with over-training and on downstream tasks' (Eq. 4)",
+    )
+)
+
+
+def _err_formula(p, x):
+    return p.eps - p.k * np.exp(-p.gamma * x.loss)
+
+
+register_law(
+    Law(
+        name="downstream_error",
+        title="Loss-to-downstream-error law (Gadre et al. 2024)",
+        inputs=("loss",),
+        target="error",
+        parameters=(
+            Parameter("eps", "error as loss grows without bound (the random-chance error)", 0.0, 1.5, (0.6, 0.75, 0.9)),
+            Parameter("k", "scale of the improvement", 0.0, _INF, (0.0, 1.0, 2.0, 4.0, 6.0), log=True),
+            Parameter("gamma", "rate at which error falls with loss (per nat)", 0.0, 20.0, (0.5, 1.0, 2.0, 4.0)),
+        ),
+        formula=_err_formula,
+        equation="Err(L) = eps - k exp(-gamma L)",
+        reference="Gadre et al. 2024, 'Language models scale reliably with over-training and on downstream tasks' (Eq. 5)",
+    )
+)
+
+
+# --------------------------------------------------------------------------
+# Broken neural scaling law with one break (Caballero et al. 2022)
+def _bnsl(xname):
+    def formula(p, x):
+        xv = getattr(x, xname)
+        return p.a + p.b * xv ** (-p.c0) * (1.0 + (xv / p.d1) ** (1.0 / p.f1)) ** (-p.c1 * p.f1)
+
+    def log_formula(p, x):
+        lx = np.log(getattr(x, xname))
+        # ln(1 + (x/d)^(1/f)) computed stably as logaddexp(0, (ln x - ln d)/f)
+        soft = np.logaddexp(0.0, (lx - np.log(p.d1)) / p.f1)
+        with np.errstate(divide="ignore"):
+            la = np.log(p.a)
+        out, _ = _lse(la, np.log(p.b) - p.c0 * lx - p.c1 * p.f1 * soft, weights=False)
+        return out
+
+    return Law(
+        name=f"broken_power_law_{xname}",
+        title=f"Broken neural scaling law in {xname}, one break (Caballero et al. 2022)",
+        inputs=(xname,),
+        parameters=(
+            Parameter("a", "limit as the scale grows (irreducible value)", 0.0, _INF, (0.0, 0.5), log=False),
+            Parameter("b", "coefficient", 0.0, _INF, (0.0, 5.0, 10.0), log=True),
+            Parameter("c0", "slope before the break (negative: inverse scaling)", -5.0, 5.0, (0.0, 0.3)),
+            Parameter("c1", "change of slope at the break", -5.0, 5.0, (-0.5, 0.0, 0.5)),
+            Parameter("d1", f"{xname} at the break", 0.0, _INF, (0.0,), log=True),
+            Parameter("f1", "sharpness of the break (smaller is sharper)", 1e-3, 1e2, (-1.0, 0.0), log=True),
+        ),
+        formula=formula,
+        log_formula=log_formula,
+        equation=f"y = a + b {xname}^-c0 (1 + ({xname}/d1)^(1/f1))^(-c1 f1)",
+        reference="Caballero et al. 2022, 'Broken Neural Scaling Laws' (Eq. 1, n = 1)",
+        extra={"data_grid": True},
+    )
+
+
+for _x in ("N", "D", "C"):
+    register_law(_bnsl(_x))
