@@ -2,5 +2,6 @@
 
 from .fitting import fitting_panel
 from .panel import Panel, View, control_values, log_slider
+from .training import TrainingPanel
 
-__all__ = ["Panel", "View", "log_slider", "control_values", "fitting_panel"]
+__all__ = ["Panel", "View", "TrainingPanel", "log_slider", "control_values", "fitting_panel"]

@@ -1,0 +1,183 @@
+"""Run a grid of configurations through an executor, caching each finished run on disk."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from ..errors import WorkbenchError
+from .cache import RunCache, config_key, default_cache_dir
+
+__all__ = ["grid", "run_sweep", "SweepResult"]
+
+
+def grid(**axes: Sequence) -> list[dict]:
+    """All combinations of the given values: ``grid(width=[8, 16], seed=[0, 1])`` -> 4 configs."""
+    for name, values in axes.items():
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise WorkbenchError(f"grid(): {name}= needs a list of values, got {values!r}.")
+    names = list(axes)
+    return [dict(zip(names, combo)) for combo in itertools.product(*(list(axes[n]) for n in names))]
+
+
+class SweepResult(pd.DataFrame):
+    """The concatenated runs of a sweep, with ``attrs`` recording how it went:
+    ``n_configs``, ``n_cached`` (read from disk), ``n_computed``, ``complete`` and ``cache_dir``."""
+
+    @property
+    def _constructor(self):
+        return SweepResult
+
+
+def _is_dask_client(executor) -> bool:
+    return type(executor).__module__.startswith("distributed") and hasattr(executor, "gather")
+
+
+def _namespace(func) -> str:
+    return f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', repr(func))}"
+
+
+def run_sweep(
+    func: Callable[[dict], pd.DataFrame],
+    configs: Iterable[Mapping],
+    *,
+    cache_dir=None,
+    executor=None,
+    progress: bool = True,
+    stop: threading.Event | None = None,
+    namespace: str | None = None,
+    on_result: Callable[[dict, pd.DataFrame], None] | None = None,
+) -> SweepResult:
+    """Run ``func(config) -> DataFrame`` for every configuration; cache and resume.
+
+    Each finished run is written at once to ``cache_dir`` as Parquet under a hash of its
+    configuration (and of ``func``'s name), so re-running a sweep skips finished runs and a
+    sweep killed halfway loses nothing and duplicates nothing.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(config) -> DataFrame`` (a runs table). For process pools and Dask clusters it
+        must be importable (a module-level function).
+    configs : iterable of dict
+        Configurations, e.g. from :func:`grid`. Their values are added as columns.
+    cache_dir : path, optional
+        Folder of the cache (default :func:`~workbench.sweeps.cache.default_cache_dir`).
+        ``False`` disables caching.
+    executor : None, concurrent.futures.Executor or dask.distributed.Client
+        ``None`` runs in this process, one configuration after another; any
+        ``concurrent.futures`` executor or a Dask client (e.g. on a ``LocalCluster``, or
+        a cluster spanning many machines) runs them concurrently.
+    progress : bool
+        Show a tqdm progress bar.
+    stop : threading.Event, optional
+        Set it to stop after the runs in flight; finished runs are kept.
+    namespace : str, optional
+        Part of every cache key (default: ``func``'s module and name); change it when
+        ``func``'s behaviour changes so that old results are not reused.
+    on_result : callable, optional
+        ``on_result(config, table)`` for each run as it finishes (for live charts).
+
+    Returns
+    -------
+    SweepResult
+        All runs (cached and new) with the configuration columns and ``config_key``.
+    """
+    configs = [dict(c) for c in configs]
+    if not configs:
+        raise WorkbenchError("run_sweep() got no configurations: pass a non-empty list, e.g. grid(width=[8, 16]).")
+    ns = namespace if namespace is not None else _namespace(func)
+    keys = [config_key(c, ns) for c in configs]
+    if len(set(keys)) != len(keys):
+        raise WorkbenchError("Some configurations repeat exactly; each configuration must appear once.")
+    cache = None if cache_dir is False else RunCache(cache_dir if cache_dir is not None else default_cache_dir())
+
+    tables: dict[str, pd.DataFrame] = {}
+    todo = []
+    for c, k in zip(configs, keys):
+        if cache is not None and cache.has(k):
+            tables[k] = cache.load(k)
+        else:
+            todo.append((c, k))
+    n_cached = len(tables)
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(configs), initial=n_cached, desc="sweep", leave=False)
+
+    def finish(config, key, table):
+        if not isinstance(table, pd.DataFrame):
+            raise WorkbenchError(f"The sweep function must return a DataFrame, got {type(table).__name__} for {config}.")
+        if cache is not None:
+            cache.save(key, table, config)
+        tables[key] = table
+        if bar is not None:
+            bar.update(1)
+        if on_result is not None:
+            on_result(config, table)
+
+    complete = True
+    try:
+        if executor is None:
+            for c, k in todo:
+                if stop is not None and stop.is_set():
+                    complete = False
+                    break
+                finish(c, k, func(dict(c)))
+        elif _is_dask_client(executor):
+            from distributed import as_completed
+
+            futures = {executor.submit(func, dict(c), pure=False): (c, k) for c, k in todo}
+            try:
+                for fut in as_completed(list(futures)):
+                    c, k = futures[fut]
+                    finish(c, k, fut.result())
+                    if stop is not None and stop.is_set():
+                        complete = False
+                        break
+            finally:
+                for fut in futures:
+                    if not fut.done():
+                        fut.cancel()
+        else:
+            import concurrent.futures as cf
+
+            futures = {executor.submit(func, dict(c)): (c, k) for c, k in todo}
+            try:
+                for fut in cf.as_completed(futures):
+                    c, k = futures[fut]
+                    finish(c, k, fut.result())
+                    if stop is not None and stop.is_set():
+                        complete = False
+                        break
+            finally:
+                for fut in futures:
+                    fut.cancel()
+    finally:
+        if bar is not None:
+            bar.close()
+
+    parts = []
+    for c, k in zip(configs, keys):
+        if k in tables:
+            t = tables[k].copy()
+            for name, value in c.items():
+                if name not in t.columns:
+                    t[name] = value if not isinstance(value, (list, dict)) else str(value)
+            t["config_key"] = k
+            parts.append(t)
+    out = SweepResult(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame())
+    complete = complete and len(tables) == len(configs)
+    out.attrs.update(
+        n_configs=len(configs),
+        n_cached=n_cached,
+        n_computed=len(tables) - n_cached,
+        complete=complete,
+        cache_dir=None if cache is None else str(cache.directory),
+    )
+    return out
