@@ -2,6 +2,7 @@
 
 from .api import fit
 from .engine import POLISH_OPTIONS, Problem, robust_loss
+from .loglinear import PowerLawFit, fit_power_law
 from .result import Fit, FitWarning
 
-__all__ = ["fit", "Fit", "FitWarning", "Problem", "robust_loss", "POLISH_OPTIONS"]
+__all__ = ["fit", "fit_power_law", "PowerLawFit", "Fit", "FitWarning", "Problem", "robust_loss", "POLISH_OPTIONS"]
