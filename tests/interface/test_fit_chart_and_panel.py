@@ -21,7 +21,7 @@ def synthetic_runs(seed=0):
 
 
 def _datasets(spec):
-    found = {}
+    found = dict(spec.get("datasets", {}))
 
     def walk(node):
         if isinstance(node, dict):

@@ -9,7 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-__all__ = ["named_data", "records"]
+__all__ = ["named_data", "named", "attach_data", "records"]
 
 
 def records(df: pd.DataFrame) -> list[dict]:
@@ -42,3 +42,20 @@ def named_data(df: pd.DataFrame, name: str) -> alt.InlineData:
     data = alt.InlineData(values=[], name=name)
     data.values = records(df)
     return data
+
+
+def named(name: str) -> alt.Data:
+    """A reference to a dataset by name; attach the rows with :func:`attach_data` on the finished chart."""
+    return alt.Data(name=name)
+
+
+def attach_data(chart, **tables: pd.DataFrame):
+    """Attach tables as the chart's top-level named datasets (no copy of every row per layer).
+
+    Layers refer to them with :func:`named`. This is the fast path for live panels: Altair
+    deep-copies inline rows whenever charts are layered, while top-level datasets are set once
+    and handed to the browser as they are.
+    """
+    current = chart.datasets if isinstance(getattr(chart, "datasets", None), dict) else {}
+    chart.datasets = {**current, **{name: records(df) for name, df in tables.items()}}
+    return chart

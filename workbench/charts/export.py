@@ -23,3 +23,21 @@ def chart_png(chart, scale: float = 2.0) -> bytes:
     import vl_convert as vlc
 
     return vlc.vegalite_to_png(spec_of(chart), scale=scale)
+
+
+def static_html_renderer(spec: dict, **metadata) -> dict:
+    """Altair renderer for static reports: the chart as inline SVG inside HTML (no JavaScript).
+
+    Inline SVG keeps every mark in the page (with Vega's ARIA labels), opens offline, and
+    survives nbconvert, which would sanitise or base64-encode an ``image/svg+xml`` output.
+    """
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(spec)
+    return {"text/html": f"<div class='workbench-chart'>{svg}</div>", "text/plain": "<Altair chart (static SVG)>"}
+
+
+def use_static_charts() -> None:
+    """Make Altair display every chart as inline SVG (what ``python -m workbench report`` does)."""
+    alt.renderers.register("workbench-static", static_html_renderer)
+    alt.renderers.enable("workbench-static")

@@ -13,7 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .data import named_data
+from .data import attach_data, named
 
 __all__ = ["fit_chart", "frontier", "curve_data"]
 
@@ -130,14 +130,15 @@ def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, ti
         lo = float(min(pts[target].min(), pts["predicted"].min()))
         hi = float(max(pts[target].max(), pts["predicted"].max()))
         diag = pd.DataFrame({"a": [lo, hi], "b": [lo, hi]})
-        base = alt.Chart(named_data(pts, "runs")).mark_point(filled=True, size=40, opacity=0.8).encode(
+        base = alt.Chart(named("runs")).mark_point(filled=True, size=40, opacity=0.8).encode(
             x=alt.X("predicted:Q", title=f"predicted {ytitle}", scale=alt.Scale(type="log", zero=False)),
             y=alt.Y(f"{target}:Q", title=f"observed {ytitle}", scale=alt.Scale(type="log", zero=False)),
             color=color,
             tooltip=[alt.Tooltip(f"{c}:Q", format=".4~g") for c in pts.columns if c != "role"] + ["role:N"],
         )
-        line = alt.Chart(named_data(diag, "diagonal")).mark_line(color="gray", strokeDash=[4, 3]).encode(x="a:Q", y="b:Q")
-        return (line + base).properties(width=width, height=height, title=title)
+        line = alt.Chart(named("diagonal")).mark_line(color="gray", strokeDash=[4, 3]).encode(x="a:Q", y="b:Q")
+        chart = (line + base).properties(width=width, height=height, title=title)
+        return attach_data(chart, runs=pts, diagonal=diag)
 
     curve = curve_data(fit, extend=extend)
     pts = _points(fit, xname)
@@ -153,18 +154,18 @@ def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, ti
     if len(ext):
         shade = pd.DataFrame({"x0": [float(ext[xname].min())], "x1": [float(ext[xname].max())]})
         layers.append(
-            alt.Chart(named_data(shade, "extrapolated_region"))
+            alt.Chart(named("extrapolated_region"))
             .mark_rect(color="#f2f2f2", opacity=0.7)
             .encode(x=alt.X("x0:Q", scale=xscale), x2="x1:Q")
         )
     if "lo" in curve:
         layers.append(
-            alt.Chart(named_data(curve, "curve"))
+            alt.Chart(named("curve"))
             .mark_area(opacity=0.25, color="#f58518")
             .encode(x=x, y=alt.Y("lo:Q", scale=yscale, title=ytitle), y2="hi:Q")
         )
     layers.append(
-        alt.Chart(named_data(curve, "curve"))
+        alt.Chart(named("curve"))
         .mark_line(color="#f58518", strokeWidth=2.5)
         .encode(
             x=x,
@@ -178,8 +179,12 @@ def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, ti
     )
     tooltip = [alt.Tooltip(f"{c}:Q", format=".4~g") for c in pts.columns if c != "role"] + ["role:N"]
     layers.append(
-        alt.Chart(named_data(pts, "runs"))
+        alt.Chart(named("runs"))
         .mark_point(filled=True, size=36, opacity=0.75)
         .encode(x=x, y=alt.Y(f"{target}:Q", scale=yscale, title=ytitle), color=color, shape=alt.Shape("role:N", legend=None), tooltip=tooltip)
     )
-    return alt.layer(*layers).properties(width=width, height=height, title=title).resolve_scale(strokeDash="independent")
+    chart = alt.layer(*layers).properties(width=width, height=height, title=title).resolve_scale(strokeDash="independent")
+    tables = {"curve": curve, "runs": pts}
+    if len(ext):
+        tables["extrapolated_region"] = shade
+    return attach_data(chart, **tables)

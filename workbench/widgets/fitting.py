@@ -28,7 +28,7 @@ def fitting_panel(
     law: str = "chinchilla",
     max_compute: float | None = None,
     delta: float = 1e-3,
-    bootstrap: int = 100,
+    bootstrap: int = 40,
     seed: int = 0,
 ) -> Panel:
     """A live fit of a scaling law to ``runs`` with the largest-compute runs held out.
@@ -66,7 +66,8 @@ def fitting_panel(
     huber = log_slider("Huber delta (on log loss)", delta, 1e-4, 1e-1, step=0.1)
     cache: dict = {}
 
-    def update(state: dict) -> View:
+    def update(state: dict, quick: bool = False) -> View:
+        # quick: while a slider is moving, skip the bootstrap (the band follows when it stops)
         name, cmax, d = state["law"], state["max_compute"], state["delta"]
         held = C > cmax * (1 + 1e-12)
         previous = cache.get((name, d)) or cache.get(name)
@@ -75,7 +76,7 @@ def fitting_panel(
             runs,
             delta=d,
             holdout=held,
-            bootstrap=bootstrap,
+            bootstrap=0 if quick else bootstrap,
             seed=seed,
             warm_start=previous,
         )
@@ -108,7 +109,8 @@ def fitting_panel(
             "holdout_mean_abs_rel_error": None if he is None else he["mean_abs_rel_error"],
             "rmse_log": result.rmse_log,
         }
-        return View(chart=result.chart(title=f"{get_law(name).title}: fit below {cmax:.3g} FLOPs"), text=text, numbers=numbers)
+        # a constant title keeps the chart structure fixed, so slider moves swap data in place
+        return View(chart=result.chart(title=get_law(name).title), text=text, numbers=numbers)
 
     return Panel({"law": law_box, "max_compute": compute, "delta": huber}, update, title="Fit a scaling law and test its extrapolation")
 

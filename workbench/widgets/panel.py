@@ -11,7 +11,10 @@ chart builder. Panels hold no science themselves.
   re-embedded.
 * Control traffic is debounced on the kernel's event loop: a drag schedules
   one update after the controls have been still for ``debounce`` seconds, so
-  stale work never queues up.
+  stale work never queues up. An update function that accepts ``quick=`` is
+  refined progressively: live events get a quick view (e.g. no bootstrap
+  band), and the full view follows once the controls have been still for
+  ``refine_after`` seconds.
 * An exception inside an update is shown in the panel as a readable message
   (and kept in :attr:`Panel.error`); the last good chart stays and the panel
   keeps working.
@@ -106,6 +109,26 @@ def _strip_data(spec):
     return walk(spec), found
 
 
+def _split(chart) -> tuple[dict, dict]:
+    """The chart's spec without data rows (its "structure") and its datasets by name.
+
+    Top-level ``datasets`` are read directly (no serialisation of every row); inline
+    named datasets, if any, are found in the spec.
+    """
+    top = getattr(chart, "datasets", None)
+    top = dict(top) if isinstance(top, dict) else {}
+    if top:
+        chart.datasets = alt.Undefined
+        try:
+            spec = chart.to_dict(validate=False)
+        finally:
+            chart.datasets = top
+    else:
+        spec = chart.to_dict(validate=False)
+    skeleton, inline = _strip_data(spec)
+    return skeleton, {**top, **inline}
+
+
 class Panel:
     """Controls + live chart + readout, driven by ``update(state) -> View``.
 
@@ -120,6 +143,9 @@ class Panel:
         Shown above the controls.
     debounce : float
         Seconds of stillness before a change is computed (in a live kernel).
+    refine_after : float
+        For update functions taking ``quick=``: seconds of stillness before the
+        full view replaces the quick one.
     renderer : {"svg", "canvas"}
         Vega renderer of the live chart.
     """
@@ -129,17 +155,28 @@ class Panel:
         controls: Mapping[str, w.Widget],
         update: Callable[[dict], View],
         title: str = "",
-        debounce: float = 0.06,
+        debounce: float = 0.04,
+        refine_after: float = 0.3,
         renderer: str = "svg",
     ):
+        import inspect
+
         self.controls = dict(controls)
         self._update_fn = update
+        try:
+            self._progressive = "quick" in inspect.signature(update).parameters
+        except (TypeError, ValueError):
+            self._progressive = False
+        self.refine_after = refine_after
+        self._refine_handle = None
         self.debounce = debounce
         self.renderer = renderer
         self.view: View | None = None
         self.error: str | None = None
         self.last_update_seconds: float | None = None
         self.n_updates = 0
+        #: recent updates: (finished at, seconds taken, quick?, error or None), newest last
+        self.history: list[tuple[float, float, bool, str | None]] = []
         self._pending = None
         self._jchart = None
         self._skeleton = None
@@ -203,19 +240,30 @@ class Panel:
         self._pending = loop.call_later(self.debounce, self._run_pending)
 
     def _cancel_pending(self):
-        if self._pending is not None:
-            self._pending.cancel()
-            self._pending = None
+        for name in ("_pending", "_refine_handle"):
+            handle = getattr(self, name)
+            if handle is not None:
+                handle.cancel()
+                setattr(self, name, None)
 
     def _run_pending(self):
         self._pending = None
+        if not self._progressive:
+            self.refresh()
+            return
+        self.refresh(quick=True)
+        loop = asyncio.get_event_loop()
+        self._refine_handle = loop.call_later(self.refine_after, self._run_refine)
+
+    def _run_refine(self):
+        self._refine_handle = None
         self.refresh()
 
-    def refresh(self) -> None:
-        """Recompute the view from the current control values and redraw."""
+    def refresh(self, quick: bool = False) -> None:
+        """Recompute the view from the current control values and redraw (``quick``: the fast preview)."""
         t0 = time.perf_counter()
         try:
-            view = self._update_fn(self.state)
+            view = self._update_fn(self.state, quick=quick) if self._progressive else self._update_fn(self.state)
             if not isinstance(view, View):
                 raise TypeError(f"update() must return a View, got {type(view).__name__}")
         except Exception as exc:  # shown in the panel, never swallowed
@@ -225,6 +273,7 @@ class Panel:
                 f"{html.escape(self.error)}</div>"
             )
             self.last_update_seconds = time.perf_counter() - t0
+            self._log(t0, quick)
             return
         self.error = None
         self._error.value = ""
@@ -233,13 +282,17 @@ class Panel:
         self._draw(view.chart)
         self.n_updates += 1
         self.last_update_seconds = time.perf_counter() - t0
+        self._log(t0, quick)
+
+    def _log(self, t0: float, quick: bool) -> None:
+        self.history.append((time.perf_counter(), time.perf_counter() - t0, quick, self.error))
+        del self.history[:-50]
 
     # ----------------------------------------------------------- drawing
     def _draw(self, chart):
         if self._jchart is None:
             return  # drawn when first displayed
-        spec = chart.to_dict(validate=False)
-        skeleton, datasets = _strip_data(spec)
+        skeleton, datasets = _split(chart)
         if skeleton == self._skeleton:
             self._seq += 1
             self._jchart._py_to_js_updates = [
@@ -255,7 +308,7 @@ class Panel:
             alt.JupyterChart.enable_offline()
             chart = self.view.chart if self.view is not None else alt.Chart().mark_point()
             self._jchart = alt.JupyterChart(chart, embed_options={"renderer": self.renderer, "actions": False})
-            self._skeleton = _strip_data(chart.to_dict(validate=False))[0]
+            self._skeleton = _split(chart)[0]
             self._chart_box.children = (self._jchart,)
 
     @property

@@ -1,0 +1,112 @@
+"""In a real browser: run notebook 01 in JupyterLab, move the compute slider, watch the panel redraw;
+open an exported report with the network cut off."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.needs_mirror, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+MARKS = ".widget-vbox svg [role='graphics-symbol']"
+
+# Times the redraw after a mouse release. After the release it reads the slider's final value and waits
+# until the held-out readout names it; "quick" is the first change of the chart's marks after that (the
+# panel's fast view for the final position), "full" the last change before the chart has been still for
+# 400 ms (the refined view with the bootstrap band). Intermediate redraws during the drag do not count.
+WATCH = """([sel, sliderSel]) => { window.__wbRedraw = new Promise(resolve => {
+    const marks = () => [...document.querySelectorAll(sel)].map(e => e.getAttribute('aria-label')).join('|');
+    const readout = () => (document.querySelector('.holdout-error') || {}).closest('.fit-readout')?.textContent || '';
+    const shown = () => { const m = readout().match(/C > ([0-9.eE+-]+) FLOPs/); return m ? parseFloat(m[1]) : NaN; };
+    const m0 = marks(), e0 = (document.querySelector('.holdout-error') || {}).textContent;
+    let sig = m0, lastChange = -1, t0 = null, target = null, tText = null, tQuick = null;
+    document.addEventListener('mouseup', () => { t0 = performance.now(); }, {once: true, capture: true});
+    const tick = () => {
+        const now = performance.now(), s = marks();
+        const changed = s !== sig;
+        if (changed) { sig = s; lastChange = now; }
+        if (t0 !== null && target === null) {
+            const r = document.querySelector(sliderSel + ' .widget-readout');
+            target = r ? parseFloat(r.textContent) : NaN;
+        }
+        if (target !== null && tText === null && Math.abs(shown() / target - 1) < 0.02) tText = now;
+        if (tText !== null && tQuick === null && (changed || lastChange >= tText - 1)) tQuick = Math.max(lastChange, tText);
+        if (tQuick !== null && now - Math.max(lastChange, tText) > 400) {
+            resolve({quick: Math.max(0, tQuick - t0), full: Math.max(0, Math.max(lastChange, tText) - t0), before: e0,
+                     after: (document.querySelector('.holdout-error') || {}).textContent,
+                     changed: sig !== m0, marks: document.querySelectorAll(sel).length, value: target});
+        } else { requestAnimationFrame(tick); }
+    };
+    tick();
+}); }"""
+
+
+def test_fitting_panel_redraws_when_the_compute_slider_moves(browser, jupyter_lab):
+    url, _ = jupyter_lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{url}/lab/tree/01_fitting_scaling_laws.ipynb")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+        page.wait_for_function("() => document.querySelector('.jp-Notebook') && !document.querySelector('.jp-Spinner')", timeout=60_000)
+        time.sleep(2)  # let the kernel connect
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        page.wait_for_function(
+            """() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent);
+                       return p.length > 0 && p.every(t => /\\[\\d+\\]/.test(t)); }""",
+            timeout=420_000,
+        )
+        assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']", has_text="Error").count() == 0
+        page.wait_for_selector(MARKS, timeout=60_000)
+        slider = page.locator(".widget-slider", has_text="largest compute").first
+        slider.scroll_into_view_if_needed()
+        slider.evaluate("e => e.setAttribute('data-test-slider', 'compute')")
+        handle = slider.locator(".noUi-handle").first
+        quick, full = [], []
+        for dx in (-70, 50, -40, 60, -50, 40):
+            page.evaluate(WATCH, [MARKS, "[data-test-slider='compute']"])
+            box = handle.bounding_box()
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.move(x, y)
+            page.mouse.down()
+            for k in range(1, 6):
+                page.mouse.move(x + dx * k / 5, y)
+                time.sleep(0.03)
+            page.mouse.up()
+            result = page.evaluate("window.__wbRedraw")
+            assert result["changed"] and result["before"] != result["after"] and result["marks"] > 100, result
+            quick.append(result["quick"])
+            full.append(result["full"])
+            time.sleep(0.3)
+        print(f"\nfitting panel, slider release to redrawn chart (final position): median {statistics.median(quick):.0f} ms "
+              f"(each: {', '.join(f'{t:.0f}' for t in quick)} ms); to the refined view with bootstrap band: "
+              f"median {statistics.median(full):.0f} ms")
+    finally:
+        page.close()
+
+
+def test_exported_report_renders_offline(browser, tmp_path):
+    out = tmp_path / "reports"
+    r = subprocess.run([sys.executable, "-m", "workbench", "report", str(ROOT / "notebooks" / "00_tour.ipynb"),
+                        "--out", str(out), "--quick"], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    try:
+        failed = []
+        page.on("requestfailed", lambda req: failed.append(req.url))
+        page.goto((out / "00_tour.html").as_uri())
+        marks = page.locator("svg [role='graphics-symbol']")
+        assert marks.count() > 100
+        labels = [marks.nth(i).get_attribute("aria-label") for i in range(3)]
+        assert all(lbl for lbl in labels)  # marks carry their data values
+        assert page.locator("svg [aria-roledescription='axis']").count() >= 2
+        assert all("mathjax" in u.lower() for u in failed), failed  # nothing but optional MathJax was wanted
+    finally:
+        context.close()

@@ -1,0 +1,74 @@
+"""Reports: notebooks executed in fresh kernels, exported as self-contained HTML."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.needs_mirror, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def tour_report(tmp_path_factory, mirror):
+    out = tmp_path_factory.mktemp("reports")
+    r = subprocess.run(
+        [sys.executable, "-m", "workbench", "report", str(ROOT / "notebooks" / "00_tour.ipynb"), "--out", str(out), "--quick"],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    return out, r.stdout
+
+
+def test_report_written_with_time_and_memory(tour_report):
+    out, stdout = tour_report
+    assert (out / "00_tour.html").is_file() and (out / "index.html").is_file()
+    assert re.search(r"00_tour\.ipynb: ok, [\d.]+ s, peak memory \d+ MB", stdout)
+    meta = json.loads((out / "report.json").read_text())
+    assert meta[0]["error"] is None and 50 < meta[0]["peak_memory_mb"] < 2048
+
+
+def test_report_is_self_contained(tour_report):
+    out, _ = tour_report
+    page = (out / "00_tour.html").read_text()
+    scripts = re.findall(r'<script[^>]*src="([^"]+)"', page)
+    # only MathJax (progressive enhancement for formulas) may come from a CDN; charts need no script
+    assert all("mathjax" in s.lower() for s in scripts), scripts
+    assert "<svg" in page and page.count('role="graphics-symbol"') > 100  # the chart's marks are in the page
+    assert "application/vnd.jupyter.widget-view+json" not in page
+    assert re.search(r"alpha\s+[\d.]+", page)  # fitted numbers appear as text
+
+
+def test_hide_code(tmp_path, mirror):
+    from workbench.report import build_reports
+
+    results = build_reports([ROOT / "notebooks" / "00_tour.ipynb"], tmp_path, quick=True, hide_code=True, echo=lambda *_: None)
+    page = results[0].html.read_text()
+    assert "import workbench as wb" not in page and "<svg" in page
+
+
+def test_failing_notebook_is_reported(tmp_path):
+    import nbformat
+
+    from workbench.report import build_reports
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1 / 0")]
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(nb, path)
+    lines = []
+    results = build_reports([path], tmp_path / "out", echo=lines.append)
+    assert not results[0].ok and "ZeroDivisionError" in results[0].error
+    assert any("FAILED" in line for line in lines)
+
+
+def test_cli_rejects_missing_notebook(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "workbench", "report", "nope.ipynb", "--out", str(tmp_path)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "No such notebook" in r.stderr
