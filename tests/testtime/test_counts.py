@@ -98,3 +98,17 @@ def test_subsample_is_hypergeometric():
     assert (sub["c"] / 100).mean() == pytest.approx((df["c"] / 1000).mean(), abs=0.01)
     with pytest.raises(SamplesError, match="fewer"):
         subsample_counts(df, 2000)
+
+
+def test_generator_takes_per_problem_rates_for_matched_models():
+    from workbench.testtime import LogitAbilityLaw
+
+    law = LogitAbilityLaw([-3.0, 0.0, 3.0], slope=2.0, N_ref=1e10)
+    a = generate_counts(None, 10_000, law.pass_rates(1e9), seed=0)
+    b = generate_counts(None, 10_000, law.pass_rates(1e10), seed=0)
+    assert len(a) == 3 and np.all(b["p_true"] > a["p_true"])
+    np.testing.assert_allclose(a["c"] / a["n"], a["p_true"], atol=0.02)
+    with pytest.raises(SamplesError, match="probabilities"):
+        generate_counts(None, 10, [0.5, 1.5])
+    with pytest.raises(SamplesError, match="n_problems"):
+        generate_counts(None, 10)

@@ -214,14 +214,16 @@ def generate_counts(
 
     Parameters
     ----------
-    n_problems : int
-        Number of problems ``P``.
+    n_problems : int or None
+        Number of problems ``P`` (ignored when ``distribution`` is an array of rates).
     n_samples : int or array_like
         Samples drawn per problem (one number, or one per problem).
-    distribution : BetaDifficulty, LogitNormalDifficulty or dict, optional
+    distribution : BetaDifficulty, LogitNormalDifficulty, dict or array_like, optional
         Default ``BetaDifficulty(0.3, 1.2)`` (mean pass@1 0.2, heavy left tail).
         A dict is passed to :func:`difficulty`, e.g. ``{"kind": "logit-normal",
-        "mean": 0.3, "shape": 2}``.
+        "mean": 0.3, "shape": 2}``. An array gives each problem's success rate
+        directly (e.g. from :meth:`LogitAbilityLaw.pass_rates`, so that two
+        models are drawn on the same problems); its length sets ``n_problems``.
     seed : int
         Random seed (same seed, same table).
     model : str, optional
@@ -233,22 +235,28 @@ def generate_counts(
         ``problem``, ``n``, ``c``, ``p_true`` (and ``model``); ``attrs["distribution"]``
         holds the distribution.
     """
+    rates = None
     if distribution is None:
         distribution = BetaDifficulty(0.3, 1.2)
     elif isinstance(distribution, dict):
         distribution = difficulty(**distribution)
-    if int(n_problems) != n_problems or n_problems < 1:
+    elif not hasattr(distribution, "sample"):
+        rates = np.asarray(distribution, float)
+        if rates.ndim != 1 or rates.size == 0 or np.any(~np.isfinite(rates)) or np.any((rates < 0) | (rates > 1)):
+            raise SamplesError("Per-problem success rates must be a non-empty list of probabilities in [0, 1].")
+        n_problems = rates.size
+    if n_problems is None or int(n_problems) != n_problems or n_problems < 1:
         raise SamplesError(f"n_problems must be a whole number >= 1, got {n_problems!r}.")
     n = np.broadcast_to(np.asarray(n_samples), (int(n_problems),))
     if np.any(n < 1) or np.any(np.asarray(n, float) != np.round(np.asarray(n, float))):
         raise SamplesError(f"n_samples must be whole numbers >= 1, got {n_samples!r}.")
     rng = np.random.default_rng(seed)
-    p = distribution.sample(int(n_problems), rng)
+    p = rates if rates is not None else distribution.sample(int(n_problems), rng)
     c = rng.binomial(n.astype(np.int64), p)
     df = pd.DataFrame({"problem": np.arange(int(n_problems)), "n": n.astype(np.int64), "c": c.astype(np.int64), "p_true": p})
     if model is not None:
         df.insert(0, "model", model)
-    df.attrs["distribution"] = distribution
+    df.attrs["distribution"] = None if rates is not None else distribution
     return df
 
 
