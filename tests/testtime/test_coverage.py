@@ -106,6 +106,8 @@ def test_coverage_law_fit_equals_least_squares_in_its_residual_space():
     b, u = np.polyfit(np.log(t.k), np.log(t.neg_log_coverage), 1)  # OLS of ln(-ln c) on ln k
     assert f.b == pytest.approx(b, rel=1e-6) and f.a == pytest.approx(-math.exp(u), rel=1e-6)
     assert isinstance(f.fit, wb.Fit) and f.fit.law.name == "coverage_power_law"
+    ols = f.ols()  # statsmodels' view of the same line
+    assert ols.params["ln_k"] == pytest.approx(f.b, rel=1e-6) and ols.params["const"] == pytest.approx(math.log(-f.a), rel=1e-6)
     assert f.holdout_error["n"] > 0 and set(f.table.role) == {"fitted", "held out"}
     assert 0 < f.stderr["a"] < 0.2 and 0 < f.stderr["b"] < 0.05
 

@@ -190,6 +190,21 @@ class CoverageLawFit:
         err = self.predict(t["k"]) - t["coverage"].to_numpy()
         return {"n": int(len(t)), "mean_abs_error": float(np.mean(np.abs(err))), "max_abs_error": float(np.max(np.abs(err)))}
 
+    def ols(self):
+        """The same straight line, ``ln(-ln c) = ln(-a) + b ln k``, as a statsmodels OLS result.
+
+        For its familiar summary and diagnostics (DESIGN: log-linear models go
+        through statsmodels). Its standard errors assume independent points,
+        which the coverage curve is not (every ``k`` reuses the same samples):
+        prefer :attr:`stderr`, from the bootstrap over problems.
+        """
+        import statsmodels.api as sm
+
+        t = self.table[self.table["role"] == "fitted"]
+        X = sm.add_constant(pd.DataFrame({"ln_k": np.log(t["k"].to_numpy(float))}))
+        y = pd.Series(np.log(t["neg_log_coverage"].to_numpy(float)), name="ln_neg_log_coverage")
+        return sm.OLS(y, X).fit()
+
     def summary(self) -> str:
         se = self.stderr or {}
         lines = [
