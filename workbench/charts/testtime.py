@@ -84,7 +84,7 @@ def difficulty_chart(distribution=None, *, counts=None, fit=None, width: int = 3
     fitted Beta (``fit``: a :class:`~workbench.testtime.BetaBinomialFit`), as available.
     """
     F = _Frames()
-    p = np.linspace(0.0025, 0.9975, 200)
+    p = np.linspace(0.005, 0.995, 100)
     curves = []
     if distribution is not None:
         curves.append(pd.DataFrame({"p": p, "density": distribution.pdf(p), "source": "generating distribution"}))
