@@ -415,3 +415,40 @@ def _bnsl(xname):
 
 for _x in ("N", "D", "C"):
     register_law(_bnsl(_x))
+
+
+# --------------------------------------------------------------------------
+# Coverage of repeated sampling (Brown et al. 2024): log c(k) = a k^b, a, b < 0.
+# Fitted as -ln c(k) = -a k^b so that the engine's log residuals are those of the
+# straight line ln(-ln c) = ln(-a) + b ln k (see workbench.testtime.coverage).
+def _cov_formula(p, x):
+    return -p.a * x.k**p.b
+
+
+def _cov_log(p, x):
+    return np.log(-p.a) + p.b * np.log(x.k)
+
+
+def _cov_grad(p, x):
+    return [1.0 / p.a + 0.0 * x.k, np.log(x.k) + 0.0 * p.b]
+
+
+register_law(
+    Law(
+        name="coverage_power_law",
+        title="Coverage of repeated sampling (Brown et al. 2024)",
+        inputs=("k",),
+        target="neg_log_coverage",
+        parameters=(
+            Parameter("a", "log coverage at one sample, ln c(1) (< 0)", -_INF, -1e-12, (-0.05, -0.3, -1.0, -3.0, -10.0)),
+            Parameter("b", "exponent of k (< 0: coverage rises towards 1)", -5.0, 0.0, (-0.1, -0.3, -0.6, -1.0)),
+        ),
+        formula=_cov_formula,
+        log_formula=_cov_log,
+        log_gradient=_cov_grad,
+        equation="log c(k) = a k^b, fitted as -ln c(k) = -a k^b",
+        reference="Brown et al. 2024, 'Large Language Monkeys: Scaling Inference Compute with Repeated Sampling' (exponentiated power law of coverage)",
+        notes="Input k: samples per problem; target neg_log_coverage = -ln(coverage). "
+        "Residuals ln(-ln c_obs) - ln(-ln c_fit): relative errors of the miss rate where coverage is high.",
+    )
+)

@@ -1,0 +1,87 @@
+"""The test-time panels: every control swept from its minimum to its maximum without error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from workbench.widgets.testtime import coverage_panel, flops_panel, verifier_panel
+
+
+def _datasets(spec):
+    found = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "name" in node and isinstance(node.get("values"), list):
+                found[node["name"]] = node["values"]
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(spec)
+    return found
+
+
+@pytest.fixture(scope="module")
+def panels():
+    return {"coverage": coverage_panel(bootstrap=30), "verifier": verifier_panel(), "flops": flops_panel()}
+
+
+def _sane(kind, numbers):
+    if kind == "coverage":
+        return (0 < numbers["truth_at_end"] <= 1 and 0 < numbers["law_at_end"] <= 1
+                and 0 < numbers["beta_binomial_at_end"] <= 1 and numbers["law"]["a"] < 0 and numbers["law"]["b"] < 0)
+    if kind == "verifier":
+        return 0 <= numbers["ceiling"] <= 1 and numbers["best_k"] >= 1 and np.isfinite(numbers["best_utility"])
+    return numbers["k"] >= 1 and 0 <= numbers["small_k"] <= 1 and 0 <= numbers["large_1"] <= 1
+
+
+CONTROLS = {
+    "coverage": ["distribution", "strength", "tail", "spread", "problems", "fit_samples", "k_max", "seed"],
+    "verifier": ["accuracy", "evenness", "completeness", "soundness", "fp_cost", "k_max"],
+    "flops": ["N_large", "ratio", "strength", "spread", "slope", "completeness", "soundness"],
+}
+
+
+@pytest.mark.parametrize("kind, control", [(k, c) for k, cs in CONTROLS.items() for c in cs])
+def test_every_control_sweeps_from_min_to_max(panels, kind, control):
+    panel = panels[kind]
+    assert set(panel.controls) == set(CONTROLS[kind])
+    for value, error, numbers in panel.sweep(control, n=4):
+        assert error is None, (kind, control, value, error)
+        assert _sane(kind, numbers), (kind, control, value, numbers)
+
+
+def test_coverage_panel_with_logit_normal_shows_the_two_extrapolations_apart(panels):
+    p = panels["coverage"]
+    p.set(distribution="logit-normal", spread=2.5, strength=0.2, fit_samples=100, k_max=10_000)
+    n = p.numbers
+    assert p.error is None and n["first_k_apart"] is not None and n["first_k_apart"] > 100
+    data = _datasets(p.view.chart.to_dict())
+    assert {"coverage_curves", "coverage_points", "extrapolated_region", "extrapolation_gap", "difficulty_pdf",
+            "difficulty_hist"} <= set(data)
+    assert {r["method"] for r in data["coverage_curves"]} == {"coverage law", "beta-binomial", "truth"}
+    p.set(distribution="beta")
+
+
+def test_verifier_panel_numbers_follow_the_cost(panels):
+    p = panels["verifier"]
+    p.set(fp_cost=0.5, accuracy=0.5, evenness=1.0, completeness=1.0, soundness=0.75)
+    a = p.numbers["best_k"]
+    p.set(fp_cost=2.0)
+    b = p.numbers["best_k"]
+    assert a == 7 and b == 1
+    assert p.numbers["ceiling"] == pytest.approx(0.7172, abs=1e-3)
+    assert "Best K" in p.view.text and {"verifier_curves", "verifier_ceiling", "verifier_best"} <= set(_datasets(p.view.chart.to_dict()))
+
+
+def test_flops_panel_and_static_picture(panels):
+    p = panels["flops"]
+    p.set(ratio=14.0, slope=3.0)
+    assert p.numbers["k"] == 14
+    hard_small, hard_large = p.numbers["hardest_bin"]
+    assert hard_large > hard_small
+    assert "<svg" in p._repr_mimebundle_()["text/html"]
