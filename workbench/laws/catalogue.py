@@ -415,3 +415,32 @@ def _bnsl(xname):
 
 for _x in ("N", "D", "C"):
     register_law(_bnsl(_x))
+
+
+# --------------------------------------------------------------------------
+# Task scaling law of PassUntil (Hu et al. 2023)
+def _task_law_formula(p, x):
+    return np.exp(-p.c * x.N ** (-p.alpha))
+
+
+def _task_law_log(p, x):
+    return -np.exp(np.log(p.c) - p.alpha * np.log(x.N))
+
+
+register_law(
+    Law(
+        name="task_law_N",
+        title="Task scaling law of pass rates (Hu et al. 2023, PassUntil)",
+        inputs=("N",),
+        target="pass_rate",
+        parameters=(
+            Parameter("c", "scale of the task's difficulty", 0.0, _INF, (0.0, 5.0, 10.0, 20.0), log=True),
+            Parameter("alpha", "exponent of model size", 0.0, 5.0, (0.1, 0.3, 0.6, 1.0)),
+        ),
+        formula=_task_law_formula,
+        log_formula=_task_law_log,
+        equation="PU(N) = exp(-c N^-alpha)",
+        reference="Hu et al. 2023, 'Predicting Emergent Abilities with Infinite Resolution Evaluation' (PassUntil; Eq. 3)",
+        notes="log(-log PU) = log c - alpha log N is linear in log N; fit it with workbench.metrics.fit_task_law (statsmodels).",
+    )
+)
