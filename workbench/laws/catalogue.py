@@ -382,7 +382,9 @@ register_law(
 def _bnsl(xname):
     def formula(p, x):
         xv = getattr(x, xname)
-        return p.a + p.b * xv ** (-p.c0) * (1.0 + (xv / p.d1) ** (1.0 / p.f1)) ** (-p.c1 * p.f1)
+        # (1 + (x/d1)^(1/f1))^(-c1 f1) through logaddexp: the plain power overflows for sharp breaks (small f1)
+        soft = np.logaddexp(0.0, (np.log(xv) - np.log(p.d1)) / p.f1)
+        return p.a + p.b * xv ** (-p.c0) * np.exp(-p.c1 * p.f1 * soft)
 
     def log_formula(p, x):
         lx = np.log(getattr(x, xname))
