@@ -104,10 +104,10 @@ def choice_accuracy(p, k: int = 4, n_plausible: int = 16) -> np.ndarray:
     """
     p = check_probability(p)
     k, m = check_choices(k, n_plausible)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.where(p < 1, p / (1.0 - p), np.inf)
+    certain = p >= 1
+    x = p / np.where(certain, 1.0, 1.0 - p)
     out = np.zeros_like(p)
     for i in range(k):
         term = np.clip(1.0 - i * x, 0.0, None) ** (m - 1)
         out = out + (-1) ** i * comb(k - 1, i) * term / (i + 1)
-    return np.clip(np.where(np.isinf(x), 1.0, out), 0.0, 1.0)
+    return np.clip(np.where(certain, 1.0, out), 0.0, 1.0)

@@ -29,10 +29,12 @@ from .sampling import check_items, sample_answers, sample_choices
 from .sharpness import Sharpness, sharpness
 from .tokens import MIRAGE_LAW, MIRAGE_PARAMS, MIRAGE_SCALE, check_probability, scale_grid, token_loss, token_probability
 
-__all__ = ["MirageResult", "mirage", "expected_score", "test_set_scores", "family_sizes"]
+__all__ = ["MirageResult", "mirage", "expected_score", "finite_test_set", "family_sizes"]
 
 #: Items used for the expected score where no exact formula exists.
 N_POPULATION = 400
+#: Smallest rise of a proportion (exact match, accuracy) that counts as a visible change: one percentage point.
+VISIBLE_CHANGE = 0.01
 
 
 def family_sizes(lo: float = MIRAGE_SCALE[0], hi: float = MIRAGE_SCALE[1], per_decade: int = 2) -> np.ndarray:
@@ -74,7 +76,7 @@ def expected_score(metric, p, l: int = 5, k: int = 4, n_plausible: int | None = 
     return values, f"Monte Carlo ({n_items} items)"
 
 
-def test_set_scores(metric, p, l: int = 5, k: int = 4, n: int = 100, n_plausible: int | None = None, persistence: float = 1.0, seed=0) -> pd.DataFrame:
+def finite_test_set(metric, p, l: int = 5, k: int = 4, n: int = 100, n_plausible: int | None = None, persistence: float = 1.0, seed=0) -> pd.DataFrame:
     """Scores a finite test set of ``n`` items would show, one row per per-token probability.
 
     The same simulated outputs are scored by every metric of the same kind
@@ -276,11 +278,13 @@ def mirage(
         law_name = law_obj.name
     expected, method = expected_score(info, p_grid, l=l, k=k, n_plausible=n_plausible, n_items=n_population, seed=seed)
     curve = pd.DataFrame({"N": N_grid, "loss": loss_grid, "p": p_grid, "expected": expected})
-    measured = test_set_scores(info, p_sizes, l=l, k=k, n=n, n_plausible=n_plausible, persistence=persistence, seed=seed)
+    measured = finite_test_set(info, p_sizes, l=l, k=k, n=n, n_plausible=n_plausible, persistence=persistence, seed=seed)
     exp_sizes, _ = expected_score(info, p_sizes, l=l, k=k, n_plausible=n_plausible, n_items=n_population, seed=seed)
     test_set = pd.concat([pd.DataFrame({"N": sizes, "loss": loss_sizes, "p": p_sizes, "expected": exp_sizes}), measured], axis=1)
-    verdict = sharpness(curve["N"], curve["expected"], higher_is_better=info.higher_is_better)
-    measured_verdict = sharpness(test_set["N"], test_set["score"], higher_is_better=info.higher_is_better)
+    # a proportion must rise by at least a percentage point to be a visible change
+    visible = VISIBLE_CHANGE if info.proportion else 0.0
+    verdict = sharpness(curve["N"], curve["expected"], higher_is_better=info.higher_is_better, min_change=visible)
+    measured_verdict = sharpness(test_set["N"], test_set["score"], higher_is_better=info.higher_is_better, min_change=visible)
     settings = {"l": l, "k": int(k), "n": n, "n_plausible": _default_plausible(k, n_plausible), "law": law_name,
                 "params": params_used, "persistence": persistence, "seed": seed}
     return MirageResult(info, curve, test_set, method, verdict, measured_verdict,

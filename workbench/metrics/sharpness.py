@@ -94,6 +94,7 @@ def sharpness(
     window: float = 1.0,
     min_share: float = 0.5,
     max_lead_ratio: float = 1.0 / 3.0,
+    min_change: float = 0.0,
     grid: int = 241,
 ) -> Sharpness:
     """Sharpness of a score-vs-scale curve and whether it looks emergent.
@@ -114,6 +115,11 @@ def sharpness(
     max_lead_ratio : float
         Largest gain in the decade before the jump, relative to the jump, for
         the curve to count as flat before it.
+    min_change : float
+        Smallest net improvement (in the score's units) that counts as a
+        visible change; smaller ones get no emergence verdict (e.g. 0.01 for
+        a proportion: a rise from 1e-7 to 1e-3 is sharp in relative terms
+        but invisible on the plot).
     grid : int
         Points of the interpolation grid.
 
@@ -155,6 +161,7 @@ def sharpness(
     if not net > 0:
         return Sharpness(0.0, (scale_of(u[0]), scale_of(u[-1])), 0.0, float("nan"), net, span, False,
                          "the score does not improve from the smallest to the largest scale")
+    visible = net >= min_change
     w = min(float(window), span)
     z = lambda v: (np.interp(v, u, y) - y[0]) / net  # noqa: E731
     starts = np.linspace(u[0], u[-1] - w, grid)
@@ -173,8 +180,10 @@ def sharpness(
     else:
         e_share = 0.0
         e_ratio = float(np.min(ratio[has_lead])) if has_lead.any() else float("nan")
-    emergent = e_share >= min_share
-    if emergent:
+    emergent = bool(e_share >= min_share and visible)
+    if not visible:
+        reason = f"the score changes by only {net:.3g} over the range shown, less than the visible minimum {min_change:g}"
+    elif emergent:
         j_lo = scale_of(starts[j])
         reason = (f"{100 * e_share:.0f}% of the improvement happens within {w:g} decade(s) from {j_lo:.3g}, "
                   f"after a decade that gained only {100 * e_ratio:.0f}% as much")
@@ -184,4 +193,4 @@ def sharpness(
         reason = f"no window of {w:g} decade(s) holds {100 * min_share:.0f}% of the improvement (at most {100 * share:.0f}%)"
     else:
         reason = "the sharpest change is not preceded by a flat stretch (the curve does not accelerate into it)"
-    return Sharpness(share, best, e_share, e_ratio, net, span, bool(emergent), reason)
+    return Sharpness(share, best, e_share, e_ratio, net, span, emergent, reason)
