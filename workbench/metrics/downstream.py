@@ -57,7 +57,10 @@ CORE17_TASKS = (
 
 
 def random_baselines() -> pd.Series:
-    """Accuracy of random guessing on each of the 46 downstream tasks (fraction), from ``eval_metadata.csv``."""
+    """Accuracy of random guessing per downstream task (fraction), from the over-training data's ``eval_metadata.csv``.
+
+    The file lists 51 tasks; the 46 evaluated in the over-training runs are among them.
+    """
     meta = pd.read_csv(dataset_dir("overtraining") / "exp_data" / "eval_metadata.csv")
     return pd.Series(meta["Random baseline"].to_numpy(float) / 100.0, index=meta["Eval Task"].to_numpy(), name="random_baseline")
 
