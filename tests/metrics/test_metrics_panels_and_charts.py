@@ -84,3 +84,40 @@ def test_mirage_chart_renders_offline_with_its_layers():
     assert len(data["mirage_test_set"]) == len(r.test_set) and len(data["mirage_curve"]) == len(r.curve)
     assert data["mirage_floor"] == [{"floor": 0.02}]
     assert "<svg" in chart_svg(chart)
+
+
+@pytest.mark.needs_mirror
+def test_every_metrics_chart_builds_a_valid_spec():
+    """Each result's chart validates against the Vega-Lite schema (types explicit for inline data)."""
+    import warnings
+
+    import pandas as pd
+
+    import workbench as wb
+    from workbench import metrics as wm
+    from workbench.charts.metrics import chain_chart, family_curves_chart, metric_grid_chart, passuntil_chart, sharpness_comparison_chart
+
+    N = np.logspace(8, 11, 5)
+    true = np.exp(-2.2e4 * N**-0.4)
+    pu = wm.pass_until(true, n_items=20, r=2, seed=0)
+    fixed = wm.fixed_budget(true, 20)
+    curves, info = wm.real_task_curves("pythia:lambada", "partial credit")
+    main = wb.load_dataset("observational")
+    opt = main[main["family"] == "OPT"].sort_values("N")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        charts = [
+            metric_grid_chart({"a": wm.mirage("exact_match"), "b": wm.mirage("brier", l=1)}),
+            passuntil_chart(pd.DataFrame({"N": N, "true": true, "fixed": fixed["estimate"], "floor": fixed["floor"],
+                                          "passuntil": pu["estimate"], "law": true})),
+            chain_chart(wm.chain_correlations(wm.downstream_chain(n=20))),
+            family_curves_chart(curves, info, wm.curve_verdicts(curves, info["higher_is_better"])),
+            sharpness_comparison_chart(wm.compare_sharpness()),
+            wm.fit_loss_to_error(bootstrap=0, chain=False).chart(),
+            wm.benchmark_pca(main).chart(),
+            wm.fit_observational(main, "GSM8K").chart(),
+            wm.fit_inverse_scaling(opt["N"], opt["TruthfulQA"]).chart(),
+        ]
+    for c in charts:
+        spec = c.to_dict()  # validates
+        assert _datasets(spec)

@@ -30,6 +30,17 @@ _N_AXIS = alt.Axis(format="~e", labelOverlap="greedy", labelSeparation=6)
 _BLUE, _ORANGE, _RED, _GRAY = "#4c78a8", "#f58518", "#e45756", "#888888"
 
 
+def _tooltip(df: pd.DataFrame, cols) -> list:
+    """Tooltips with explicit types (the data are inline, so Altair cannot infer them)."""
+    out = []
+    for c in cols:
+        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]):
+            out.append(alt.Tooltip(f"{c}:Q", format=".4~g"))
+        else:
+            out.append(alt.Tooltip(f"{c}:N"))
+    return out
+
+
 def _xlog(field: str, title: str, **kw) -> alt.X:
     return alt.X(f"{field}:Q", title=title, scale=alt.Scale(type="log", nice=False), axis=_N_AXIS, **kw)
 
@@ -143,7 +154,7 @@ def sharpness_comparison_chart(comparison, width: int = 300, height: int = 300) 
         x=alt.X("share_b:Q", title=f"sharpness under {b}", scale=alt.Scale(domain=[0, 1.2], clamp=True)),
         y=alt.Y("share_a:Q", title=f"sharpness under {a}", scale=alt.Scale(domain=[0, 1.2], clamp=True)),
         color=alt.Color("family:N") if "family" in t else alt.value(_BLUE),
-        tooltip=[c for c in keep if c not in ("share_a", "share_b")] + [alt.Tooltip("share_a:Q", format=".2f"), alt.Tooltip("share_b:Q", format=".2f")],
+        tooltip=_tooltip(t, keep),
     )
     return alt.layer(line, pts).properties(width=width, height=height, title=f"above the line: sharper under {a}")
 
@@ -214,7 +225,7 @@ def loss_error_chart(result, width: int = 420, height: int = 280) -> alt.LayerCh
             x=x, y=alt.Y("law:Q", title=f"average top-1 error ({len(result.tasks)} tasks)", scale=alt.Scale(zero=False))),
         alt.Chart(named_data(pts, "downstream_runs")).mark_point(filled=True, size=45).encode(
             x=x, y=alt.Y("error:Q"), color=alt.Color("role:N", scale=alt.Scale(domain=["fitted", "held out"], range=[_BLUE, _RED])),
-            tooltip=[alt.Tooltip(c, format=".4~g") if c in ("loss", "error", "N", "D") else c for c in keep]),
+            tooltip=_tooltip(pts, keep)),
     ).properties(width=width, height=height, title="Err(L) = eps - k exp(-gamma L); dashed: random guessing")
 
 
@@ -241,7 +252,7 @@ def observational_chart(result, width: int = 320, height: int = 300) -> alt.Laye
         alt.Chart(named_data(t[keep], "obs_models")).mark_point(filled=True, size=45, opacity=0.8).encode(
             x=alt.X("predicted:Q", title=f"predicted {result.target}"), y=alt.Y("observed:Q", title=f"observed {result.target}"),
             color=alt.Color("role:N", scale=alt.Scale(domain=["fitted", "held out"], range=[_BLUE, _RED])),
-            tooltip=[c if c in ("model", "family", "role") else alt.Tooltip(f"{c}:Q", format=".4~g") for c in keep]),
+            tooltip=_tooltip(t, keep)),
     ).properties(width=width, height=height, title="Sigmoid of principal components: held-out larger models in red")
 
 
