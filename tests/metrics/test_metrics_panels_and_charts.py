@@ -72,8 +72,8 @@ def test_every_real_task_control_sweeps_from_min_to_max(control):
 def test_real_task_panel_toggles_the_metric():
     p = real_task_panel(task="pythia:lambada")
     assert p.numbers["metric"] == "exact_match"
-    p.set(kind="partial credit")
-    assert p.numbers["metric"] == "perplexity" and "perplexity" in p.view.text
+    p.set(kind="graded")
+    assert p.numbers["metric"] == "log_perplexity" and "log perplexity" in p.view.text
 
 
 def test_mirage_chart_renders_offline_with_its_layers():
@@ -101,7 +101,7 @@ def test_every_metrics_chart_builds_a_valid_spec():
     true = np.exp(-2.2e4 * N**-0.4)
     pu = wm.pass_until(true, n_items=20, r=2, seed=0)
     fixed = wm.fixed_budget(true, 20)
-    curves, info = wm.real_task_curves("pythia:lambada", "partial credit")
+    curves, info = wm.real_task_curves("pythia:lambada", "graded")
     main = wb.load_dataset("observational")
     opt = main[main["family"] == "OPT"].sort_values("N")
     with warnings.catch_warnings():

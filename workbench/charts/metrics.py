@@ -129,8 +129,7 @@ def family_curves_chart(curves: pd.DataFrame, info: dict, verdicts: pd.DataFrame
         df["emergent"] = df["emergent"].fillna(False).map({True: "emergent-looking", False: "not emergent-looking"})
     else:
         df["emergent"] = "not emergent-looking"
-    ylog = info["metric"] == "perplexity"
-    yscale = alt.Scale(type="log") if ylog else alt.Scale(zero=False)
+    yscale = alt.Scale(zero=False)
     x = _xlog("N", info["scale_label"])
     base = alt.Chart(named_data(df[["series", "N", "value", "emergent"]], f"{name}_curves"))
     enc = dict(x=x, y=alt.Y("value:Q", title=info["metric_label"], scale=yscale), color=alt.Color("series:N", title="family"))

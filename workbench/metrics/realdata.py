@@ -6,7 +6,8 @@
   instruction-tuned counterpart, LLaMA (6.7B, 13B, 32.5B), and pairs of sizes
   for T5, Flan-T5, Falcon, Falcon-instruct and Alpaca.
 * Pythia (Biderman et al. 2023): LAMBADA scored by accuracy (the last word
-  exactly right) and by perplexity, for eight sizes (dataset ``pythia-evals``).
+  exactly right) and by log perplexity (the loss on the last word, nats), for eight sizes, at the end of training and
+  along it (26 checkpoints; dataset ``pythia-evals``).
 * Ruan et al. (2024): BIG-bench IPA transliteration scored by exact match and
   by BLEU, for public models of many families (dataset ``observational``).
 
@@ -234,7 +235,19 @@ def _lu_task(task):
 def _lambada(setting="mean"):
     d = load_dataset("pythia-evals", shots=0)
     d = d[(d["task"] == "lambada_openai") & d["metric"].isin(["acc", "ppl"]) & (d["step"].isna() | (d["step"] == 143000))]
-    d = d.assign(metric=d["metric"].map({"acc": "exact_match", "ppl": "perplexity"}), series=d["suite"])
+    d = d.assign(metric=d["metric"].map({"acc": "exact_match", "ppl": "log_perplexity"}), series=d["suite"])
+    ppl = d["metric"] == "log_perplexity"
+    d.loc[ppl, "value"] = np.log(d.loc[ppl, "value"])
+    return d[["series", "N", "metric", "value"]].reset_index(drop=True)
+
+
+def _lambada_training(setting="mean"):
+    d = load_dataset("pythia-evals", suite="pythia", shots=0)
+    d = d[(d["task"] == "lambada_openai") & d["metric"].isin(["acc", "ppl"]) & (d["step"] > 0)]
+    series = d["model"].str.removeprefix("pythia-")
+    d = d.assign(metric=d["metric"].map({"acc": "exact_match", "ppl": "log_perplexity"}), series=series, N=d["C"])
+    ppl = d["metric"] == "log_perplexity"
+    d.loc[ppl, "value"] = np.log(d.loc[ppl, "value"])
     return d[["series", "N", "metric", "value"]].reset_index(drop=True)
 
 
@@ -252,7 +265,7 @@ def _ipa(setting="mean"):
     return pd.concat(out, ignore_index=True)
 
 
-#: Real tasks for the panel: key -> (label, loader, scale label, {"all-or-nothing": metric, "partial credit": metric}).
+#: Real tasks for the panel: key -> (label, loader, scale label, {"all-or-nothing": metric, "graded": metric}).
 REAL_TASKS: dict = {}
 _LU_TASKS = (
     "analytic_entailment", "causal_judgment", "codenames", "common_morpheme", "commonsense_qa", "english_proverbs",
@@ -263,18 +276,21 @@ _LU_TASKS = (
 )
 for _t in _LU_TASKS:
     REAL_TASKS[f"lu:{_t}"] = (f"{_t.replace('_', ' ')} (BIG-bench; Lu et al. 2023)", _lu_task(_t), "model size N (parameters)",
-                              {"all-or-nothing": "exact_match", "partial credit": "edit_distance", "semantic": "bertscore"})
+                              {"all-or-nothing": "exact_match", "graded": "edit_distance", "semantic": "bertscore"})
 REAL_TASKS["pythia:lambada"] = ("LAMBADA last word (Pythia, OPT, BLOOM; zero-shot)", _lambada, "model size N (parameters)",
-                                {"all-or-nothing": "exact_match", "partial credit": "perplexity"})
+                                {"all-or-nothing": "exact_match", "graded": "log_perplexity"})
+REAL_TASKS["pythia:lambada_training"] = ("LAMBADA last word during Pythia training (one curve per size)", _lambada_training,
+                                         "training compute C = 6 N D (FLOPs) at each checkpoint",
+                                         {"all-or-nothing": "exact_match", "graded": "log_perplexity"})
 REAL_TASKS["obs:ipa"] = ("IPA transliteration (BIG-bench; Ruan et al. 2024)", _ipa, "training compute C (FLOPs)",
-                         {"all-or-nothing": "exact_match", "partial credit": "bleu"})
+                         {"all-or-nothing": "exact_match", "graded": "bleu"})
 
 #: Direction and label of each metric that appears in :data:`REAL_TASKS`.
 REAL_METRICS = {
     "exact_match": ("exact match / accuracy (fraction)", True),
     "edit_distance": ("edit distance to the target (lower is better)", False),
     "bertscore": ("BERTScore accuracy (fraction)", True),
-    "perplexity": ("perplexity of the last word (lower is better)", False),
+    "log_perplexity": ("log perplexity of the last word (nats; lower is better)", False),
     "bleu": ("BLEU (0-100)", True),
 }
 #: Settings of the Lu et al. tasks: "mean" or "<prompt>/<shots>".
@@ -297,16 +313,19 @@ def real_task_curves(task: str, kind: str = "all-or-nothing", setting: str = "me
     Parameters
     ----------
     task : str
-        A key of :data:`REAL_TASKS` (``"lu:<task>"``, ``"pythia:lambada"``, ``"obs:ipa"``).
+        A key of :data:`REAL_TASKS` (``"lu:<task>"``, ``"pythia:lambada"``,
+        ``"pythia:lambada_training"``, ``"obs:ipa"``).
     kind : str
-        ``"all-or-nothing"``, ``"partial credit"`` or (Lu et al. tasks) ``"semantic"``.
+        ``"all-or-nothing"`` (exact match, accuracy), ``"graded"`` (partial credit
+        or continuous: edit distance, BLEU, log perplexity) or (Lu et al. tasks) ``"semantic"`` (BERTScore).
     setting : str
         Lu et al. tasks: ``"mean"`` over prompt settings or ``"<prompt>/<shots>"``.
 
     Returns
     -------
     curves : DataFrame
-        ``series``, ``N`` (scale), ``value``.
+        ``series``, ``N`` (the scale on the x axis: parameters, or training
+        compute where ``info["scale_label"]`` says so), ``value``.
     info : dict
         ``label``, ``metric``, ``metric_label``, ``higher_is_better``, ``scale_label``.
     """

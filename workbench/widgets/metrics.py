@@ -127,7 +127,7 @@ def real_task_panel(task: str = "lu:modified_arithmetic", kind: str = "all-or-no
     controls = {
         "task": w.Dropdown(options=[(v[0], k) for k, v in REAL_TASKS.items()], value=task, description="task",
                            style=_STYLE, layout=_LAYOUT),
-        "kind": w.ToggleButtons(options=["all-or-nothing", "partial credit"], value=kind, description="metric", style=_STYLE),
+        "kind": w.ToggleButtons(options=["all-or-nothing", "graded"], value=kind, description="metric", style=_STYLE),
         "setting": w.Dropdown(options=[("mean over prompts and shots", "mean")] + [(s.replace("/", ", ") + "-shot", s) for s in LU_SETTINGS[1:]],
                               value=setting, description="prompt, shots (Lu et al. tasks)", style=_STYLE, layout=_LAYOUT),
     }
