@@ -382,7 +382,9 @@ register_law(
 def _bnsl(xname):
     def formula(p, x):
         xv = getattr(x, xname)
-        return p.a + p.b * xv ** (-p.c0) * (1.0 + (xv / p.d1) ** (1.0 / p.f1)) ** (-p.c1 * p.f1)
+        # (1 + (x/d1)^(1/f1))^(-c1 f1) through logaddexp: the plain power overflows for sharp breaks (small f1)
+        soft = np.logaddexp(0.0, (np.log(xv) - np.log(p.d1)) / p.f1)
+        return p.a + p.b * xv ** (-p.c0) * np.exp(-p.c1 * p.f1 * soft)
 
     def log_formula(p, x):
         lx = np.log(getattr(x, xname))
@@ -415,6 +417,35 @@ def _bnsl(xname):
 
 for _x in ("N", "D", "C"):
     register_law(_bnsl(_x))
+
+
+# --------------------------------------------------------------------------
+# Task scaling law of PassUntil (Hu et al. 2023)
+def _task_law_formula(p, x):
+    return np.exp(-p.c * x.N ** (-p.alpha))
+
+
+def _task_law_log(p, x):
+    return -np.exp(np.log(p.c) - p.alpha * np.log(x.N))
+
+
+register_law(
+    Law(
+        name="task_law_N",
+        title="Task scaling law of pass rates (Hu et al. 2023, PassUntil)",
+        inputs=("N",),
+        target="pass_rate",
+        parameters=(
+            Parameter("c", "scale of the task's difficulty", 0.0, _INF, (0.0, 5.0, 10.0, 20.0), log=True),
+            Parameter("alpha", "exponent of model size", 0.0, 5.0, (0.1, 0.3, 0.6, 1.0)),
+        ),
+        formula=_task_law_formula,
+        log_formula=_task_law_log,
+        equation="PU(N) = exp(-c N^-alpha)",
+        reference="Hu et al. 2023, 'Predicting Emergent Abilities with Infinite Resolution Evaluation' (PassUntil; Eq. 3)",
+        notes="log(-log PU) = log c - alpha log N is linear in log N; fit it with workbench.metrics.fit_task_law (statsmodels).",
+    )
+)
 
 
 # --------------------------------------------------------------------------
