@@ -309,7 +309,7 @@ def _fit(law, runs, *, loss, delta, weights, starts, fixed, bounds, holdout, boo
             warn_list.append(f"Only {len(boot)} of {bootstrap} bootstrap refits converged; intervals may be too narrow.")
 
     for msg in warn_list:
-        warnings.warn(msg, FitWarning, stacklevel=4)
+        warnings.warn(msg, FitWarning, stacklevel=3)
 
     return Fit(
         law=law,

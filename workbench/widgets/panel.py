@@ -126,7 +126,9 @@ def _split(chart) -> tuple[dict, dict]:
     else:
         spec = chart.to_dict(validate=False)
     skeleton, inline = _strip_data(spec)
-    return skeleton, {**top, **inline}
+    from ..charts.data import rows_of
+
+    return skeleton, {**{k: rows_of(v) for k, v in top.items()}, **inline}
 
 
 class Panel:
