@@ -18,6 +18,7 @@ from .errors import WorkbenchError
 COMMANDS = [
     "workbench.commands.fit",
     "workbench.commands.catalogue",
+    "workbench.commands.plan",
 ]
 
 

@@ -135,14 +135,24 @@ class Crossover:
                  "throughout.")
         else:
             where = ", ".join(f"{p:.3g}" for p in self.points)
-            s = (f"They cross at {self.along} = {where} {unit}: {self.lower_before} is better below"
-                 + (f", {self.lower_after} above." if self.lower_after != self.lower_before else " and again above."))
+            s = f"They cross at {self.along} = {where} {unit}. " + self.segments() + "."
         if self.probability is not None:
             s += f" {100 * self.probability:.0f}% of the paired bootstrap resamples cross in this range"
             if self.interval is not None:
                 s += f" (first crossing, {100 * self.level:g}% interval: {self.interval[0]:.3g} .. {self.interval[1]:.3g} {unit})"
             s += "."
         return s
+
+    def segments(self) -> str:
+        """Which law is lower on each stretch between crossings, in words."""
+        a, b = self.labels
+        edges = [self.range[0], *self.points, self.range[1]]
+        lower = self.lower_before
+        parts = []
+        for lo, hi in zip(edges[:-1], edges[1:]):
+            parts.append(f"{lower} is lower from {lo:.3g} to {hi:.3g}")
+            lower = b if lower == a else a
+        return "; ".join(parts)
 
     def summary(self) -> str:
         return f"Crossover of {self.labels[0]} and {self.labels[1]} along {self.along}\n  " + self.statement

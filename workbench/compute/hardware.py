@@ -120,6 +120,10 @@ def register_accelerator(name: str, peak_flops: float, power_watts: float, sourc
     return acc
 
 
+def _normal(name) -> str:
+    return " ".join(str(name).lower().replace("-", " ").replace("_", " ").split())
+
+
 def get_accelerator(accelerator, table: pd.DataFrame | None = None) -> Accelerator:
     """An :class:`Accelerator` by name (from ``table`` when given), or one passed in / as a dict."""
     if isinstance(accelerator, Accelerator):
@@ -132,6 +136,12 @@ def get_accelerator(accelerator, table: pd.DataFrame | None = None) -> Accelerat
             raise UnknownNameError(f"No accelerator {accelerator!r} in the table; it has {', '.join(map(str, table['name']))}.")
         r = rows.iloc[0]
         return Accelerator(str(r["name"]), float(r["peak_flops"]), float(r["power_watts"]), str(r.get("source", "")), str(r.get("notes", "") or ""))
+    if accelerator in ACCELERATORS:
+        return ACCELERATORS[accelerator]
+    key = _normal(accelerator)
+    for name, acc in ACCELERATORS.items():
+        if _normal(name) == key:
+            return acc
     try:
         return ACCELERATORS[accelerator]
     except KeyError:

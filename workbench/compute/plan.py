@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import WorkbenchError
-from .constrained import DataConstrainedPlan, data_constrained_optimum
+from .constrained import DataConstrainedPlan, _plain_chinchilla, data_constrained_optimum
 from .hardware import DEFAULT_ASSUMPTIONS, HardwareEstimate, hardware_estimate
 from .inference import InferencePlan, inference_optimum
 from .isoflop import isoflop_curves
@@ -310,7 +310,9 @@ def plan(
         law_src = alloc.source
     else:
         if src.law.name == "data_constrained":
-            raise WorkbenchError("The data-constrained law needs the unique tokens: pass unique_tokens=... (the --unique-tokens option).")
+            # unlimited unique data: every token is fresh and the law reduces to its Chinchilla terms
+            plain = _plain_chinchilla(src)
+            src = LawSource(plain.law, plain.values, plain.samples, src.label + ", unlimited unique data", src.level)
         alloc = compute_optimal(src, C)
         law_src = src
     if alloc.method == "law of compute only":
