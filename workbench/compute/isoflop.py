@@ -60,8 +60,8 @@ def bin_budgets(runs, budgets="auto", tolerance: float = 0.05, min_runs: int = 5
     runs : DataFrame
         Runs with ``C`` (or ``N`` and ``D``).
     budgets : "auto", "exact" or sequence of float
-        ``"exact"``: every distinct ``C`` is a budget (synthetic or carefully
-        planned runs). A sequence: each run joins the nearest budget within
+        ``"exact"``: every distinct ``C`` (to 9 significant digits) is a budget
+        (synthetic or carefully planned runs). A sequence: each run joins the nearest budget within
         ``tolerance`` decades (e.g. :data:`CHINCHILLA_ISOFLOP_BUDGETS`).
         ``"auto"``: sort ``log10 C`` and start a new group wherever consecutive
         runs are more than ``gap`` decades apart; a group's budget is the
@@ -76,7 +76,8 @@ def bin_budgets(runs, budgets="auto", tolerance: float = 0.05, min_runs: int = 5
         df["C"] = 6.0 * df["N"] * df["D"]
     lc = np.log10(df["C"].to_numpy(float))
     if isinstance(budgets, str) and budgets == "exact":
-        df["budget"] = df["C"]
+        # C = 6ND recomputed from N and D differs in the last bits between runs of one budget
+        df["budget"] = [float(f"{c:.9g}") for c in df["C"]]
     elif isinstance(budgets, str) and budgets == "auto":
         order = np.argsort(lc)
         groups = np.empty(len(lc), int)

@@ -107,6 +107,15 @@ def as_source(source, values: Mapping | None = None, label: str | None = None) -
     if isinstance(source, str) and values is None:
         if source in PARAMETER_SETS:
             return as_source(get_parameter_set(source), label=label)
+        from ..laws import LAWS
+
+        if source in LAWS:
+            law = LAWS[source]
+            sets = [n for n, ps in PARAMETER_SETS.items() if ps.law == source]
+            raise LawError(
+                f"Law {source!r} needs parameter values: pass values={{...}} for {list(law.param_names)}"
+                + (f", or a published set such as {sets[0]!r}." if sets else ".")
+            )
         raise UnknownNameError(
             f"{source!r} is not a parameter set. Pass a fit, one of {sorted(PARAMETER_SETS)}, "
             "or a law name with values=..."
