@@ -238,8 +238,9 @@ def allocation_chart(allocation, width: int = 460, height: int = 280):
     return rows.fill(alt.layer(*layers).properties(width=width, height=height, title=f"Compute-optimal allocation — {allocation.source.label}"))
 
 
-def _budget_color(title="compute budget (FLOPs)"):
-    return alt.Color("budget:Q", title=title, scale=alt.Scale(type="log", scheme="viridis"), legend=alt.Legend(format="~e", type="gradient"))
+def _budget_color(title="compute budget (FLOPs)", legend=True):
+    return alt.Color("budget:Q", title=title, scale=alt.Scale(type="log", scheme="viridis"),
+                     legend=alt.Legend(format="~e") if legend else None)
 
 
 def isoflop_runs_chart(analysis, width: int = 380, height: int = 280, published=(0.46, 0.50)):
@@ -256,13 +257,17 @@ def isoflop_runs_chart(analysis, width: int = 380, height: int = 280, published=
     x = alt.X("N:Q", title=N_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
     y = alt.Y("loss:Q", title=LOSS_TITLE, scale=LOSS_SCALE)
     color = _budget_color()
-    pts = alt.Chart(rows(runs, "isoflop_runs")).mark_point(filled=True, size=30, opacity=0.7).encode(
-        x=x, y=y, color=color, tooltip=[alt.Tooltip("budget:Q", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"), alt.Tooltip("loss:Q", format=".4f")])
+    pts = alt.Chart(rows(runs, "isoflop_runs")).mark_circle(size=30, opacity=0.7).encode(
+        x=x, y=y, color=_budget_color(legend=False), tooltip=[alt.Tooltip("budget:Q", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"), alt.Tooltip("loss:Q", format=".4f")])
     par = alt.Chart(rows(curves, "parabolas")).mark_line(strokeWidth=1.5).encode(x=x, y=y, color=color, detail="budget:Q")
     mins = prof.rename(columns={"N_opt": "N", "loss_opt": "loss"})[["budget", "N", "loss", "used"]]
     mn = alt.Chart(rows(mins, "parabola_minima")).mark_point(shape="diamond", size=110, filled=True, color="#e45756").encode(
         x=x, y=y, tooltip=[alt.Tooltip("budget:Q", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"), "used:N"])
-    left = alt.layer(pts, par, mn).properties(width=width, height=height, title="IsoFLOP profiles of the runs (Approach 2)")
+    b = prof["budget"]
+    left = alt.layer(pts, par, mn).properties(
+        width=width, height=height,
+        title=alt.TitleParams("IsoFLOP profiles of the runs (Approach 2)",
+                              subtitle=f"colour: compute budget, {b.min():.3g} (dark) to {b.max():.3g} FLOPs (light)"))
 
     lc = np.log10(prof["budget"].to_numpy(float))
     grid = np.linspace(lc.min(), lc.max(), 30)
