@@ -46,6 +46,12 @@ def test_crossover_of_chinchilla_laws_along_compute_and_size():
         la = law.predict(wb.get_parameter_set("besiroglu2024").values, N=x, D=20 * x)[0]
         lb = law.predict(wb.get_parameter_set("hoffmann2022").values, N=x, D=20 * x)[0]
         assert la == pytest.approx(lb, rel=1e-6)
+    d = crossover("besiroglu2024", "hoffmann2022", along="D", fixed={"N": 1e9}, lo=1e8, hi=1e14)
+    for x in d.points:
+        la = law.predict(wb.get_parameter_set("besiroglu2024").values, N=1e9, D=x)[0]
+        lb = law.predict(wb.get_parameter_set("hoffmann2022").values, N=1e9, D=x)[0]
+        assert la == pytest.approx(lb, rel=1e-6)
+    assert d.crosses or "do not cross" in d.statement
     with pytest.raises(LawError, match="also depends on D"):
         crossover("besiroglu2024", "hoffmann2022", along="N")
     with pytest.raises(LawError, match="along"):

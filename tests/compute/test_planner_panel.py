@@ -3,7 +3,6 @@ compute-planning charts."""
 
 from __future__ import annotations
 
-import json
 import warnings
 
 import numpy as np

@@ -21,7 +21,6 @@ come from both the OLS fit and a bootstrap that resamples runs within each budge
 from __future__ import annotations
 
 import html
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -221,7 +220,7 @@ class IsoFLOPAnalysis:
             lo, hi = self.ols_intervals[q]
             s += f"   OLS {pct} [{lo:.3f}, {hi:.3f}]"
             lines.append(s)
-        lines.append(f"  published (Hoffmann et al. 2022): a = 0.50 / 0.49 / 0.46 by Approaches 1 / 2 / 3")
+        lines.append("  published (Hoffmann et al. 2022): a = 0.50 / 0.49 / 0.46 by Approaches 1 / 2 / 3")
         t = self.profiles[["budget", "n_runs", "N_opt", "D_opt", "loss_opt", "used"]].copy()
         lines.append("  " + t.to_string(index=False, float_format=lambda v: f"{v:.4g}").replace("\n", "\n  "))
         for w in self.warnings:
