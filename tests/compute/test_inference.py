@@ -119,3 +119,11 @@ def test_intervals_and_display():
     assert {"N", "D", "saving", "N_lo", "N_hi"} <= set(p.to_frame().columns)
     assert p.to_dict()["law"] == "chinchilla"
     assert "<pre" in p._repr_html_()
+
+
+def test_saturated_repetition_keeps_the_compute_optimal_model():
+    """At thousands of epochs the repeated data have saturated (more tokens no longer lower the loss in
+    float64), so no smaller model reaches the target: the compute-optimal model is kept, with a warning."""
+    p = inference_optimum("muennighoff2023", [1e6, 1e12], compute=1e23, unique_tokens=1e9)
+    assert np.allclose(p.N, p.reference_N) and np.allclose(p.D, p.reference_D)
+    assert any("saturated" in w for w in p.warnings)

@@ -25,7 +25,7 @@ import pandas as pd
 from ..errors import LawError
 from ._eval import repeat_rows, rowwise
 from .optimal import _fmt, _interval, compute_optimal
-from .optimize import minimize_anchored, solve_decreasing
+from .optimize import minimize_anchored, solve_decreasing, solve_decreasing_fast
 from .sources import LawSource, as_source
 
 __all__ = ["InferencePlan", "inference_optimum", "tokens_for_loss"]
@@ -57,13 +57,17 @@ def tokens_for_loss(law, values, N, target, U=None):
     return _bisect_tokens(law, values, N, target, extra)
 
 
-def _bisect_tokens(law, values, N, target, extra):
+def _bisect_tokens(law, values, N, target, extra, lo=None, hi=None):
+    """``D`` with ``L(N, D) = target`` by a bracketing root finder on ``ln D`` (default bracket
+    ``10^-10 .. 10^15`` tokens per parameter; ``lo``/``hi`` narrow it, in ``ln D``)."""
     lnN = np.log(N)
 
     def g(lnD):
         return rowwise(law, values, N=N, D=np.exp(lnD), **extra)
 
-    lnD = solve_decreasing(g, np.broadcast_to(target, N.shape), lnN - 23.0, lnN + 34.5, iterations=60)
+    lo = lnN - 23.0 if lo is None else lo
+    hi = lnN + 34.5 if hi is None else hi
+    lnD = solve_decreasing_fast(g, np.broadcast_to(target, N.shape), lo, hi)
     return np.exp(lnD)
 
 
@@ -89,32 +93,57 @@ class _DataConstrainedInverse:
             self.B_at_U = p.B * self.U ** (-p.beta)
             self.inv_beta = 1.0 / p.beta
 
-    def __call__(self, N, target):
+    def __call__(self, N, target, needed=None):
+        """``D`` reaching ``target`` at ``N``.
+
+        ``needed(D, rest, D_low)`` may pick which of the points that need a root search (models larger than
+        compute-optimal for under an epoch of data) are solved; the others get the lower bound ``D_low``
+        (Chinchilla's ``D``: excess parameters only make more data necessary). A minimiser uses this to skip
+        points whose lower-bound cost already exceeds the best cost found.
+        """
         p, U = self.p, self.U
+        shape = np.broadcast_shapes(np.shape(N), U.shape, np.shape(target))
+        D = np.full(shape, np.nan)
+        D_c = np.full(shape, np.nan)
         with np.errstate(all="ignore"):
             U_N = np.minimum(self.N_opt_U, N)
             R_N = np.maximum(N / U_N - 1.0, 0.0)
             N_eff = U_N + U_N * p.R_N * (-np.expm1(-R_N / p.R_N))
             gap = target - p.E - p.A * N_eff ** (-p.alpha)
             above = gap < self.B_at_U  # L(N, D = U) > target: more than one epoch is needed
-            D_eff = (p.B / np.where(gap > 0, gap, np.nan)) ** self.inv_beta
-            frac = (D_eff / U - 1.0) / p.R_D
-            D_above = np.where(frac < 1.0, U * (1.0 - p.R_D * np.log1p(-np.minimum(frac, 1.0 - 1e-12))), np.nan)
-            gap2 = target - p.E - p.A * N ** (-p.alpha)
-            D_c = (p.B / np.where(gap2 > 0, gap2, np.nan)) ** self.inv_beta
-            chin_ok = (D_c <= U) & (N <= self.G * (self.G * D_c) ** (p.beta / p.alpha))
-        D = np.where(above, D_above, np.where(chin_ok, D_c, np.nan))
-        rest = ~above & ~chin_ok & (gap > 0)
+            if above.any():
+                D_eff = (p.B / np.where(gap > 0, gap, np.nan)) ** self.inv_beta
+                frac = (D_eff / U - 1.0) / p.R_D
+                D_above = np.where(frac < 1.0, U * (1.0 - p.R_D * np.log1p(-np.minimum(frac, 1.0 - 1e-12))), np.nan)
+                D = np.where(above, D_above, D)
+            below = ~above & (gap > 0)
+            chin_ok = np.zeros(shape, bool)
+            if below.any():
+                # under one epoch: Chinchilla's terms while the model is not larger than compute-optimal for its data
+                gap2 = target - p.E - p.A * N ** (-p.alpha)
+                D_c = (p.B / np.where(gap2 > 0, gap2, np.nan)) ** self.inv_beta
+                chin_ok = below & (D_c <= U) & (N <= self.G * (self.G * D_c) ** (p.beta / p.alpha))
+                D = np.where(chin_ok, D_c, D)
+        rest = below & ~chin_ok
         if np.any(rest):
-            shape = D.shape
-            Nb = np.broadcast_to(N, shape)
-            tb = np.broadcast_to(np.asarray(target, float), shape)
-            Ub = np.broadcast_to(U, shape)
-            rows, cols = np.nonzero(rest)
-            vals = self.values[np.minimum(rows, self.values.shape[0] - 1)]
-            sub = _bisect_tokens(self.law, vals, Nb[rows, cols][:, None], tb[rows, cols][:, None], {"U": Ub[rows, cols][:, None]})
-            D = D.copy()
-            D[rows, cols] = sub[:, 0]
+            D_low = np.broadcast_to(np.where(np.isfinite(D_c) & (D_c < U), D_c, np.nan), shape)
+            solve = rest if needed is None else rest & needed(D, rest, D_low)
+            if needed is not None:
+                D = np.where(rest & ~solve, D_low, D)
+            if np.any(solve):
+                Nb = np.broadcast_to(N, shape)
+                tb = np.broadcast_to(np.asarray(target, float), shape)
+                Ub = np.broadcast_to(U, shape)
+                rows, cols = np.nonzero(solve)
+                vals = self.values[np.minimum(rows, self.values.shape[0] - 1)]
+                # the root lies between Chinchilla's D and U (this regime is under one epoch)
+                Dl = D_low[rows, cols][:, None]
+                Ur = Ub[rows, cols][:, None]
+                lo = np.log(np.where(np.isfinite(Dl), Dl, Ur * 1e-12))
+                sub = _bisect_tokens(self.law, vals, Nb[rows, cols][:, None], tb[rows, cols][:, None], {"U": Ur},
+                                     lo=lo, hi=np.log(Ur))
+                D = np.array(D, copy=True)
+                D[rows, cols] = sub[:, 0]
         return D
 
 
@@ -323,7 +352,9 @@ def inference_optimum(
         if not np.isfinite(ref_N):
             raise LawError(f"The law never reaches a loss of {target_loss:.4g} nats/token (its floor is higher): raise the target.")
     centre = np.log(ref_N)
-    lo, hi = np.full(K * n, centre - 8 * np.log(10.0)), np.full(K * n, centre + 2 * np.log(10.0))
+    # inference can only shrink the model (the optimum at zero demand is the compute-optimal size), so the
+    # search runs from 10^-8 to 10 times that size (the margin covers resamples whose own optimum differs)
+    lo, hi = np.full(K * n, centre - 8 * np.log(10.0)), np.full(K * n, centre + np.log(10.0))
 
     def make_f(idx):
         r, t = rows[idx], Tr[idx]
@@ -331,7 +362,19 @@ def inference_optimum(
 
         def total(x):
             N = np.exp(x)
-            D = inverse(N, target_loss) if inverse is not None else tokens_for_loss(law, r, N, target_loss, U=None if Ur is None else Ur[idx])
+            if inverse is None:
+                D = tokens_for_loss(law, r, N, target_loss, U=None if Ur is None else Ur[idx])
+                return 6.0 * N * D + 2.0 * N * t
+
+            def needed(D, rest, D_low):
+                # a point whose cost is already above the row's best exact cost at its lower bound cannot win:
+                # leave it at the bound (still above the best, so the minimiser's choice is unchanged)
+                cost = np.where(rest, np.inf, 6.0 * N * D + 2.0 * N * t)
+                cost = np.where(np.isfinite(cost), cost, np.inf)
+                best = cost.min(axis=1, keepdims=True)
+                return ~(6.0 * N * D_low + 2.0 * N * t > best)
+
+            D = inverse(N, target_loss, needed)
             return 6.0 * N * D + 2.0 * N * t
 
         return total
@@ -339,12 +382,19 @@ def inference_optimum(
     x, F, info = minimize_anchored(make_f, lo, hi, np.tile(np.arange(n), K), half_width=2.5)
     N = np.exp(x).reshape(K, n)
     D = tokens_for_loss(law, rows, np.exp(x)[:, None], target_loss, U=Ur)[:, 0].reshape(K, n)
-    if np.any(info["infeasible"].reshape(K, n)[0]):
-        warnings.append(f"No model of the searched sizes reaches a loss of {target_loss:.4g} for some demands.")
+    stuck = info["infeasible"].reshape(K, n)[0] | ~np.isfinite(D[0])
+    if np.any(stuck):
+        # the law cannot be inverted around the target (e.g. thousands of epochs: repeated data have
+        # saturated, so more tokens no longer lower the loss): keep the compute-optimal model there
+        N[0, stuck], D[0, stuck] = ref_N, ref_D
+        warnings.append(
+            f"No smaller model reaches a loss of {target_loss:.4g} for some demands (more tokens no longer lower the "
+            "loss there, e.g. repeated data have saturated): the compute-optimal model is kept."
+        )
     if np.any(info["at_upper_edge"].reshape(K, n)[0]) or np.any(info["at_lower_edge"].reshape(K, n)[0]):
-        warnings.append("The optimum lies at the edge of the searched model sizes (10^-8 .. 10^2 times the compute-optimal size).")
+        warnings.append("The optimum lies at the edge of the searched model sizes (10^-8 .. 10 times the compute-optimal size).")
     intervals = None
-    if K > 1:
+    if K > 1 and not np.any(stuck):
         s = {"N": N[1:], "D": D[1:], "tokens_per_parameter": D[1:] / N[1:]}
         intervals = {k: _interval(v, src.level) for k, v in s.items()}
     return InferencePlan(src, target_loss, T, N[0], D[0], float(ref_N), float(ref_D), intervals, warnings)
