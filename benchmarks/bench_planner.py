@@ -144,6 +144,9 @@ def main(argv=None) -> None:
         ("plan_fit_T", fit, {"inference_tokens": T}),
         ("plan_fit_U", fit, {"unique_tokens": U}),
         ("plan_fit_U_T", fit, {"unique_tokens": U, "inference_tokens": T}),
+        # the slowest corner found: data limit switched on but far above D_opt, negligible inference (the
+        # optimum sits on the law's kink at N = N_opt(D), so every zoom round needs root searches)
+        ("plan_fit_U1e14_T1e6", fit, {"unique_tokens": 1e14, "inference_tokens": 1e6}),
     ]
     max_samples = 100
     for name, source, kw in scenarios:
