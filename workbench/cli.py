@@ -20,6 +20,7 @@ COMMANDS = [
     "workbench.commands.catalogue",
     "workbench.commands.passk",
     "workbench.commands.report",
+    "workbench.commands.plan",
 ]
 
 

@@ -1,0 +1,391 @@
+"""Charts of compute planning: isoFLOP profiles, compute-optimal frontiers, isoFLOP analyses of runs,
+training-curve envelopes, inference-aware allocation, data repetition and crossovers.
+
+Every builder returns a plain Altair chart whose data sit in named inline datasets
+(:func:`~workbench.charts.data.named_data`), with data-driven scales and constant
+titles, so a live panel can swap the rows in place when a slider moves.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from .data import named_data
+
+__all__ = [
+    "plan_chart",
+    "plan_chart_data",
+    "refill",
+    "isoflop_chart",
+    "frontier_chart",
+    "allocation_chart",
+    "isoflop_runs_chart",
+    "envelope_chart",
+    "inference_chart",
+    "repetition_chart",
+    "crossover_chart",
+    "BUDGET_LABELS",
+]
+
+LOG = dict(type="log", nice=False)
+_AXIS = alt.Axis(format="~e", labelOverlap="greedy", tickCount=6)
+LOSS_SCALE = alt.Scale(type="log", zero=False, nice=False, padding=8)
+N_TITLE = "model size N (parameters)"
+LOSS_TITLE = "loss (nats/token)"
+C_TITLE = "training compute C (FLOPs)"
+
+
+def _inline_data(chart):
+    """The chart's inline datasets in traversal order (layers and concatenations included)."""
+    out = []
+    for attr in ("layer", "hconcat", "vconcat"):
+        subs = getattr(chart, attr, alt.Undefined)
+        if subs is not alt.Undefined and isinstance(subs, list):
+            for sub in subs:
+                out += _inline_data(sub)
+    d = getattr(chart, "data", alt.Undefined)
+    if isinstance(d, alt.InlineData):
+        out.append(d)
+    return out
+
+
+class _Rows:
+    """Named inline datasets whose rows are attached only once the chart is complete.
+
+    Altair deep-copies every subchart, rows included, when charts are encoded, layered,
+    concatenated or given properties (most of a chart's build time, ~0.2 s for a few
+    hundred rows). The builders here create each dataset empty (with its name, as
+    :func:`~workbench.charts.data.named_data` does) and :meth:`fill` attaches the rows
+    to the finished chart.
+    """
+
+    def __init__(self):
+        self.rows = {}
+
+    def __call__(self, df: pd.DataFrame, name: str) -> alt.InlineData:
+        self.rows[name] = named_data(df, name).values
+        return alt.InlineData(values=[], name=name)
+
+    def fill(self, chart):
+        for d in _inline_data(chart):
+            if d.name in self.rows:
+                d.values = self.rows[d.name]
+        return chart
+
+
+def _budget_label(m: float) -> str:
+    if np.isclose(m, 1.0):
+        return "C (your budget)"
+    e = int(round(np.log10(m)))
+    if np.isclose(m, 10.0**e):
+        return f"C x 10^{e}" if e > 0 else f"C / 10^{-e}"
+    return f"C x {m:.3g}"
+
+
+#: Legend labels of the isoFLOP profiles around a plan's budget.
+BUDGET_LABELS = [_budget_label(m) for m in (1e-2, 1e-1, 1.0, 1e1, 1e2)]
+
+
+def isoflop_chart(curves: pd.DataFrame, optima: pd.DataFrame, marked: pd.DataFrame | None = None, labels=None,
+                  width: int = 460, height: int = 300, title: str = "IsoFLOP profiles: loss against model size at fixed compute"):
+    """Loss against model size, one line per compute budget, with each profile's minimum marked.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        ``budget``, ``N``, ``D``, ``loss`` (see :func:`workbench.compute.isoflop_curves`).
+    optima : DataFrame
+        ``budget``, ``N``, ``D``, ``loss`` of each minimum.
+    marked : DataFrame, optional
+        Extra points to mark (``N``, ``loss``, ``what``), e.g. the recommended model.
+    labels : dict, optional
+        Budget value -> legend label (default: the budget in FLOPs).
+    """
+    rows = _Rows()
+    curves = curves.copy()
+    optima = optima.copy()
+    lab = labels or {b: f"{b:.3g} FLOPs" for b in sorted(curves["budget"].unique())}
+    curves["budget_label"] = curves["budget"].map(lab)
+    optima["budget_label"] = optima["budget"].map(lab)
+    order = [lab[b] for b in sorted(lab)]
+    color = alt.Color("budget_label:N", title="compute budget", sort=order, scale=alt.Scale(scheme="viridis"))
+    x = alt.X("N:Q", title=N_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
+    y = alt.Y("loss:Q", title=LOSS_TITLE, scale=LOSS_SCALE)
+    tip = [alt.Tooltip("budget:Q", title="C (FLOPs)", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"),
+           alt.Tooltip("D:Q", format=".3~g"), alt.Tooltip("loss:Q", format=".4f")]
+    lines = alt.Chart(rows(curves, "isoflop_curves")).mark_line(strokeWidth=2).encode(x=x, y=y, color=color, detail="budget:Q", tooltip=tip)
+    frontier = alt.Chart(rows(optima, "isoflop_optima")).mark_line(color="#444", strokeDash=[5, 4], strokeWidth=1.5).encode(
+        x=x, y=y, order="budget:Q"
+    )
+    dots = alt.Chart(rows(optima, "isoflop_optima")).mark_point(filled=True, size=80, color="#222", shape="diamond").encode(
+        x=x, y=y, tooltip=tip
+    )
+    layers = [lines, frontier, dots]
+    if marked is not None and len(marked):
+        mk = marked.copy()
+        layers.append(
+            alt.Chart(rows(mk, "marked")).mark_point(size=220, strokeWidth=3, filled=False).encode(
+                x=x, y=y,
+                shape=alt.Shape("what:N", title="marked", scale=alt.Scale(domain=["compute-optimal", "recommended"], range=["circle", "triangle-up"])),
+                color=alt.value("#e45756"),
+                tooltip=[alt.Tooltip("what:N"), alt.Tooltip("N:Q", format=".3~g"), alt.Tooltip("D:Q", format=".3~g"), alt.Tooltip("loss:Q", format=".4f")],
+            )
+        )
+    return rows.fill(alt.layer(*layers).properties(width=width, height=height, title=title).resolve_scale(color="independent", shape="independent"))
+
+
+def plan_chart_data(plan) -> dict:
+    """The named datasets of :func:`plan_chart` for ``plan`` (name -> DataFrame)."""
+    budgets = sorted(plan.curves["budget"].unique())
+    labels = {b: _budget_label(b / plan.compute) for b in budgets}
+    curves = plan.curves.assign(budget_label=plan.curves["budget"].map(labels))
+    optima = plan.optima.assign(budget_label=plan.optima["budget"].map(labels))
+    a = plan.allocation
+    marked = pd.DataFrame(
+        [{"what": "compute-optimal", "N": a.value("N"), "D": a.value("D"), "loss": a.value("loss")},
+         {"what": "recommended", "N": plan.N, "D": plan.D, "loss": plan.loss}]
+    )
+    return {"isoflop_curves": curves, "isoflop_optima": optima, "marked": marked}
+
+
+def plan_chart(plan, width: int = 460, height: int = 300, template=None):
+    """The isoFLOP profiles around a :class:`~workbench.compute.Plan`'s budget, the compute-optimal model of
+    each budget (diamonds, joined by the dashed frontier) and the plan's models (circle: compute-optimal at
+    the budget; triangle: the recommended model, e.g. inference-aware).
+
+    ``template``: a chart this function built before (for another plan); its datasets are refilled in
+    place instead of building a new chart (the structure depends only on the size), which a live panel
+    uses to keep slider moves fast.
+    """
+    data = plan_chart_data(plan)
+    if template is not None:
+        return refill(template, data)
+    budgets = sorted(plan.curves["budget"].unique())
+    labels = {b: _budget_label(b / plan.compute) for b in budgets}
+    return isoflop_chart(plan.curves, plan.optima, data["marked"], labels=labels, width=width, height=height)
+
+
+def refill(chart, frames: dict):
+    """Replace the rows of ``chart``'s named datasets (name -> DataFrame) in place; returns the chart."""
+    rows = {name: named_data(df, name).values for name, df in frames.items()}
+    for d in _inline_data(chart):
+        if d.name in rows:
+            d.values = rows[d.name]
+    return chart
+
+
+def frontier_chart(sources, compute=None, width: int = 460, height: int = 280, what=("N", "D")):
+    """Compute-optimal model size and tokens against compute for one or more laws.
+
+    ``sources`` is a dict label -> source (Fit, parameter-set name, ...) or a list of
+    sources; bands show the intervals of sources with samples.
+    """
+    rows = _Rows()
+    from ..compute import compute_optimal
+
+    if compute is None:
+        compute = np.logspace(18, 26, 33)
+    if not isinstance(sources, dict):
+        sources = {None: s for s in (sources if isinstance(sources, (list, tuple)) else [sources])}
+    frames = []
+    for label, s in sources.items():
+        a = compute_optimal(s, compute)
+        df = a.to_frame()
+        name = label or a.source.label
+        for q in what:
+            part = pd.DataFrame({"C": df["C"], "value": df[q], "quantity": "parameters N" if q == "N" else "tokens D", "law": name})
+            if f"{q}_lo" in df:
+                part["lo"], part["hi"] = df[f"{q}_lo"], df[f"{q}_hi"]
+            frames.append(part)
+    data = pd.concat(frames, ignore_index=True)
+    x = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
+    y = alt.Y("value:Q", title="compute-optimal N (parameters) and D (tokens)", scale=alt.Scale(**LOG), axis=_AXIS)
+    color = alt.Color("law:N", title="law")
+    dash = alt.StrokeDash("quantity:N", title="", scale=alt.Scale(domain=["parameters N", "tokens D"], range=[[1, 0], [6, 3]]))
+    layers = []
+    if "lo" in data:
+        layers.append(alt.Chart(rows(data, "frontier")).transform_filter("isValid(datum.lo)").mark_area(opacity=0.2).encode(
+            x=x, y=alt.Y("lo:Q", scale=alt.Scale(**LOG)), y2="hi:Q", color=color, detail="quantity:N"))
+    layers.append(alt.Chart(rows(data, "frontier")).mark_line(strokeWidth=2.5).encode(
+        x=x, y=y, color=color, strokeDash=dash,
+        tooltip=["law:N", "quantity:N", alt.Tooltip("C:Q", format=".3~g"), alt.Tooltip("value:Q", format=".3~g")]))
+    return rows.fill(alt.layer(*layers).properties(width=width, height=height, title="Compute-optimal allocation"))
+
+
+def allocation_chart(allocation, width: int = 460, height: int = 280):
+    """An :class:`~workbench.compute.Allocation` over its budgets: N and D against compute (with bands)."""
+    rows = _Rows()
+    df = allocation.to_frame()
+    frames = []
+    for q, name in (("N", "parameters N"), ("D", "tokens D")):
+        part = pd.DataFrame({"C": df["C"], "value": df[q], "quantity": name})
+        if f"{q}_lo" in df:
+            part["lo"], part["hi"] = df[f"{q}_lo"], df[f"{q}_hi"]
+        frames.append(part)
+    data = pd.concat(frames, ignore_index=True)
+    x = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
+    y = alt.Y("value:Q", title="compute-optimal N and D", scale=alt.Scale(**LOG), axis=_AXIS)
+    color = alt.Color("quantity:N", title="")
+    mark = alt.Chart(rows(data, "allocation")).mark_line(point=len(df) < 3, strokeWidth=2.5) if len(df) > 1 else \
+        alt.Chart(rows(data, "allocation")).mark_point(filled=True, size=80)
+    layers = []
+    if "lo" in data:
+        layers.append(alt.Chart(rows(data, "allocation")).mark_area(opacity=0.2).encode(
+            x=x, y=alt.Y("lo:Q", scale=alt.Scale(**LOG)), y2="hi:Q", color=color))
+    layers.append(mark.encode(x=x, y=y, color=color, tooltip=["quantity:N", alt.Tooltip("C:Q", format=".3~g"), alt.Tooltip("value:Q", format=".3~g")]))
+    return rows.fill(alt.layer(*layers).properties(width=width, height=height, title=f"Compute-optimal allocation — {allocation.source.label}"))
+
+
+def _budget_color(title="compute budget (FLOPs)", legend=True):
+    return alt.Color("budget:Q", title=title, scale=alt.Scale(type="log", scheme="viridis"),
+                     legend=alt.Legend(format="~e") if legend else None)
+
+
+def isoflop_runs_chart(analysis, width: int = 380, height: int = 280, published=(0.46, 0.50)):
+    """An :class:`~workbench.compute.IsoFLOPAnalysis`: the runs and fitted parabolas per budget (left) and
+    ``N_opt`` against compute with the fitted power law (right), next to the published exponent range."""
+    rows = _Rows()
+    runs = analysis.runs[["budget", "N", "loss"]].copy()
+    prof = analysis.profiles
+    curves = []
+    for _, r in prof.iterrows():
+        xs = np.linspace(np.log10(r["N_min"]), np.log10(r["N_max"]), 40)
+        curves.append(pd.DataFrame({"budget": r["budget"], "N": 10**xs, "loss": r["c0"] + r["c1"] * xs + r["c2"] * xs * xs}))
+    curves = pd.concat(curves, ignore_index=True)
+    x = alt.X("N:Q", title=N_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
+    y = alt.Y("loss:Q", title=LOSS_TITLE, scale=LOSS_SCALE)
+    color = _budget_color()
+    pts = alt.Chart(rows(runs, "isoflop_runs")).mark_circle(size=30, opacity=0.7).encode(
+        x=x, y=y, color=_budget_color(legend=False), tooltip=[alt.Tooltip("budget:Q", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"), alt.Tooltip("loss:Q", format=".4f")])
+    par = alt.Chart(rows(curves, "parabolas")).mark_line(strokeWidth=1.5).encode(x=x, y=y, color=color, detail="budget:Q")
+    mins = prof.rename(columns={"N_opt": "N", "loss_opt": "loss"})[["budget", "N", "loss", "used"]]
+    mn = alt.Chart(rows(mins, "parabola_minima")).mark_point(shape="diamond", size=110, filled=True, color="#e45756").encode(
+        x=x, y=y, tooltip=[alt.Tooltip("budget:Q", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"), "used:N"])
+    b = prof["budget"]
+    left = alt.layer(pts, par, mn).properties(
+        width=width, height=height,
+        title=alt.TitleParams("IsoFLOP profiles of the runs (Approach 2)",
+                              subtitle=f"colour: compute budget, {b.min():.3g} (dark) to {b.max():.3g} FLOPs (light)"))
+
+    lc = np.log10(prof["budget"].to_numpy(float))
+    grid = np.linspace(lc.min(), lc.max(), 30)
+    fit = analysis.predict(10**grid)
+    fitdf = pd.DataFrame({"C": fit["C"], "N": fit["N_opt"], "line": f"fit: a = {analysis.exponents['N']:.3f}"})
+    # published range, anchored at the fit's middle
+    mid = float(np.mean(grid))
+    anchor = float(analysis.predict(10**mid)["N_opt"].iloc[0])
+    pub = []
+    for a in published:
+        pub.append(pd.DataFrame({"C": 10**grid, "N": anchor * 10 ** (a * (grid - mid)), "line": f"published a = {a:.2f}"}))
+    lines = pd.concat([fitdf] + pub, ignore_index=True)
+    xo = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
+    yo = alt.Y("N:Q", title="N_opt (parameters)", scale=alt.Scale(**LOG), axis=_AXIS)
+    optdf = prof.rename(columns={"budget": "C", "N_opt": "N"})
+    keep = ["C", "N", "used"] + [c for c in ("N_opt_lo", "N_opt_hi") if c in optdf]
+    optdf = optdf[keep]
+    layers = []
+    if "N_opt_lo" in optdf:
+        layers.append(alt.Chart(rows(optdf, "n_opt")).mark_rule(color="#e45756", strokeWidth=2, opacity=0.6).encode(
+            x=xo, y=alt.Y("N_opt_lo:Q", scale=alt.Scale(**LOG)), y2="N_opt_hi:Q"))
+    layers.append(alt.Chart(rows(optdf, "n_opt")).mark_point(shape="diamond", size=110, filled=True, color="#e45756").encode(
+        x=xo, y=yo, tooltip=[alt.Tooltip("C:Q", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"), "used:N"]))
+    layers.append(alt.Chart(rows(lines, "exponent_lines")).mark_line().encode(
+        x=xo, y=yo, strokeDash=alt.StrokeDash("line:N", title=""), color=alt.Color("line:N", title="", scale=alt.Scale(range=["#222", "#999", "#bbb"]))))
+    right = alt.layer(*layers).properties(width=width, height=height, title="N_opt against compute")
+    return rows.fill(alt.hconcat(left, right).resolve_scale(color="independent", strokeDash="independent"))
+
+
+def envelope_chart(analysis, width: int = 380, height: int = 280, max_curves: int = 60):
+    """An :class:`~workbench.compute.EnvelopeAnalysis`: training curves against compute with their lower
+    envelope (left) and the envelope's ``N_opt`` against compute (right)."""
+    rows = _Rows()
+    c = analysis.curves
+    runs = c["_run"].unique()
+    if len(runs) > max_curves:
+        runs = runs[np.linspace(0, len(runs) - 1, max_curves).astype(int)]
+    c = c[c["_run"].isin(runs)]
+    # thin each curve to at most 60 points (the view stays under ~5,000 marks)
+    rank = c.groupby("_run").cumcount().to_numpy()
+    size = c.groupby("_run")["loss"].transform("size").to_numpy()
+    step = np.ceil(size / 60).astype(int)
+    c = c[(rank % step == 0) | (rank == size - 1)]
+    curves = pd.DataFrame({"C": 10 ** c["_logC"].to_numpy(), "loss": c["loss"].to_numpy(float), "N": c["N"].to_numpy(float), "run": c["_run"].astype(str).to_numpy()})
+    env = analysis.envelope
+    x = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
+    y = alt.Y("loss:Q", title=LOSS_TITLE, scale=LOSS_SCALE)
+    lines = alt.Chart(rows(curves, "training_curves")).mark_line(strokeWidth=1, opacity=0.6).encode(
+        x=x, y=y, detail="run:N", color=alt.Color("N:Q", title="model size N", scale=alt.Scale(type="log", scheme="viridis"), legend=alt.Legend(format="~e", type="gradient")))
+    e = alt.Chart(rows(env[np.isfinite(env["loss"])], "envelope")).mark_line(color="#e45756", strokeWidth=3).encode(x=x, y=y)
+    left = alt.layer(lines, e).properties(width=width, height=height, title="Training curves and their lower envelope (Approach 1)")
+    u = env[env["used"]]
+    fit = 10 ** (analysis.regressions["N"].params["const"] + analysis.regressions["N"].params["log10_C"] * np.log10(u["C"]))
+    right_data = pd.DataFrame({"C": u["C"], "N": u["N_opt"], "fit": fit})
+    xo = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
+    pts = alt.Chart(rows(right_data, "envelope_n_opt")).mark_point(filled=True, size=25, color="#e45756").encode(
+        x=xo, y=alt.Y("N:Q", title="N_opt (parameters)", scale=alt.Scale(**LOG), axis=_AXIS))
+    ln = alt.Chart(rows(right_data, "envelope_n_opt")).mark_line(color="#222").encode(x=xo, y=alt.Y("fit:Q", scale=alt.Scale(**LOG)))
+    right = alt.layer(pts, ln).properties(width=width, height=height, title=f"N_opt ∝ C^{analysis.exponents['N']:.3f}")
+    return rows.fill(alt.hconcat(left, right).resolve_scale(color="independent"))
+
+
+def inference_chart(inference_plan, width: int = 380, height: int = 260):
+    """Inference-aware model size and tokens per parameter against expected inference tokens."""
+    rows = _Rows()
+    df = inference_plan.to_frame()
+    df = df[df["inference_tokens"] > 0]
+    x = alt.X("inference_tokens:Q", title="expected inference tokens", scale=alt.Scale(**LOG), axis=_AXIS)
+    n = alt.Chart(rows(df, "inference")).mark_line(point=True, color="#4c78a8").encode(
+        x=x, y=alt.Y("N:Q", title=N_TITLE, scale=alt.Scale(**LOG), axis=_AXIS),
+        tooltip=[alt.Tooltip("inference_tokens:Q", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"), alt.Tooltip("D:Q", format=".3~g"), alt.Tooltip("saving:Q", format=".1%")])
+    r = alt.Chart(rows(df, "inference")).mark_line(point=True, color="#f58518").encode(
+        x=x, y=alt.Y("tokens_per_parameter:Q", title="tokens per parameter", scale=alt.Scale(**LOG)))
+    s = alt.Chart(rows(df, "inference")).mark_line(point=True, color="#54a24b").encode(
+        x=x, y=alt.Y("saving:Q", title="lifetime FLOPs saved vs compute-optimal", axis=alt.Axis(format="%")))
+    t = f"Same loss ({inference_plan.target_loss:.3f}), cheapest to train and serve"
+    w3 = int(width / 1.3)
+    return rows.fill(alt.hconcat(n.properties(width=w3, height=height, title=t), r.properties(width=w3, height=height),
+                                 s.properties(width=w3, height=height)))
+
+
+def repetition_chart(table: pd.DataFrame, width: int = 420, height: int = 260):
+    """Extra loss from repeating data, against epochs (from :func:`workbench.compute.repetition_cost`)."""
+    rows = _Rows()
+    long = pd.concat(
+        [
+            pd.DataFrame({"epochs": table["epochs"], "excess": table["excess_same_allocation"], "plan": "same N, D, repeated data"}),
+            pd.DataFrame({"epochs": table["epochs"], "excess": table["excess_reoptimised"], "plan": "re-optimised for the unique data"}),
+        ],
+        ignore_index=True,
+    )
+    return rows.fill(alt.Chart(rows(long, "repetition")).mark_line(point=True).encode(
+        x=alt.X("epochs:Q", title="epochs over the unique data", scale=alt.Scale(type="log", base=2)),
+        y=alt.Y("excess:Q", title="loss above fresh data (nats/token)"),
+        color=alt.Color("plan:N", title=""),
+        tooltip=["plan:N", "epochs:Q", alt.Tooltip("excess:Q", format=".4f")],
+    ).properties(width=width, height=height, title="What repeating data costs (Muennighoff et al. 2023)"))
+
+
+def crossover_chart(result, width: int = 460, height: int = 280):
+    """Two laws' losses along compute (or N, or D) with bands and the crossing(s) marked."""
+    rows = _Rows()
+    titles = {"C": C_TITLE, "N": N_TITLE, "D": "training tokens D"}
+    data = result.curves
+    x = alt.X("x:Q", title=titles[result.along], scale=alt.Scale(**LOG), axis=_AXIS)
+    y = alt.Y("loss:Q", title=LOSS_TITLE + (" at the compute-optimal allocation" if result.along == "C" else ""), scale=LOSS_SCALE)
+    color = alt.Color("law:N", title="law")
+    layers = []
+    if "lo" in data:
+        layers.append(alt.Chart(rows(data, "crossover_curves")).transform_filter("isValid(datum.lo)").mark_area(opacity=0.2).encode(
+            x=x, y=alt.Y("lo:Q", scale=LOSS_SCALE), y2="hi:Q", color=color))
+    layers.append(alt.Chart(rows(data, "crossover_curves")).mark_line(strokeWidth=2.5).encode(
+        x=x, y=y, color=color, tooltip=["law:N", alt.Tooltip("x:Q", format=".3~g"), alt.Tooltip("loss:Q", format=".4f")]))
+    pts = pd.DataFrame({"x": list(result.points)})
+    layers.append(alt.Chart(rows(pts, "crossings")).mark_rule(color="#e45756", strokeDash=[4, 3], strokeWidth=2).encode(
+        x="x:Q", tooltip=[alt.Tooltip("x:Q", format=".3~g", title="crossing")]))
+    if result.interval is not None:
+        iv = pd.DataFrame({"x0": [result.interval[0]], "x1": [result.interval[1]]})
+        layers.insert(0, alt.Chart(rows(iv, "crossing_interval")).mark_rect(color="#e45756", opacity=0.08).encode(
+            x=alt.X("x0:Q", scale=alt.Scale(**LOG)), x2="x1:Q"))
+    return rows.fill(alt.layer(*layers).properties(width=width, height=height, title="Where one law overtakes the other"))

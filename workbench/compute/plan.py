@@ -1,0 +1,343 @@
+"""The planner: from a compute budget (and data, and inference demand) to a model, a loss, days and dollars.
+
+:func:`plan` answers the question researchers bring most: *I have this much
+compute, this much unique data and this much inference to serve: how big a model,
+how many tokens, what loss, how long, at what cost?* It strings together
+
+1. the compute-optimal allocation at the budget (:func:`compute_optimal`), or the
+   data-constrained optimum when unique tokens are limited
+   (:func:`data_constrained_optimum`, Muennighoff et al. 2023);
+2. with expected inference, the model that reaches the same loss at the least
+   training-plus-inference FLOPs (:func:`inference_optimum`, Sardana & Frankle 2023);
+3. the isoFLOP profiles around the budget (:func:`isoflop_curves`);
+4. time, energy, emissions and cost on the chosen hardware (:func:`hardware_estimate`).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import WorkbenchError
+from .constrained import DataConstrainedPlan, _plain_chinchilla, data_constrained_optimum
+from .hardware import DEFAULT_ASSUMPTIONS, HardwareEstimate, hardware_estimate
+from .inference import InferencePlan, inference_optimum
+from .isoflop import isoflop_curves
+from .optimal import Allocation, _fmt, _interval, compute_optimal
+from .sources import LawSource, as_source
+
+__all__ = ["Plan", "plan"]
+
+
+@dataclass(repr=False)
+class Plan:
+    """Everything the planner knows about one budget.
+
+    Attributes
+    ----------
+    compute : float
+        Training budget (FLOPs).
+    allocation : Allocation
+        The compute-optimal model at the budget (data-constrained when ``unique_tokens`` is set).
+    data : DataConstrainedPlan or None
+    inference : InferencePlan or None
+        The inference-aware model (when ``inference_tokens > 0``).
+    N, D : float
+        The recommended model: the inference-aware one when there is inference
+        demand, the compute-optimal one otherwise.
+    loss, loss_interval : float, (float, float)
+        Predicted loss of the recommended model and its interval over the
+        source's samples (``nan`` without samples).
+    training, lifetime : HardwareEstimate
+        Time, energy, emissions and cost of training the recommended model, and
+        of training plus serving it.
+    curves, optima : DataFrame
+        IsoFLOP profiles around the budget and their minima.
+    """
+
+    compute: float
+    source: LawSource
+    allocation: Allocation
+    data: DataConstrainedPlan | None
+    inference: InferencePlan | None
+    unique_tokens: float | None
+    inference_tokens: float
+    N: float
+    D: float
+    loss: float
+    loss_interval: tuple
+    N_interval: tuple
+    D_interval: tuple
+    training: HardwareEstimate
+    lifetime: HardwareEstimate
+    curves: pd.DataFrame
+    optima: pd.DataFrame
+
+    @property
+    def tokens_per_parameter(self) -> float:
+        return self.D / self.N
+
+    @property
+    def training_flops(self) -> float:
+        return 6.0 * self.N * self.D
+
+    @property
+    def inference_flops(self) -> float:
+        return 2.0 * self.N * self.inference_tokens
+
+    @property
+    def epochs(self) -> float | None:
+        return None if self.unique_tokens is None else self.D / self.unique_tokens
+
+    @property
+    def level(self) -> float:
+        return self.source.level
+
+    @property
+    def warnings(self) -> list:
+        out = list(self.allocation.warnings)
+        if self.inference is not None:
+            out += [w for w in self.inference.warnings if w not in out]
+        return out
+
+    @property
+    def numbers(self) -> dict:
+        """The headline numbers as plain floats (what the panel and ``--json`` show)."""
+        out = {
+            "compute": self.compute,
+            "N": self.N,
+            "D": self.D,
+            "tokens_per_parameter": self.tokens_per_parameter,
+            "loss": self.loss,
+            "loss_lo": self.loss_interval[0],
+            "loss_hi": self.loss_interval[1],
+            "N_lo": self.N_interval[0],
+            "N_hi": self.N_interval[1],
+            "D_lo": self.D_interval[0],
+            "D_hi": self.D_interval[1],
+            "training_flops": self.training_flops,
+            "inference_flops": self.inference_flops,
+            "compute_optimal_N": self.allocation.value("N"),
+            "compute_optimal_D": self.allocation.value("D"),
+            "compute_optimal_loss": self.allocation.value("loss"),
+            "unique_tokens": self.unique_tokens,
+            "epochs": self.epochs,
+            "inference_tokens": self.inference_tokens,
+            "days": self.training.value("days"),
+            "device_hours": self.training.value("device_hours"),
+            "energy_mwh": self.training.value("energy_mwh"),
+            "emissions_tonnes": self.training.value("emissions_tonnes"),
+            "cost_usd": self.training.value("cost_usd"),
+            "lifetime_energy_mwh": self.lifetime.value("energy_mwh"),
+            "lifetime_emissions_tonnes": self.lifetime.value("emissions_tonnes"),
+            "lifetime_cost_usd": self.lifetime.value("cost_usd"),
+        }
+        if self.data is not None:
+            out["loss_penalty_of_data_limit"] = float(self.data.loss_penalty[0])
+            out["unlimited_data_N"] = self.data.unconstrained.value("N")
+            out["unlimited_data_loss"] = self.data.unconstrained.value("loss")
+        if self.inference is not None:
+            out["lifetime_flops_saving"] = self.inference.value("saving")
+        return out
+
+    # ----------------------------------------------------------------- text
+    def _headline(self) -> list[tuple[str, str]]:
+        pct = f"{100 * self.level:g}%"
+
+        def iv(a, b):
+            return f"  ({pct}: {_fmt(a)} .. {_fmt(b)})" if np.isfinite(a) and np.isfinite(b) else ""
+
+        rows = [
+            ("model size N", f"{_fmt(self.N)} parameters" + iv(*self.N_interval)),
+            ("training tokens D", f"{_fmt(self.D)} tokens" + iv(*self.D_interval)),
+            ("tokens per parameter", _fmt(self.tokens_per_parameter)),
+            ("predicted loss", f"{self.loss:.4f} nats/token" + iv(*self.loss_interval)),
+            ("training compute", f"{self.training_flops:.3g} FLOPs"),
+        ]
+        if self.unique_tokens is not None:
+            rows.append(("epochs over unique data", f"{self.epochs:.3g} (U = {self.unique_tokens:.3g} tokens)"))
+        if self.inference_tokens > 0:
+            rows.append(("inference", f"{self.inference_tokens:.3g} tokens = {self.inference_flops:.3g} FLOPs"))
+        t = self.training
+        rows += [
+            ("hardware", t.lines()[0]),
+            ("wall-clock", f"{t.value('days'):.3g} days ({t.value('device_hours'):.3g} device-hours)"),
+            ("energy", f"{t.value('energy_mwh'):.3g} MWh (PUE {t.pue:g})"),
+            ("emissions", f"{t.value('emissions_tonnes'):.3g} t CO2e ({t.carbon_intensity:g} kg/kWh)"),
+            ("cost", f"${t.value('cost_usd'):,.0f} (${t.price_per_device_hour:g}/device-hour)"),
+        ]
+        return rows
+
+    def _notes(self) -> list[str]:
+        notes = []
+        a = self.allocation
+        if self.inference is not None:
+            inf = self.inference
+            notes.append(
+                f"With {self.inference_tokens:.3g} inference tokens, a {_fmt(self.N)}-parameter model trained on "
+                f"{_fmt(self.D)} tokens reaches the same loss as the compute-optimal {_fmt(a.value('N'))} / {_fmt(a.value('D'))} "
+                f"and saves {100 * inf.value('saving'):.1f}% of lifetime FLOPs (training {self.training_flops / self.compute:.3g}x the budget)."
+            )
+        if self.data is not None:
+            d = self.data
+            notes.append(
+                f"Unique data limit: {float(d.epochs[0]):.3g} epochs (repeated tokens worth {100 * float(d.data_value[0]):.0f}% of fresh ones); "
+                f"unlimited data would give N = {_fmt(d.unconstrained.value('N'))}, loss {d.unconstrained.value('loss'):.4f} "
+                f"({float(d.loss_penalty[0]):.4f} nats/token better)."
+            )
+        return notes + [f"warning: {w}" for w in self.warnings]
+
+    def summary(self) -> str:
+        lines = [f"Plan for C = {self.compute:.3g} FLOPs — {self.source.label} [{self.source.law.name}]"]
+        for k, v in self._headline():
+            lines.append(f"  {k:<24} {v}")
+        for n in self._notes():
+            lines.append(f"  {n}")
+        return "\n".join(lines)
+
+    __str__ = summary
+
+    def __repr__(self) -> str:
+        return f"<Plan C={self.compute:.3g}: N={self.N:.3g}, D={self.D:.3g}, loss={self.loss:.4g}, {self.training.value('days'):.3g} days>"
+
+    def html(self) -> str:
+        rows = "".join(
+            f"<tr><td style='text-align:left'>{html.escape(k)}</td><td style='text-align:left'><b>{html.escape(v)}</b></td></tr>"
+            for k, v in self._headline()
+        )
+        notes = "".join(f"<p style='margin:2px 0'>{html.escape(n)}</p>" for n in self._notes())
+        return (
+            f"<div class='workbench-plan'><p><b>Plan for C = {self.compute:.3g} FLOPs</b> &mdash; {html.escape(self.source.label)}</p>"
+            f"<table>{rows}</table>{notes}</div>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def to_dict(self) -> dict:
+        return {
+            "compute": self.compute,
+            "source": self.source.label,
+            "law": self.source.law.name,
+            "params": self.source.params,
+            "level": self.level,
+            "plan": self.numbers,
+            "compute_optimal": self.allocation.to_dict(),
+            "data_constrained": None if self.data is None else self.data.to_dict(),
+            "inference_aware": None if self.inference is None else self.inference.to_dict(),
+            "hardware": self.training.to_dict(),
+            "lifetime_hardware": self.lifetime.to_dict(),
+            "warnings": self.warnings,
+        }
+
+    def chart(self, **kwargs):
+        """IsoFLOP profiles around the budget with the optimum (and the recommended model) marked."""
+        from ..charts.compute import plan_chart
+
+        return plan_chart(self, **kwargs)
+
+
+def plan(
+    compute: float,
+    source="besiroglu2024",
+    unique_tokens: float | None = None,
+    inference_tokens: float = 0.0,
+    repetition=None,
+    accelerator=DEFAULT_ASSUMPTIONS["accelerator"],
+    devices: int = DEFAULT_ASSUMPTIONS["devices"],
+    utilisation: float = DEFAULT_ASSUMPTIONS["utilisation"],
+    pue: float = DEFAULT_ASSUMPTIONS["pue"],
+    carbon_intensity: float = DEFAULT_ASSUMPTIONS["carbon_intensity"],
+    price_per_device_hour: float = DEFAULT_ASSUMPTIONS["price_per_device_hour"],
+    table=None,
+    budgets_around: tuple = (1e-2, 1e-1, 1.0, 1e1, 1e2),
+    level: float | None = None,
+    max_samples: int | None = 100,
+) -> Plan:
+    """Plan a training run: model size, tokens, loss (with interval), days, energy, emissions and cost.
+
+    Parameters
+    ----------
+    compute : float
+        Training budget ``C`` in FLOPs.
+    source : Fit, str, ParameterSet or LawSource
+        The law: a parameter-set name (default ``"besiroglu2024"``, the Chinchilla
+        refit), ``"hoffmann2022"``, ``"muennighoff2023"``, or your own
+        :class:`~workbench.fit.Fit` (its bootstrap gives the intervals).
+    unique_tokens : float, optional
+        Unique training tokens available; repeated epochs are worth less
+        (Muennighoff et al. 2023).
+    inference_tokens : float
+        Tokens the model will serve over its life; with demand, the plan picks the
+        smaller, longer-trained model of the same loss that minimises training plus
+        inference FLOPs (Sardana & Frankle 2023).
+    repetition : str or dict, optional
+        ``R*_D``, ``R*_N`` for a Chinchilla source with ``unique_tokens``.
+    accelerator, devices, utilisation, pue, carbon_intensity, price_per_device_hour, table
+        Hardware and cost assumptions (see :func:`hardware_estimate`).
+    budgets_around : tuple
+        Multiples of ``compute`` at which isoFLOP profiles are drawn.
+    level : float, optional
+        Interval coverage (default: the source's).
+    max_samples : int or None
+        Intervals use at most this many of the source's parameter samples (evenly
+        spaced through the bootstrap), so that a planner update stays live; ``None``
+        uses them all (as :func:`compute_optimal` does).
+
+    Returns
+    -------
+    Plan
+    """
+    C = float(compute)
+    if not C > 0:
+        raise WorkbenchError(f"compute must be a positive number of FLOPs, got {compute!r}.")
+    T = float(inference_tokens or 0.0)
+    if T < 0:
+        raise WorkbenchError("inference_tokens cannot be negative.")
+    src = as_source(source)
+    samples = src.samples
+    if src.has_samples and max_samples is not None and len(samples) > max_samples:
+        samples = samples[np.linspace(0, len(samples) - 1, int(max_samples)).round().astype(int)]
+    src = LawSource(src.law, src.values, samples, src.label, src.level if level is None else level)
+    U = None if unique_tokens is None else float(unique_tokens)
+    data = None
+    if U is not None:
+        data = data_constrained_optimum(src, C, U, repetition=repetition)
+        alloc = data.constrained
+        law_src = alloc.source
+    else:
+        if src.law.name == "data_constrained":
+            # unlimited unique data: every token is fresh and the law reduces to its Chinchilla terms
+            plain = _plain_chinchilla(src)
+            src = LawSource(plain.law, plain.values, plain.samples, src.label + ", unlimited unique data", src.level)
+        alloc = compute_optimal(src, C)
+        law_src = src
+    if alloc.method == "law of compute only":
+        raise WorkbenchError(f"Law {src.law.name!r} depends on compute only, so it cannot say how to split C into N and D.")
+    inf = None
+    if T > 0:
+        inf = inference_optimum(law_src, T, compute=C, unique_tokens=U, reference=alloc)
+        N, D = inf.value("N"), inf.value("D")
+        N_iv, D_iv = inf.interval("N"), inf.interval("D")
+    else:
+        N, D = alloc.value("N"), alloc.value("D")
+        N_iv, D_iv = alloc.interval("N"), alloc.interval("D")
+    # predicted loss of the recommended model, and its spread over the samples
+    extra = {} if U is None else {"U": U}
+    loss = float(law_src.law.predict(law_src.values, N=N, D=D, **extra)[0])
+    loss_iv = (float("nan"), float("nan"))
+    if law_src.has_samples:
+        x = law_src.law.inputs_from(N=N, D=D, **extra)
+        preds = law_src.law.predict_batch(law_src.samples, x)[:, 0]
+        lo, hi = _interval(preds, law_src.level)
+        loss_iv = (float(lo), float(hi))
+    hw = dict(accelerator=accelerator, devices=devices, utilisation=utilisation, pue=pue, carbon_intensity=carbon_intensity,
+              price_per_device_hour=price_per_device_hour, table=table)
+    training = hardware_estimate(6.0 * N * D, **hw)
+    lifetime = hardware_estimate(6.0 * N * D + 2.0 * N * T, **hw)
+    budgets = C * np.asarray(budgets_around, float)
+    curves, optima = isoflop_curves(law_src, budgets, unique_tokens=U)
+    return Plan(C, src, alloc, data, inf, U, T, N, D, loss, loss_iv, tuple(N_iv), tuple(D_iv), training, lifetime, curves, optima)
