@@ -50,7 +50,7 @@ report: $(VENV)/.installed
 	$(BIN)/python -m workbench report notebooks/*.ipynb --out reports
 
 benchmarks: $(VENV)/.installed
-	$(BIN)/python benchmarks/bench_fit.py
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 binder-check:
 	bash binder/check.sh

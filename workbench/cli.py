@@ -17,10 +17,10 @@ from .errors import WorkbenchError
 #: Modules providing the subcommands, in the order ``--help`` lists them.
 COMMANDS = [
     "workbench.commands.fit",
-    "workbench.commands.catalogue",
+    "workbench.commands.plan",
     "workbench.commands.passk",
     "workbench.commands.report",
-    "workbench.commands.plan",
+    "workbench.commands.catalogue",
 ]
 
 
