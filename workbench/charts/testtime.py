@@ -269,7 +269,11 @@ def flops_curve_chart(table: pd.DataFrame, *, width: int = 420, height: int = 26
 
 
 def allocation_chart(table: pd.DataFrame, *, width: int = 300, height: int = 220, defer: bool = False) -> alt.HConcatChart:
-    """Model size and tokens per parameter against lifetime inference tokens (from :func:`allocation_table`)."""
+    """Model size and tokens per parameter against lifetime inference tokens.
+
+    ``table`` is :meth:`workbench.compute.InferencePlan.to_frame` of
+    :func:`workbench.compute.inference_optimum` over several inference demands.
+    """
     F = _Frames()
     df = table.copy()
     x = alt.X("inference_tokens:Q", title="lifetime inference tokens", scale=alt.Scale(type="log", nice=False), axis=alt.Axis(format="~e"))

@@ -11,12 +11,10 @@
   ceiling, utility with a false-positive cost and the best number of attempts (Stroebl et al. 2024).
 * :mod:`~workbench.testtime.flops` — a small model with k samples against a large one with one,
   at equal inference FLOPs (2N per token).
-* :mod:`~workbench.testtime.allocation` — training plus inference compute at fixed loss
   (Sardana & Frankle 2023).
 """
 
 from ._errors import SamplesError
-from .allocation import InferenceAwareAllocation, allocation_table, inference_aware_allocation
 from .counts import (
     BetaDifficulty,
     LogitNormalDifficulty,
@@ -70,5 +68,5 @@ __all__ = [
     "expected_utility", "verifier_curve", "VerifierCurve",
     "inference_flops", "samples_at_equal_flops", "LogitAbilityLaw", "FlopsMatchedComparison",
     "flops_matched_comparison", "compare_models_from_counts", "flops_matched_curve",
-    "InferenceAwareAllocation", "inference_aware_allocation", "allocation_table",
+
 ]

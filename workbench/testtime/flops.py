@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..compute.flops import inference_flops
 from ._errors import SamplesError
 from .counts import _validated
 from .passk import pass_at_k
@@ -41,14 +42,6 @@ __all__ = [
     "compare_models_from_counts",
     "flops_matched_curve",
 ]
-
-
-def inference_flops(N, tokens) -> np.ndarray:
-    """Inference FLOPs of generating ``tokens`` tokens with an ``N``-parameter model: ``2 N tokens``."""
-    N, tokens = np.asarray(N, float), np.asarray(tokens, float)
-    if np.any(N <= 0) or np.any(tokens < 0):
-        raise SamplesError("Model size N must be > 0 and tokens >= 0.")
-    return 2.0 * N * tokens
 
 
 def samples_at_equal_flops(N_small, N_large, tokens_small: float = 1.0, tokens_large: float = 1.0) -> np.ndarray:
