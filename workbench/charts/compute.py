@@ -51,30 +51,6 @@ def _inline_data(chart):
     return out
 
 
-class _Rows:
-    """Named inline datasets whose rows are attached only once the chart is complete.
-
-    Altair deep-copies every subchart, rows included, when charts are encoded, layered,
-    concatenated or given properties (most of a chart's build time, ~0.2 s for a few
-    hundred rows). The builders here create each dataset empty (with its name, as
-    :func:`~workbench.charts.data.named_data` does) and :meth:`fill` attaches the rows
-    to the finished chart.
-    """
-
-    def __init__(self):
-        self.rows = {}
-
-    def __call__(self, df: pd.DataFrame, name: str) -> alt.InlineData:
-        self.rows[name] = named_data(df, name).values
-        return alt.InlineData(values=[], name=name)
-
-    def fill(self, chart):
-        for d in _inline_data(chart):
-            if d.name in self.rows:
-                d.values = self.rows[d.name]
-        return chart
-
-
 def _budget_label(m: float) -> str:
     if np.isclose(m, 1.0):
         return "C (your budget)"
@@ -103,7 +79,6 @@ def isoflop_chart(curves: pd.DataFrame, optima: pd.DataFrame, marked: pd.DataFra
     labels : dict, optional
         Budget value -> legend label (default: the budget in FLOPs).
     """
-    rows = _Rows()
     curves = curves.copy()
     optima = optima.copy()
     lab = labels or {b: f"{b:.3g} FLOPs" for b in sorted(curves["budget"].unique())}
@@ -115,25 +90,25 @@ def isoflop_chart(curves: pd.DataFrame, optima: pd.DataFrame, marked: pd.DataFra
     y = alt.Y("loss:Q", title=LOSS_TITLE, scale=LOSS_SCALE)
     tip = [alt.Tooltip("budget:Q", title="C (FLOPs)", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"),
            alt.Tooltip("D:Q", format=".3~g"), alt.Tooltip("loss:Q", format=".4f")]
-    lines = alt.Chart(rows(curves, "isoflop_curves")).mark_line(strokeWidth=2).encode(x=x, y=y, color=color, detail="budget:Q", tooltip=tip)
-    frontier = alt.Chart(rows(optima, "isoflop_optima")).mark_line(color="#444", strokeDash=[5, 4], strokeWidth=1.5).encode(
+    lines = alt.Chart(named_data(curves, "isoflop_curves")).mark_line(strokeWidth=2).encode(x=x, y=y, color=color, detail="budget:Q", tooltip=tip)
+    frontier = alt.Chart(named_data(optima, "isoflop_optima")).mark_line(color="#444", strokeDash=[5, 4], strokeWidth=1.5).encode(
         x=x, y=y, order="budget:Q"
     )
-    dots = alt.Chart(rows(optima, "isoflop_optima")).mark_point(filled=True, size=80, color="#222", shape="diamond").encode(
+    dots = alt.Chart(named_data(optima, "isoflop_optima")).mark_point(filled=True, size=80, color="#222", shape="diamond").encode(
         x=x, y=y, tooltip=tip
     )
     layers = [lines, frontier, dots]
     if marked is not None and len(marked):
         mk = marked.copy()
         layers.append(
-            alt.Chart(rows(mk, "marked")).mark_point(size=220, strokeWidth=3, filled=False).encode(
+            alt.Chart(named_data(mk, "marked")).mark_point(size=220, strokeWidth=3, filled=False).encode(
                 x=x, y=y,
                 shape=alt.Shape("what:N", title="marked", scale=alt.Scale(domain=["compute-optimal", "recommended"], range=["circle", "triangle-up"])),
                 color=alt.value("#e45756"),
                 tooltip=[alt.Tooltip("what:N"), alt.Tooltip("N:Q", format=".3~g"), alt.Tooltip("D:Q", format=".3~g"), alt.Tooltip("loss:Q", format=".4f")],
             )
         )
-    return rows.fill(alt.layer(*layers).properties(width=width, height=height, title=title).resolve_scale(color="independent", shape="independent"))
+    return (alt.layer(*layers).properties(width=width, height=height, title=title).resolve_scale(color="independent", shape="independent"))
 
 
 def plan_chart_data(plan) -> dict:
@@ -182,7 +157,6 @@ def frontier_chart(sources, compute=None, width: int = 460, height: int = 280, w
     ``sources`` is a dict label -> source (Fit, parameter-set name, ...) or a list of
     sources; bands show the intervals of sources with samples.
     """
-    rows = _Rows()
     from ..compute import compute_optimal
 
     if compute is None:
@@ -206,17 +180,16 @@ def frontier_chart(sources, compute=None, width: int = 460, height: int = 280, w
     dash = alt.StrokeDash("quantity:N", title="", scale=alt.Scale(domain=["parameters N", "tokens D"], range=[[1, 0], [6, 3]]))
     layers = []
     if "lo" in data:
-        layers.append(alt.Chart(rows(data, "frontier")).transform_filter("isValid(datum.lo)").mark_area(opacity=0.2).encode(
+        layers.append(alt.Chart(named_data(data, "frontier")).transform_filter("isValid(datum.lo)").mark_area(opacity=0.2).encode(
             x=x, y=alt.Y("lo:Q", scale=alt.Scale(**LOG)), y2="hi:Q", color=color, detail="quantity:N"))
-    layers.append(alt.Chart(rows(data, "frontier")).mark_line(strokeWidth=2.5).encode(
+    layers.append(alt.Chart(named_data(data, "frontier")).mark_line(strokeWidth=2.5).encode(
         x=x, y=y, color=color, strokeDash=dash,
         tooltip=["law:N", "quantity:N", alt.Tooltip("C:Q", format=".3~g"), alt.Tooltip("value:Q", format=".3~g")]))
-    return rows.fill(alt.layer(*layers).properties(width=width, height=height, title="Compute-optimal allocation"))
+    return (alt.layer(*layers).properties(width=width, height=height, title="Compute-optimal allocation"))
 
 
 def allocation_chart(allocation, width: int = 460, height: int = 280):
     """An :class:`~workbench.compute.Allocation` over its budgets: N and D against compute (with bands)."""
-    rows = _Rows()
     df = allocation.to_frame()
     frames = []
     for q, name in (("N", "parameters N"), ("D", "tokens D")):
@@ -228,14 +201,14 @@ def allocation_chart(allocation, width: int = 460, height: int = 280):
     x = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
     y = alt.Y("value:Q", title="compute-optimal N and D", scale=alt.Scale(**LOG), axis=_AXIS)
     color = alt.Color("quantity:N", title="")
-    mark = alt.Chart(rows(data, "allocation")).mark_line(point=len(df) < 3, strokeWidth=2.5) if len(df) > 1 else \
-        alt.Chart(rows(data, "allocation")).mark_point(filled=True, size=80)
+    mark = alt.Chart(named_data(data, "allocation")).mark_line(point=len(df) < 3, strokeWidth=2.5) if len(df) > 1 else \
+        alt.Chart(named_data(data, "allocation")).mark_point(filled=True, size=80)
     layers = []
     if "lo" in data:
-        layers.append(alt.Chart(rows(data, "allocation")).mark_area(opacity=0.2).encode(
+        layers.append(alt.Chart(named_data(data, "allocation")).mark_area(opacity=0.2).encode(
             x=x, y=alt.Y("lo:Q", scale=alt.Scale(**LOG)), y2="hi:Q", color=color))
     layers.append(mark.encode(x=x, y=y, color=color, tooltip=["quantity:N", alt.Tooltip("C:Q", format=".3~g"), alt.Tooltip("value:Q", format=".3~g")]))
-    return rows.fill(alt.layer(*layers).properties(width=width, height=height, title=f"Compute-optimal allocation — {allocation.source.label}"))
+    return (alt.layer(*layers).properties(width=width, height=height, title=f"Compute-optimal allocation — {allocation.source.label}"))
 
 
 def _budget_color(title="compute budget (FLOPs)", legend=True):
@@ -246,7 +219,6 @@ def _budget_color(title="compute budget (FLOPs)", legend=True):
 def isoflop_runs_chart(analysis, width: int = 380, height: int = 280, published=(0.46, 0.50)):
     """An :class:`~workbench.compute.IsoFLOPAnalysis`: the runs and fitted parabolas per budget (left) and
     ``N_opt`` against compute with the fitted power law (right), next to the published exponent range."""
-    rows = _Rows()
     runs = analysis.runs[["budget", "N", "loss"]].copy()
     prof = analysis.profiles
     curves = []
@@ -257,11 +229,11 @@ def isoflop_runs_chart(analysis, width: int = 380, height: int = 280, published=
     x = alt.X("N:Q", title=N_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
     y = alt.Y("loss:Q", title=LOSS_TITLE, scale=LOSS_SCALE)
     color = _budget_color()
-    pts = alt.Chart(rows(runs, "isoflop_runs")).mark_circle(size=30, opacity=0.7).encode(
+    pts = alt.Chart(named_data(runs, "isoflop_runs")).mark_circle(size=30, opacity=0.7).encode(
         x=x, y=y, color=_budget_color(legend=False), tooltip=[alt.Tooltip("budget:Q", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"), alt.Tooltip("loss:Q", format=".4f")])
-    par = alt.Chart(rows(curves, "parabolas")).mark_line(strokeWidth=1.5).encode(x=x, y=y, color=color, detail="budget:Q")
+    par = alt.Chart(named_data(curves, "parabolas")).mark_line(strokeWidth=1.5).encode(x=x, y=y, color=color, detail="budget:Q")
     mins = prof.rename(columns={"N_opt": "N", "loss_opt": "loss"})[["budget", "N", "loss", "used"]]
-    mn = alt.Chart(rows(mins, "parabola_minima")).mark_point(shape="diamond", size=110, filled=True, color="#e45756").encode(
+    mn = alt.Chart(named_data(mins, "parabola_minima")).mark_point(shape="diamond", size=110, filled=True, color="#e45756").encode(
         x=x, y=y, tooltip=[alt.Tooltip("budget:Q", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"), "used:N"])
     b = prof["budget"]
     left = alt.layer(pts, par, mn).properties(
@@ -287,20 +259,19 @@ def isoflop_runs_chart(analysis, width: int = 380, height: int = 280, published=
     optdf = optdf[keep]
     layers = []
     if "N_opt_lo" in optdf:
-        layers.append(alt.Chart(rows(optdf, "n_opt")).mark_rule(color="#e45756", strokeWidth=2, opacity=0.6).encode(
+        layers.append(alt.Chart(named_data(optdf, "n_opt")).mark_rule(color="#e45756", strokeWidth=2, opacity=0.6).encode(
             x=xo, y=alt.Y("N_opt_lo:Q", scale=alt.Scale(**LOG)), y2="N_opt_hi:Q"))
-    layers.append(alt.Chart(rows(optdf, "n_opt")).mark_point(shape="diamond", size=110, filled=True, color="#e45756").encode(
+    layers.append(alt.Chart(named_data(optdf, "n_opt")).mark_point(shape="diamond", size=110, filled=True, color="#e45756").encode(
         x=xo, y=yo, tooltip=[alt.Tooltip("C:Q", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"), "used:N"]))
-    layers.append(alt.Chart(rows(lines, "exponent_lines")).mark_line().encode(
+    layers.append(alt.Chart(named_data(lines, "exponent_lines")).mark_line().encode(
         x=xo, y=yo, strokeDash=alt.StrokeDash("line:N", title=""), color=alt.Color("line:N", title="", scale=alt.Scale(range=["#222", "#999", "#bbb"]))))
     right = alt.layer(*layers).properties(width=width, height=height, title="N_opt against compute")
-    return rows.fill(alt.hconcat(left, right).resolve_scale(color="independent", strokeDash="independent"))
+    return (alt.hconcat(left, right).resolve_scale(color="independent", strokeDash="independent"))
 
 
 def envelope_chart(analysis, width: int = 380, height: int = 280, max_curves: int = 60):
     """An :class:`~workbench.compute.EnvelopeAnalysis`: training curves against compute with their lower
     envelope (left) and the envelope's ``N_opt`` against compute (right)."""
-    rows = _Rows()
     c = analysis.curves
     runs = c["_run"].unique()
     if len(runs) > max_curves:
@@ -315,43 +286,41 @@ def envelope_chart(analysis, width: int = 380, height: int = 280, max_curves: in
     env = analysis.envelope
     x = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
     y = alt.Y("loss:Q", title=LOSS_TITLE, scale=LOSS_SCALE)
-    lines = alt.Chart(rows(curves, "training_curves")).mark_line(strokeWidth=1, opacity=0.6).encode(
+    lines = alt.Chart(named_data(curves, "training_curves")).mark_line(strokeWidth=1, opacity=0.6).encode(
         x=x, y=y, detail="run:N", color=alt.Color("N:Q", title="model size N", scale=alt.Scale(type="log", scheme="viridis"), legend=alt.Legend(format="~e", type="gradient")))
-    e = alt.Chart(rows(env[np.isfinite(env["loss"])], "envelope")).mark_line(color="#e45756", strokeWidth=3).encode(x=x, y=y)
+    e = alt.Chart(named_data(env[np.isfinite(env["loss"])], "envelope")).mark_line(color="#e45756", strokeWidth=3).encode(x=x, y=y)
     left = alt.layer(lines, e).properties(width=width, height=height, title="Training curves and their lower envelope (Approach 1)")
     u = env[env["used"]]
     fit = 10 ** (analysis.regressions["N"].params["const"] + analysis.regressions["N"].params["log10_C"] * np.log10(u["C"]))
     right_data = pd.DataFrame({"C": u["C"], "N": u["N_opt"], "fit": fit})
     xo = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
-    pts = alt.Chart(rows(right_data, "envelope_n_opt")).mark_point(filled=True, size=25, color="#e45756").encode(
+    pts = alt.Chart(named_data(right_data, "envelope_n_opt")).mark_point(filled=True, size=25, color="#e45756").encode(
         x=xo, y=alt.Y("N:Q", title="N_opt (parameters)", scale=alt.Scale(**LOG), axis=_AXIS))
-    ln = alt.Chart(rows(right_data, "envelope_n_opt")).mark_line(color="#222").encode(x=xo, y=alt.Y("fit:Q", scale=alt.Scale(**LOG)))
+    ln = alt.Chart(named_data(right_data, "envelope_n_opt")).mark_line(color="#222").encode(x=xo, y=alt.Y("fit:Q", scale=alt.Scale(**LOG)))
     right = alt.layer(pts, ln).properties(width=width, height=height, title=f"N_opt ∝ C^{analysis.exponents['N']:.3f}")
-    return rows.fill(alt.hconcat(left, right).resolve_scale(color="independent"))
+    return (alt.hconcat(left, right).resolve_scale(color="independent"))
 
 
 def inference_chart(inference_plan, width: int = 380, height: int = 260):
     """Inference-aware model size and tokens per parameter against expected inference tokens."""
-    rows = _Rows()
     df = inference_plan.to_frame()
     df = df[df["inference_tokens"] > 0]
     x = alt.X("inference_tokens:Q", title="expected inference tokens", scale=alt.Scale(**LOG), axis=_AXIS)
-    n = alt.Chart(rows(df, "inference")).mark_line(point=True, color="#4c78a8").encode(
+    n = alt.Chart(named_data(df, "inference")).mark_line(point=True, color="#4c78a8").encode(
         x=x, y=alt.Y("N:Q", title=N_TITLE, scale=alt.Scale(**LOG), axis=_AXIS),
         tooltip=[alt.Tooltip("inference_tokens:Q", format=".3~g"), alt.Tooltip("N:Q", format=".3~g"), alt.Tooltip("D:Q", format=".3~g"), alt.Tooltip("saving:Q", format=".1%")])
-    r = alt.Chart(rows(df, "inference")).mark_line(point=True, color="#f58518").encode(
+    r = alt.Chart(named_data(df, "inference")).mark_line(point=True, color="#f58518").encode(
         x=x, y=alt.Y("tokens_per_parameter:Q", title="tokens per parameter", scale=alt.Scale(**LOG)))
-    s = alt.Chart(rows(df, "inference")).mark_line(point=True, color="#54a24b").encode(
+    s = alt.Chart(named_data(df, "inference")).mark_line(point=True, color="#54a24b").encode(
         x=x, y=alt.Y("saving:Q", title="lifetime FLOPs saved vs compute-optimal", axis=alt.Axis(format="%")))
     t = f"Same loss ({inference_plan.target_loss:.3f}), cheapest to train and serve"
     w3 = int(width / 1.3)
-    return rows.fill(alt.hconcat(n.properties(width=w3, height=height, title=t), r.properties(width=w3, height=height),
+    return (alt.hconcat(n.properties(width=w3, height=height, title=t), r.properties(width=w3, height=height),
                                  s.properties(width=w3, height=height)))
 
 
 def repetition_chart(table: pd.DataFrame, width: int = 420, height: int = 260):
     """Extra loss from repeating data, against epochs (from :func:`workbench.compute.repetition_cost`)."""
-    rows = _Rows()
     long = pd.concat(
         [
             pd.DataFrame({"epochs": table["epochs"], "excess": table["excess_same_allocation"], "plan": "same N, D, repeated data"}),
@@ -359,7 +328,7 @@ def repetition_chart(table: pd.DataFrame, width: int = 420, height: int = 260):
         ],
         ignore_index=True,
     )
-    return rows.fill(alt.Chart(rows(long, "repetition")).mark_line(point=True).encode(
+    return (alt.Chart(named_data(long, "repetition")).mark_line(point=True).encode(
         x=alt.X("epochs:Q", title="epochs over the unique data", scale=alt.Scale(type="log", base=2)),
         y=alt.Y("excess:Q", title="loss above fresh data (nats/token)"),
         color=alt.Color("plan:N", title=""),
@@ -369,7 +338,6 @@ def repetition_chart(table: pd.DataFrame, width: int = 420, height: int = 260):
 
 def crossover_chart(result, width: int = 460, height: int = 280):
     """Two laws' losses along compute (or N, or D) with bands and the crossing(s) marked."""
-    rows = _Rows()
     titles = {"C": C_TITLE, "N": N_TITLE, "D": "training tokens D"}
     data = result.curves
     x = alt.X("x:Q", title=titles[result.along], scale=alt.Scale(**LOG), axis=_AXIS)
@@ -377,15 +345,15 @@ def crossover_chart(result, width: int = 460, height: int = 280):
     color = alt.Color("law:N", title="law")
     layers = []
     if "lo" in data:
-        layers.append(alt.Chart(rows(data, "crossover_curves")).transform_filter("isValid(datum.lo)").mark_area(opacity=0.2).encode(
+        layers.append(alt.Chart(named_data(data, "crossover_curves")).transform_filter("isValid(datum.lo)").mark_area(opacity=0.2).encode(
             x=x, y=alt.Y("lo:Q", scale=LOSS_SCALE), y2="hi:Q", color=color))
-    layers.append(alt.Chart(rows(data, "crossover_curves")).mark_line(strokeWidth=2.5).encode(
+    layers.append(alt.Chart(named_data(data, "crossover_curves")).mark_line(strokeWidth=2.5).encode(
         x=x, y=y, color=color, tooltip=["law:N", alt.Tooltip("x:Q", format=".3~g"), alt.Tooltip("loss:Q", format=".4f")]))
     pts = pd.DataFrame({"x": list(result.points)})
-    layers.append(alt.Chart(rows(pts, "crossings")).mark_rule(color="#e45756", strokeDash=[4, 3], strokeWidth=2).encode(
+    layers.append(alt.Chart(named_data(pts, "crossings")).mark_rule(color="#e45756", strokeDash=[4, 3], strokeWidth=2).encode(
         x="x:Q", tooltip=[alt.Tooltip("x:Q", format=".3~g", title="crossing")]))
     if result.interval is not None:
         iv = pd.DataFrame({"x0": [result.interval[0]], "x1": [result.interval[1]]})
-        layers.insert(0, alt.Chart(rows(iv, "crossing_interval")).mark_rect(color="#e45756", opacity=0.08).encode(
+        layers.insert(0, alt.Chart(named_data(iv, "crossing_interval")).mark_rect(color="#e45756", opacity=0.08).encode(
             x=alt.X("x0:Q", scale=alt.Scale(**LOG)), x2="x1:Q"))
-    return rows.fill(alt.layer(*layers).properties(width=width, height=height, title="Where one law overtakes the other"))
+    return (alt.layer(*layers).properties(width=width, height=height, title="Where one law overtakes the other"))

@@ -27,63 +27,19 @@ METHOD_COLORS = {"coverage law": "#f58518", "beta-binomial": "#54a24b", "truth":
 _K_AXIS = alt.Axis(format="~s")
 
 
-class _Frames(dict):
-    """Datasets of a chart under construction, by name; charts reference them through empty
-    named placeholders and receive the rows once, after layering and concatenation (Altair
-    deep-copies attached rows at every composition step, which would dominate a panel update)."""
-
-    def ref(self, df: pd.DataFrame, name: str) -> alt.InlineData:
-        self[name] = df
-        return named_data(df.iloc[:0], name)
-
-
-def _fill(chart, frames: dict):
-    rows = {name: named_data(df, name).values for name, df in frames.items()}
-
-    def walk(obj):
-        kwds = getattr(obj, "_kwds", None)
-        if kwds is None:
-            return
-        data = kwds.get("data")
-        if isinstance(data, alt.InlineData) and data.name in rows:
-            data.values = rows[data.name]
-        for key in ("layer", "hconcat", "vconcat", "concat"):
-            sub = kwds.get(key)
-            if isinstance(sub, list):
-                for s in sub:
-                    walk(s)
-        if kwds.get("spec") is not None:
-            walk(kwds["spec"])
-
-    walk(chart)
-    return chart
-
-
-def _finish(chart, frames, defer: bool):
-    return (chart, frames) if defer else _fill(chart, frames)
-
-
-def side_by_side(*parts, resolve_color: str = "independent") -> alt.HConcatChart:
-    """Charts built with ``defer=True`` (each a ``(chart, frames)`` pair) placed side by side, their rows
-    attached once at the end (fast enough for a live panel)."""
-    frames = {}
-    charts = []
-    for chart, f in parts:
-        frames.update(f)
-        charts.append(chart)
-    out = alt.hconcat(*charts).resolve_scale(color=resolve_color)
-    return _fill(out, frames)
+def side_by_side(*charts, resolve_color: str = "independent") -> alt.HConcatChart:
+    """Charts placed side by side, each with its own colour scale."""
+    return alt.hconcat(*charts).resolve_scale(color=resolve_color)
 
 
 def difficulty_chart(distribution=None, *, counts=None, fit=None, width: int = 300, height: int = 220,
-                     title: str = "Per-problem success rates", defer: bool = False) -> alt.LayerChart:
+                     title: str = "Per-problem success rates") -> alt.LayerChart:
     """Density of per-problem single-sample success rates ``p``.
 
     Draws the generating distribution (``distribution``: a Beta or logit-normal
     difficulty), a histogram of the observed rates ``c / n`` (``counts``) and a
     fitted Beta (``fit``: a :class:`~workbench.testtime.BetaBinomialFit`), as available.
     """
-    F = _Frames()
     p = np.linspace(0.005, 0.995, 100)
     curves = []
     if distribution is not None:
@@ -96,7 +52,7 @@ def difficulty_chart(distribution=None, *, counts=None, fit=None, width: int = 3
         hist, edges = np.histogram(rate, bins=20, range=(0, 1), density=True)
         h = pd.DataFrame({"p0": edges[:-1], "p1": edges[1:], "density": hist})
         layers.append(
-            alt.Chart(F.ref(h, "difficulty_hist")).mark_rect(color="#9ecae9", opacity=0.8).encode(
+            alt.Chart(named_data(h, "difficulty_hist")).mark_rect(color="#9ecae9", opacity=0.8).encode(
                 x=alt.X("p0:Q", title="single-sample success rate p", scale=alt.Scale(domain=[0, 1])),
                 x2="p1:Q",
                 y=alt.Y("density:Q", title="density"),
@@ -110,7 +66,7 @@ def difficulty_chart(distribution=None, *, counts=None, fit=None, width: int = 3
         cap = max(5.0, float(np.nanquantile(cdf["density"], 0.9)) * 1.5)
         cdf["density"] = np.minimum(cdf["density"], cap)
         layers.append(
-            alt.Chart(F.ref(cdf, "difficulty_pdf")).mark_line(strokeWidth=2).encode(
+            alt.Chart(named_data(cdf, "difficulty_pdf")).mark_line(strokeWidth=2).encode(
                 x=alt.X("p:Q", title="single-sample success rate p", scale=alt.Scale(domain=[0, 1])),
                 y=alt.Y("density:Q", title="density"),
                 color=alt.Color("source:N", title=None, scale=alt.Scale(
@@ -119,7 +75,7 @@ def difficulty_chart(distribution=None, *, counts=None, fit=None, width: int = 3
         )
     if not layers:
         raise ValueError("difficulty_chart needs a distribution, counts or a fit to draw.")
-    return _finish(alt.layer(*layers).properties(width=width, height=height, title=title), F, defer)
+    return alt.layer(*layers).properties(width=width, height=height, title=title)
 
 
 def _extrapolation_frames(cmp):
@@ -141,65 +97,62 @@ def _extrapolation_frames(cmp):
 
 
 def extrapolation_chart(cmp, *, width: int = 460, height: int = 280, show_gap: bool = True,
-                        title: str = "Coverage: measured, and extrapolated two ways", defer: bool = False) -> alt.TopLevelMixin:
+                        title: str = "Coverage: measured, and extrapolated two ways") -> alt.TopLevelMixin:
     """Coverage against samples per problem ``k``: the measurements, the fitted coverage law and the
     beta-binomial prediction with their intervals, the extrapolated region shaded; below it (with
     ``show_gap``) the gap between the two extrapolations, with the ``k`` where they first part."""
-    F = _Frames()
     curves, obs, region, gap, first = _extrapolation_frames(cmp)
     xs = alt.Scale(type="log", nice=False)
     x = alt.X("k:Q", title="samples per problem k", scale=xs, axis=_K_AXIS)
     color = alt.Color("method:N", title="prediction", scale=alt.Scale(domain=list(METHOD_COLORS), range=list(METHOD_COLORS.values())))
-    shade = alt.Chart(F.ref(region, "extrapolated_region")).mark_rect(color="#f2f2f2", opacity=0.8).encode(
+    shade = alt.Chart(named_data(region, "extrapolated_region")).mark_rect(color="#f2f2f2", opacity=0.8).encode(
         x=alt.X("k0:Q", scale=xs), x2="k1:Q")
-    band = alt.Chart(F.ref(curves, "coverage_curves")).mark_area(opacity=0.18).encode(
+    band = alt.Chart(named_data(curves, "coverage_curves")).mark_area(opacity=0.18).encode(
         x=x, y=alt.Y("lo:Q", title="coverage (share of problems solved)"), y2="hi:Q", color=color)
-    lines = alt.Chart(F.ref(curves, "coverage_curves")).mark_line(strokeWidth=2.2).encode(
+    lines = alt.Chart(named_data(curves, "coverage_curves")).mark_line(strokeWidth=2.2).encode(
         x=x, y=alt.Y("coverage:Q"), color=color,
         strokeDash=alt.StrokeDash("method:N", legend=None, scale=alt.Scale(
             domain=list(METHOD_COLORS), range=[[1, 0], [1, 0], [3, 3]])),
         tooltip=["method:N", alt.Tooltip("k:Q", format="~s"), alt.Tooltip("coverage:Q", format=".4f"),
                  alt.Tooltip("lo:Q", format=".4f"), alt.Tooltip("hi:Q", format=".4f")])
-    pts = alt.Chart(F.ref(obs, "coverage_points")).mark_point(filled=True, size=30, color="#4c78a8").encode(
+    pts = alt.Chart(named_data(obs, "coverage_points")).mark_point(filled=True, size=30, color="#4c78a8").encode(
         x=x, y="coverage:Q", shape=alt.Shape("role:N", title="measured", scale=alt.Scale(
             domain=["measured, fitted", "measured, held out"], range=["circle", "triangle-up"])),
         tooltip=[alt.Tooltip("k:Q", format="~s"), alt.Tooltip("coverage:Q", format=".4f"), "role:N"])
     top = alt.layer(shade, band, lines, pts).properties(width=width, height=height, title=title)
     if not show_gap:
-        return _finish(top, F, defer)
-    zero = alt.Chart(F.ref(pd.DataFrame({"y": [0.0]}), "zero_line")).mark_rule(color="#999").encode(y="y:Q")
-    gap_line = alt.Chart(F.ref(gap, "extrapolation_gap")).mark_line(color="#b279a2", point=True).encode(
+        return top
+    zero = alt.Chart(named_data(pd.DataFrame({"y": [0.0]}), "zero_line")).mark_rule(color="#999").encode(y="y:Q")
+    gap_line = alt.Chart(named_data(gap, "extrapolation_gap")).mark_line(color="#b279a2", point=True).encode(
         x=x, y=alt.Y("gap:Q", title="law minus beta-binomial"),
         tooltip=[alt.Tooltip("k:Q", format="~s"), alt.Tooltip("gap:Q", format="+.4f"), "role:N"])
-    part = alt.Chart(F.ref(first, "extrapolations_part")).mark_rule(color="#e45756", strokeDash=[4, 3]).encode(
+    part = alt.Chart(named_data(first, "extrapolations_part")).mark_rule(color="#e45756", strokeDash=[4, 3]).encode(
         x=alt.X("k:Q", scale=xs))
     bottom = alt.layer(shade, zero, gap_line, part).properties(width=width, height=110)
-    return _finish(alt.vconcat(top, bottom).resolve_scale(color="independent", shape="independent"), F, defer)
+    return alt.vconcat(top, bottom).resolve_scale(color="independent", shape="independent")
 
 
 def coverage_law_chart(a: float, b: float, points: dict | None = None, *, k_min: float = 1, k_max: float = 1e4,
-                       width: int = 420, height: int = 260, title: str = "Coverage law log c(k) = a k^b", defer: bool = False) -> alt.LayerChart:
+                       width: int = 420, height: int = 260, title: str = "Coverage law log c(k) = a k^b") -> alt.LayerChart:
     """The law ``c(k) = exp(a k^b)`` over ``k_min .. k_max`` with the points it was fitted through."""
-    F = _Frames()
     k = np.geomspace(k_min, k_max, 120)
     curve = pd.DataFrame({"k": k, "coverage": np.exp(a * k**b)})
     xs = alt.Scale(type="log", nice=False)
-    layers = [alt.Chart(F.ref(curve, "law_curve")).mark_line(color="#f58518", strokeWidth=2.5).encode(
+    layers = [alt.Chart(named_data(curve, "law_curve")).mark_line(color="#f58518", strokeWidth=2.5).encode(
         x=alt.X("k:Q", title="samples per problem k", scale=xs, axis=_K_AXIS),
         y=alt.Y("coverage:Q", title="coverage", scale=alt.Scale(domain=[0, 1])),
         tooltip=[alt.Tooltip("k:Q", format="~s"), alt.Tooltip("coverage:Q", format=".3f")])]
     if points:
         pts = pd.DataFrame({"k": list(points), "coverage": list(points.values())})
-        layers.append(alt.Chart(F.ref(pts, "law_points")).mark_point(filled=True, size=80, color="#4c78a8").encode(
+        layers.append(alt.Chart(named_data(pts, "law_points")).mark_point(filled=True, size=80, color="#4c78a8").encode(
             x=alt.X("k:Q", scale=xs), y="coverage:Q",
             tooltip=[alt.Tooltip("k:Q", format="~s"), alt.Tooltip("coverage:Q", format=".3f")]))
-    return _finish(alt.layer(*layers).properties(width=width, height=height, title=title), F, defer)
+    return alt.layer(*layers).properties(width=width, height=height, title=title)
 
 
 def verifier_chart(curve, *, width: int = 460, height: int = 280,
-                   title: str = "Resampling against an imperfect verifier", defer: bool = False) -> alt.LayerChart:
+                   title: str = "Resampling against an imperfect verifier") -> alt.LayerChart:
     """Accuracy, false positives and utility against attempts ``K``, with the accuracy ceiling and the best ``K``."""
-    F = _Frames()
     t = curve.table
     long = pd.concat([
         pd.DataFrame({"K": t["K"], "quantity": "accuracy", "value": t["accuracy"]}),
@@ -213,26 +166,25 @@ def verifier_chart(curve, *, width: int = 460, height: int = 280,
     xs = alt.Scale(type="log", nice=False)
     x = alt.X("K:Q", title="attempts K (stop at the first accepted sample)", scale=xs, axis=_K_AXIS)
     domain = ["accuracy", "false positives", "utility"]
-    lines = alt.Chart(F.ref(long, "verifier_curves")).mark_line(strokeWidth=2.2).encode(
+    lines = alt.Chart(named_data(long, "verifier_curves")).mark_line(strokeWidth=2.2).encode(
         x=x, y=alt.Y("value:Q", title="share of problems / utility per problem"),
         color=alt.Color("quantity:N", title=None, scale=alt.Scale(domain=domain, range=["#4c78a8", "#e45756", "#54a24b"])),
         tooltip=["quantity:N", alt.Tooltip("K:Q"), alt.Tooltip("value:Q", format=".4f")])
-    ceil = alt.Chart(F.ref(ceiling, "verifier_ceiling")).mark_rule(color="#4c78a8", strokeDash=[6, 4]).encode(
+    ceil = alt.Chart(named_data(ceiling, "verifier_ceiling")).mark_rule(color="#4c78a8", strokeDash=[6, 4]).encode(
         y="y:Q", tooltip=["label:N"])
-    ceil_text = alt.Chart(F.ref(ceiling, "verifier_ceiling")).mark_text(
+    ceil_text = alt.Chart(named_data(ceiling, "verifier_ceiling")).mark_text(
         align="left", dy=-7, x=4, color="#4c78a8").encode(y="y:Q", text="label:N")
-    best_rule = alt.Chart(F.ref(best, "verifier_best")).mark_rule(color="#54a24b", strokeDash=[2, 3]).encode(
+    best_rule = alt.Chart(named_data(best, "verifier_best")).mark_rule(color="#54a24b", strokeDash=[2, 3]).encode(
         x=alt.X("K:Q", scale=xs), tooltip=["label:N"])
-    best_pt = alt.Chart(F.ref(best, "verifier_best")).mark_point(filled=True, size=90, color="#54a24b").encode(
+    best_pt = alt.Chart(named_data(best, "verifier_best")).mark_point(filled=True, size=90, color="#54a24b").encode(
         x=alt.X("K:Q", scale=xs), y="value:Q", tooltip=["label:N", alt.Tooltip("value:Q", title="utility", format=".4f")])
-    best_text = alt.Chart(F.ref(best, "verifier_best")).mark_text(align="left", dx=6, dy=-8, color="#54a24b").encode(
+    best_text = alt.Chart(named_data(best, "verifier_best")).mark_text(align="left", dx=6, dy=-8, color="#54a24b").encode(
         x=alt.X("K:Q", scale=xs), y="value:Q", text="label:N")
-    return _finish(alt.layer(lines, ceil, ceil_text, best_rule, best_pt, best_text).properties(width=width, height=height, title=title), F, defer)
+    return alt.layer(lines, ceil, ceil_text, best_rule, best_pt, best_text).properties(width=width, height=height, title=title)
 
 
-def flops_matched_chart(cmp, *, width: int = 420, height: int = 260, title: str | None = None, defer: bool = False) -> alt.Chart:
+def flops_matched_chart(cmp, *, width: int = 420, height: int = 260, title: str | None = None) -> alt.Chart:
     """Success of the small model's ``k`` samples and the large model's one, by difficulty bin."""
-    F = _Frames()
     b = cmp.by_difficulty
     long = pd.concat([
         pd.DataFrame({"bin": b["bin"], "who": "small model x k", "success": b["small_k"], "n_problems": b["n_problems"]}),
@@ -240,49 +192,47 @@ def flops_matched_chart(cmp, *, width: int = 420, height: int = 260, title: str 
     ], ignore_index=True)
     order = list(b["bin"])
     title = title or "Equal inference FLOPs, by problem difficulty"
-    return _finish(alt.Chart(F.ref(long, "flops_matched")).mark_bar().encode(
+    return (alt.Chart(named_data(long, "flops_matched")).mark_bar().encode(
         x=alt.X("bin:N", title="difficulty bin (large model's pass@1; hardest left)", sort=order, axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("who:N", sort=["small model x k", "large model x 1"]),
         y=alt.Y("success:Q", title="share solved", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("who:N", title=None, scale=alt.Scale(domain=["small model x k", "large model x 1"],
                                                              range=["#f58518", "#4c78a8"])),
         tooltip=["bin:N", "who:N", alt.Tooltip("success:Q", format=".3f"), "n_problems:Q"],
-    ).properties(width=width, height=height, title=title), F, defer)
+    ).properties(width=width, height=height, title=title))
 
 
 def flops_curve_chart(table: pd.DataFrame, *, width: int = 420, height: int = 260,
-                      title: str = "Smaller models with more samples, at the FLOPs of one large sample", defer: bool = False) -> alt.LayerChart:
+                      title: str = "Smaller models with more samples, at the FLOPs of one large sample") -> alt.LayerChart:
     """Mean success against the small model's size at equal inference FLOPs (from :func:`flops_matched_curve`)."""
-    F = _Frames()
     long = pd.concat([
         pd.DataFrame({"N_small": table["N_small"], "k": table["k"], "what": "small model, k samples (equal FLOPs)", "success": table["small_k"]}),
         pd.DataFrame({"N_small": table["N_small"], "k": table["k"], "what": "small model, 1 sample", "success": table["small_1"]}),
         pd.DataFrame({"N_small": table["N_small"], "k": table["k"], "what": "large model, 1 sample", "success": table["large_1"]}),
     ], ignore_index=True)
     domain = ["small model, k samples (equal FLOPs)", "small model, 1 sample", "large model, 1 sample"]
-    return _finish(alt.Chart(F.ref(long, "flops_curve")).mark_line(point=True).encode(
+    return (alt.Chart(named_data(long, "flops_curve")).mark_line(point=True).encode(
         x=alt.X("N_small:Q", title="small model size (parameters)", scale=alt.Scale(type="log", nice=False), axis=alt.Axis(format="~s")),
         y=alt.Y("success:Q", title="share solved", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("what:N", title=None, scale=alt.Scale(domain=domain, range=["#f58518", "#fdbf6f", "#4c78a8"])),
         tooltip=["what:N", alt.Tooltip("N_small:Q", format=".3~s"), "k:Q", alt.Tooltip("success:Q", format=".3f")],
-    ).properties(width=width, height=height, title=title), F, defer)
+    ).properties(width=width, height=height, title=title))
 
 
-def allocation_chart(table: pd.DataFrame, *, width: int = 300, height: int = 220, defer: bool = False) -> alt.HConcatChart:
+def allocation_chart(table: pd.DataFrame, *, width: int = 300, height: int = 220) -> alt.HConcatChart:
     """Model size and tokens per parameter against lifetime inference tokens.
 
     ``table`` is :meth:`workbench.compute.InferencePlan.to_frame` of
     :func:`workbench.compute.inference_optimum` over several inference demands.
     """
-    F = _Frames()
     df = table.copy()
     x = alt.X("inference_tokens:Q", title="lifetime inference tokens", scale=alt.Scale(type="log", nice=False), axis=alt.Axis(format="~e"))
     tip = [alt.Tooltip("inference_tokens:Q", format=".3~e"), alt.Tooltip("N:Q", format=".3~s"),
            alt.Tooltip("tokens_per_parameter:Q", format=".1f"), alt.Tooltip("saving:Q", format=".1%")]
-    left = alt.Chart(F.ref(df, "allocation")).mark_line(point=True, color="#4c78a8").encode(
+    left = alt.Chart(named_data(df, "allocation")).mark_line(point=True, color="#4c78a8").encode(
         x=x, y=alt.Y("N:Q", title="parameters N", scale=alt.Scale(type="log", nice=False), axis=alt.Axis(format="~s")),
         tooltip=tip).properties(width=width, height=height, title="Smaller model ...")
-    right = alt.Chart(F.ref(df, "allocation")).mark_line(point=True, color="#f58518").encode(
+    right = alt.Chart(named_data(df, "allocation")).mark_line(point=True, color="#f58518").encode(
         x=x, y=alt.Y("tokens_per_parameter:Q", title="training tokens per parameter", scale=alt.Scale(type="log", nice=False)),
         tooltip=tip).properties(width=width, height=height, title="... trained far longer")
-    return _finish(alt.hconcat(left, right), F, defer)
+    return alt.hconcat(left, right)

@@ -82,8 +82,8 @@ def coverage_panel(*, distribution: str = "beta", strength: float = 0.2, tail: f
         ks = k_grid(max(int(state["k_max"]), int(state["fit_samples"])), per_decade=10)
         cmp = compare_extrapolations(counts, None, k=ks, bootstrap=bootstrap, seed=int(state["seed"]))
         chart = side_by_side(
-            extrapolation_chart(cmp, width=420, height=250, defer=True),
-            difficulty_chart(dist, counts=counts, fit=cmp.beta_fit, width=260, height=200, defer=True),
+            extrapolation_chart(cmp, width=420, height=250),
+            difficulty_chart(dist, counts=counts, fit=cmp.beta_fit, width=260, height=200),
         )
         t = cmp.table
         end = t.iloc[-1]
@@ -190,7 +190,7 @@ def flops_panel(*, N_large: float = 70e9, ratio: float = 14.0, strength: float =
         cmp = flops_matched_comparison(law.pass_rates(N_s), law.pass_rates(N_l), k, verifier=verifier,
                                        N_small=N_s, N_large=N_l)
         curve = flops_matched_curve(law, N_l, N_l / np.geomspace(1, 1000, 13), verifier=verifier)
-        chart = side_by_side(flops_matched_chart(cmp, width=330, defer=True), flops_curve_chart(curve, width=330, defer=True))
+        chart = side_by_side(flops_matched_chart(cmp, width=330), flops_curve_chart(curve, width=330))
         b = cmp.by_difficulty
         text = (
             "<div class='flops-readout'>"
