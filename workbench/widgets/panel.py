@@ -201,8 +201,8 @@ class Panel:
     def numbers(self) -> dict:
         return {} if self.view is None else dict(self.view.numbers)
 
-    def set(self, **values) -> View | None:
-        """Set controls by name and recompute now (no debounce); returns the new view."""
+    def _assign(self, values: dict) -> None:
+        """Set controls by name without triggering their change handlers."""
         unknown = set(values) - set(self.controls)
         if unknown:
             raise WorkbenchError(f"Unknown control(s) {sorted(unknown)}; this panel has {sorted(self.controls)}.")
@@ -212,6 +212,10 @@ class Panel:
                 self.controls[k].value = v
         finally:
             self._muted = False
+
+    def set(self, **values) -> View | None:
+        """Set controls by name and recompute now (no debounce); returns the new view."""
+        self._assign(values)
         self._cancel_pending()
         self.refresh()
         return self.view

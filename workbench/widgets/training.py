@@ -121,18 +121,7 @@ class TrainingPanel(Panel):
 
     def run(self, **values) -> View | None:
         """Set controls (optional), train now in this thread, and return the final view."""
-        if values:
-            unknown = set(values) - set(self.controls)
-            if unknown:
-                from ..errors import WorkbenchError
-
-                raise WorkbenchError(f"Unknown control(s) {sorted(unknown)}; this panel has {sorted(self.controls)}.")
-            self._muted = True
-            try:
-                for k, v in values.items():
-                    self.controls[k].value = v
-            finally:
-                self._muted = False
+        self._assign(values)
         self._train(self.state)
         return self.view
 
