@@ -91,10 +91,12 @@ def annealing_areas(lrs, decay: float = DEFAULT_DECAY, warmup_steps: int | None 
     delta = np.zeros_like(lrs)
     delta[1:] = lrs[:-1] - lrs[1:]
     delta[: w + 1] = 0.0  # no annealing before (and at) the end of warmup
-    # m_i = decay m_{i-1} + delta_i, a linear filter: solve it with scipy's lfilter (exact, vectorised)
-    from scipy.signal import lfilter
-
-    m = lfilter([1.0], [1.0, -decay], delta)
+    # m_i = decay m_{i-1} + delta_i (a first-order linear filter); most steps have delta = 0
+    m = np.empty_like(delta)
+    acc = 0.0
+    for i, dlt in enumerate(delta.tolist()):
+        acc = decay * acc + dlt
+        m[i] = acc
     S2 = np.cumsum(m)
     return S1, S2
 
@@ -200,9 +202,10 @@ class AnnealingFit:
                 f"lambda={self.decay:g})")
 
 
-def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] = (0.99, 0.995, 0.999, 0.9995), *,
+def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] = (0.9, 0.95, 0.98, 0.99, 0.995, 0.999), *,
                   by: str | Sequence[str] | None = "run", loss: str = "huber", delta: float = 1e-3,
-                  bootstrap: int = 100, seed: int = 0, min_step: int = 1, warmup_steps: int | None = None):
+                  bootstrap: int = 100, seed: int = 0, min_step: int | None = None, min_fraction: float = 0.1,
+                  warmup_steps: int | None = None):
     """Fit ``L(s) = L0 + A S1^-alpha - C S2`` to one or more loss curves with their schedules.
 
     Parameters
@@ -211,14 +214,18 @@ def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] = (0.99, 
         Per-step table: ``step``, ``lr`` on every step, and the held-out ``loss`` on the
         steps where it was measured (NaN elsewhere), with a run id column ``by``.
     decay : float or iterable of float
-        Decay factor ``lambda``; several values: fit at each and keep the best
-        (the decay factor is then a fitted parameter, by profile likelihood).
+        Decay factor ``lambda``; several values: the law is fitted at each and the one with
+        the lowest objective is kept (a profile fit of ``lambda``). The paper's 0.999 suits runs
+        of tens of thousands of steps; runs of hundreds of steps pick smaller values.
     by : str or list, optional
         Run id column(s).
     loss, delta, bootstrap, seed
-        Passed to :func:`workbench.fit`.
-    min_step : int
-        Ignore measurements before this step (the first few steps are off any law).
+        Passed to :func:`workbench.fit` (the bootstrap is run at the chosen ``lambda`` only).
+    min_step : int, optional
+        Ignore measurements before this step. Default: ``min_fraction`` of the longest run.
+    min_fraction : float
+        Default share of the run left out at the start: the first steps (the fast initial
+        drop) follow no power law of ``S1``.
     warmup_steps : int, optional
         See :func:`annealing_areas`.
 
@@ -233,19 +240,36 @@ def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] = (0.99, 
     decays = [float(decay)] if np.isscalar(decay) else [float(d) for d in decay]
     if not decays:
         raise WorkbenchError("fit_annealing() needs at least one decay factor.")
+    if min_step is None:
+        min_step = max(1, int(round(min_fraction * float(curves["step"].max()))))
+    id_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+
+    def table_for(d):
+        t = add_annealing_areas(curves, decay=d, by=by, warmup_steps=warmup_steps)
+        t = t[t["loss"].notna() & (t["step"] >= min_step)]
+        if len(t) < 5:
+            raise WorkbenchError(f"Only {len(t)} measured points from step {min_step} on to fit the annealing law; "
+                                 "it needs at least 5 (measure the held-out loss more often, or lower min_step).")
+        return t[["S1", "S2", "loss", "step"] + id_cols]
+
+    # one full multi-start fit, then each decay factor warm-started from the best so far (fast profile)
+    order = sorted(range(len(decays)), key=lambda i: abs(decays[i] - float(np.median(decays))))
+    results: dict[float, object] = {}
     best = None
-    rows = []
-    for d in decays:
-        table = add_annealing_areas(curves, decay=d, by=by, warmup_steps=warmup_steps)
-        table = table[table["loss"].notna() & (table["step"] >= min_step)]
-        if len(table) < 5:
-            raise WorkbenchError(f"Only {len(table)} measured points to fit the annealing law; it needs at least 5.")
-        cols = ["S1", "S2", "loss", "step"] + ([] if by is None else ([by] if isinstance(by, str) else list(by)))
-        f = wb_fit("lr_annealing", table[cols], loss=loss, delta=delta, bootstrap=bootstrap, seed=seed)
-        rows.append({"decay": d, "objective": f.objective, **f.params})
-        if best is None or f.objective < best[0].objective:
-            best = (f, d)
-    return AnnealingFit(best[0], best[1], pd.DataFrame(rows))
+    for i in order:
+        d = decays[i]
+        f = wb_fit("lr_annealing", table_for(d), loss=loss, delta=delta, bootstrap=0, seed=seed,
+                   warm_start=None if best is None else best, n_polish=2)
+        results[d] = f
+        if best is None or f.objective < best.objective:
+            best = f
+    chosen = min(results, key=lambda d: results[d].objective)
+    # a full multi-start at the chosen decay (and the bootstrap), in case a warm start stopped short
+    final = wb_fit("lr_annealing", table_for(chosen), loss=loss, delta=delta, bootstrap=bootstrap, seed=seed, n_polish=2)
+    if final.objective > results[chosen].objective * (1 + 1e-9) and bootstrap == 0:
+        final = results[chosen]
+    rows = [{"decay": d, "objective": results[d].objective, **results[d].params} for d in decays]
+    return AnnealingFit(final, chosen, pd.DataFrame(rows))
 
 
 def predict_curve(result, schedule: Schedule, steps: int, decay: float | None = None) -> pd.DataFrame:

@@ -483,6 +483,8 @@ def train_tinylm(
     t0 = time.perf_counter()
     work_done = 0
     stopped = False
+    listener = progress is not None and getattr(progress, "on_partial", None) is not None
+    last_partial = 0.0
     with num_threads(threads):
         stack = _Stack(len(insts), source.vocab_size, context, width, layers, [i.seed for i in insts], dev,
                        weight_decay=weight_decay, clip=clip)
@@ -516,8 +518,12 @@ def train_tinylm(
                 if not active:
                     break
                 stack.keep(keep)
-            if progress is not None and (step % 10 == 0 or not active):
-                progress.update(progress_offset + work_done, table(False))
+            if progress is not None and step % 10 == 0:
+                if listener and time.monotonic() - last_partial >= 0.25:  # build partial tables only when watched
+                    last_partial = time.monotonic()
+                    progress.update(progress_offset + work_done, table(False))
+                else:
+                    progress.update(progress_offset + work_done)
     seconds = time.perf_counter() - t0
     out = table(not stopped)
     out.attrs.update(seconds=seconds, tokens_per_second=work_done * batch_tokens / max(seconds, 1e-9),
@@ -542,10 +548,11 @@ def _train_config(config: Mapping, progress=None, progress_offset: int = 0, thre
                        context=c["context"], n_evals=c.get("n_evals", 40), weight_decay=c.get("weight_decay", 0.0),
                        threads=threads, progress=progress, progress_offset=progress_offset,
                        data_seed=c.get("data_seed", 0))
-    if not out.attrs.get("complete", True):
-        raise _Stopped(out)
     out["stack"] = c.get("name", f"d{c['width']}L{c['layers']}")
     out["stack_seconds"] = out.attrs.get("seconds", np.nan)
+    if not out.attrs.get("complete", True):
+        out["stack"] = out["stack"] + " (stopped)"
+        raise _Stopped(out)
     return out
 
 
@@ -606,47 +613,98 @@ def final_runs(curves: pd.DataFrame) -> pd.DataFrame:
     return last[[c for c in cols if c in last.columns]].sort_values(["N", "D"]).reset_index(drop=True)
 
 
-def _run_stacks(configs: list[dict], cache_dir=None, progress=None, executor=None,
-                threads: int | None = None) -> tuple[pd.DataFrame, bool, int, int]:
+class _GridProgress:
+    """Forwards a stack's progress to the caller's :class:`Progress`, turning each partial table into a
+    :class:`TinyLMGrid` of everything so far (finished stacks + the stack in training)."""
+
+    def __init__(self, progress, finished: list, source, min_interval: float = 0.25):
+        self.progress = progress
+        self.finished = finished
+        self.source = source
+        self.min_interval = min_interval
+        self._last = 0.0
+        self._t0 = time.perf_counter()
+
+    @property
+    def stopped(self) -> bool:
+        return self.progress.stopped
+
+    @property
+    def on_partial(self):
+        return getattr(self.progress, "on_partial", None)
+
+    def partial(self, table=None) -> "TinyLMGrid":
+        parts = [t for t in self.finished] + ([table] if table is not None and len(table) else [])
+        curves = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["step", "loss"])
+        curves = _tidy(curves)
+        return TinyLMGrid(curves, final_runs(curves), self.source, False, time.perf_counter() - self._t0)
+
+    def update(self, done, partial=None, force: bool = False) -> None:
+        if partial is not None and getattr(self.progress, "on_partial", None) is not None:
+            now = time.monotonic()
+            if force or now - self._last >= self.min_interval:
+                self._last = now
+                if "stack" not in partial.columns:
+                    partial = partial.assign(stack="in training")
+                self.progress.update(done, self.partial(partial), force=force)
+                return
+        self.progress.update(done)
+
+
+def _tidy(curves: pd.DataFrame) -> pd.DataFrame:
+    """Drop the sweep runner's copies of bulky configuration values (run lists, source dicts)."""
+    return curves.drop(columns=[c for c in ("runs", "source", "name") if c in curves.columns])
+
+
+def _run_stacks(configs: list[dict], cache_dir=None, progress=None, executor=None, threads: int | None = None,
+                source=None) -> tuple[pd.DataFrame, bool, int, int]:
     """Run stack configurations through :func:`run_sweep` (cached), with one progress bar over all of them."""
     from ..sweeps import config_key, run_sweep
     from ..sweeps.cache import RunCache, default_cache_dir
 
     cache = RunCache(default_cache_dir() if cache_dir is None else cache_dir) if cache_dir is not False else None
-    cached = [cache is not None and cache.has(config_key(c, SWEEP_NAMESPACE)) for c in configs]
+    keys = [config_key(c, SWEEP_NAMESPACE) for c in configs]
+    cached = [cache is not None and cache.has(k) for k in keys]
     offsets = {}
-    o = 0
-    for c, is_cached in zip(configs, cached):
-        if is_cached:
-            o += _work(c)
-    for c, is_cached in zip(configs, cached):
+    o = sum(_work(c) for c, is_cached in zip(configs, cached) if is_cached)
+    for c, k, is_cached in zip(configs, keys, cached):
         if not is_cached:
-            offsets[config_key(c, SWEEP_NAMESPACE)] = o
+            offsets[k] = o
             o += _work(c)
-    if progress is not None:
-        progress.update(sum(_work(c) for c, k in zip(configs, cached) if k))
+    finished = [cache.load(k).assign(stack=c.get("name")) for c, k, is_cached in zip(configs, keys, cached) if is_cached]
+    adapter = None if progress is None else _GridProgress(progress, finished, source)
+    if adapter is not None:
+        done0 = sum(_work(c) for c, is_cached in zip(configs, cached) if is_cached)
+        if finished and adapter.on_partial is not None:
+            progress.update(done0, adapter.partial(), force=True)
+        else:
+            progress.update(done0)
 
     if executor is not None:
         res = run_sweep(_train_config, configs, cache_dir=cache_dir, executor=executor, progress=False,
                         namespace=SWEEP_NAMESPACE)
-        return res, bool(res.attrs.get("complete", True)), res.attrs.get("n_cached", 0), res.attrs.get("n_computed", 0)
+        return (_tidy(res), bool(res.attrs.get("complete", True)), res.attrs.get("n_cached", 0),
+                res.attrs.get("n_computed", 0))
 
     def func(config):
-        return _train_config(config, progress=progress, progress_offset=offsets.get(config_key(config, SWEEP_NAMESPACE), 0),
+        return _train_config(config, progress=adapter, progress_offset=offsets.get(config_key(config, SWEEP_NAMESPACE), 0),
                              threads=threads)
 
+    def on_result(config, table):
+        if adapter is not None:
+            finished.append(table)
+
     try:
-        res = run_sweep(func, configs, cache_dir=cache_dir, progress=False, namespace=SWEEP_NAMESPACE)
-        return res, bool(res.attrs.get("complete", True)), res.attrs.get("n_cached", 0), res.attrs.get("n_computed", 0)
+        res = run_sweep(func, configs, cache_dir=cache_dir, progress=False, namespace=SWEEP_NAMESPACE, on_result=on_result)
+        return (_tidy(res), bool(res.attrs.get("complete", True)), res.attrs.get("n_cached", 0),
+                res.attrs.get("n_computed", 0))
     except _Stopped as stop:
-        done = [c for c in configs if cache is not None and cache.has(config_key(c, SWEEP_NAMESPACE))]
+        done = [c for c, k in zip(configs, keys) if cache is not None and cache.has(k)]
         parts = []
         if done:
             parts.append(run_sweep(func, done, cache_dir=cache_dir, progress=False, namespace=SWEEP_NAMESPACE))
-        partial = stop.table.copy()
-        partial["stack"] = "unfinished"
-        parts.append(partial)
-        out = pd.concat(parts, ignore_index=True)
+        parts.append(stop.table)
+        out = _tidy(pd.concat(parts, ignore_index=True))
         return out, False, sum(cached), len(done) - sum(cached)
 
 
@@ -752,7 +810,7 @@ def train_grid(
                  "label": f"D={b:.3g}"} for b in sorted(budgets)]
         configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals))
     curves, complete, n_cached, n_computed = _run_stacks(configs, cache_dir=cache_dir, progress=progress,
-                                                         executor=executor, threads=threads)
+                                                         executor=executor, threads=threads, source=source)
     return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
 
 
@@ -795,7 +853,7 @@ def lr_sweep(
                  "label": f"lr={lr:.3g}"} for lr in peak_lrs]
         configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals))
     curves, complete, n_cached, n_computed = _run_stacks(configs, cache_dir=cache_dir, progress=progress,
-                                                         threads=threads)
+                                                         threads=threads, source=source)
     return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
 
 
@@ -825,7 +883,7 @@ def schedule_runs(
             for name, s in schedules.items()]
     config = _stack_config(f"schedules-d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals)
     curves, complete, n_cached, n_computed = _run_stacks([config], cache_dir=cache_dir, progress=progress,
-                                                         threads=threads)
+                                                         threads=threads, source=source)
     return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
 
 
