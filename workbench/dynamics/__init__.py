@@ -6,10 +6,12 @@ The tiny language models that produce loss curves to check them on live in
 """
 
 from .annealing import (
+    DECAY_GRID,
     DEFAULT_DECAY,
     AnnealingFit,
     add_annealing_areas,
     annealing_areas,
+    default_decay,
     fit_annealing,
     predict_curve,
     schedule_areas,
@@ -28,4 +30,6 @@ __all__ = [
     "predict_curve",
     "AnnealingFit",
     "DEFAULT_DECAY",
+    "DECAY_GRID",
+    "default_decay",
 ]

@@ -44,6 +44,8 @@ __all__ = [
     "predict_curve",
     "AnnealingFit",
     "DEFAULT_DECAY",
+    "DECAY_GRID",
+    "default_decay",
 ]
 
 #: The decay factor lambda of the paper.
@@ -138,20 +140,24 @@ def add_annealing_areas(curves: pd.DataFrame, decay: float = DEFAULT_DECAY, by: 
             "Give one row per optimisation step with its learning rate 'lr' (and a run id column, or by=None)."
         )
     out = curves.copy()
-    out["S1"] = np.nan
-    out["S2"] = np.nan
-    groups = [(None, out)] if by is None else out.groupby(by, sort=False)
-    for key, g in groups:
-        g = g.sort_values("step")
-        steps = g["step"].to_numpy()
+    S1_all = np.full(len(out), np.nan)
+    S2_all = np.full(len(out), np.nan)
+    groups = {None: np.arange(len(out))} if by is None else out.groupby(by, sort=False).indices
+    steps_all = out["step"].to_numpy()
+    lr_all = out["lr"].to_numpy(float)
+    for key, pos in groups.items():  # positions, so repeated index labels do no harm
+        pos = pos[np.argsort(steps_all[pos], kind="stable")]
+        steps = steps_all[pos]
         if len(steps) > 1 and np.any(np.diff(steps) != 1):
             raise RunsError(
                 f"Run {key!r} skips steps (e.g. after step {int(steps[np.argmax(np.diff(steps) != 1)])}); "
                 "S1 and S2 need the learning rate of every step, so pass the per-step curve."
             )
-        S1, S2 = annealing_areas(g["lr"].to_numpy(float), decay=decay, warmup_steps=warmup_steps)
-        out.loc[g.index, "S1"] = S1
-        out.loc[g.index, "S2"] = S2
+        S1, S2 = annealing_areas(lr_all[pos], decay=decay, warmup_steps=warmup_steps)
+        S1_all[pos] = S1
+        S2_all[pos] = S2
+    out["S1"] = S1_all
+    out["S2"] = S2_all
     return out
 
 
@@ -202,7 +208,20 @@ class AnnealingFit:
                 f"lambda={self.decay:g})")
 
 
-def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] = (0.9, 0.95, 0.98, 0.99, 0.995, 0.999), *,
+#: Decay factors tried when ``lambda`` is profiled.
+DECAY_GRID = (0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
+
+
+def default_decay(steps: int) -> float:
+    """Decay factor for a run of ``steps`` steps when one curve cannot pin it down: ``1 - 10 / steps``.
+
+    The momentum ``m`` then remembers about a tenth of the run; for runs of ~10,000 steps this is
+    the paper's 0.999. Clipped to [0.9, 0.9999].
+    """
+    return float(np.clip(1.0 - 10.0 / max(int(steps), 1), 0.9, 0.9999))
+
+
+def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] | str = "auto", *,
                   by: str | Sequence[str] | None = "run", loss: str = "huber", delta: float = 1e-3,
                   bootstrap: int = 100, seed: int = 0, min_step: int | None = None, min_fraction: float = 0.1,
                   warmup_steps: int | None = None):
@@ -213,10 +232,12 @@ def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] = (0.9, 0
     curves : DataFrame
         Per-step table: ``step``, ``lr`` on every step, and the held-out ``loss`` on the
         steps where it was measured (NaN elsewhere), with a run id column ``by``.
-    decay : float or iterable of float
-        Decay factor ``lambda``; several values: the law is fitted at each and the one with
-        the lowest objective is kept (a profile fit of ``lambda``). The paper's 0.999 suits runs
-        of tens of thousands of steps; runs of hundreds of steps pick smaller values.
+    decay : "auto", float or iterable of float
+        Decay factor ``lambda``. Several values: the law is fitted at each and the one with the
+        lowest objective is kept (a profile fit of ``lambda``). ``"auto"``: profile over
+        :data:`DECAY_GRID` when two or more curves are given; for a single curve, whose shape
+        hardly constrains ``lambda`` (the objective is flat in it), use :func:`default_decay`
+        of the run length. The paper's 0.999 suits runs of about 10,000 steps and more.
     by : str or list, optional
         Run id column(s).
     loss, delta, bootstrap, seed
@@ -237,12 +258,18 @@ def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] = (0.9, 0
 
     if "loss" not in curves.columns:
         raise MissingColumnsError("fit_annealing() needs a 'loss' column (held-out loss where measured, NaN elsewhere).")
-    decays = [float(decay)] if np.isscalar(decay) else [float(d) for d in decay]
+    id_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    if isinstance(decay, str):
+        if decay != "auto":
+            raise WorkbenchError(f"decay must be 'auto', a number in [0, 1) or a list of them; got {decay!r}.")
+        n_runs = 1 if not id_cols else len(curves.drop_duplicates(id_cols))
+        decays = list(DECAY_GRID) if n_runs > 1 else [default_decay(int(curves["step"].max()))]
+    else:
+        decays = [float(decay)] if np.isscalar(decay) else [float(d) for d in decay]
     if not decays:
         raise WorkbenchError("fit_annealing() needs at least one decay factor.")
     if min_step is None:
         min_step = max(1, int(round(min_fraction * float(curves["step"].max()))))
-    id_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
 
     def table_for(d):
         t = add_annealing_areas(curves, decay=d, by=by, warmup_steps=warmup_steps)

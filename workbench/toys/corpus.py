@@ -234,11 +234,10 @@ class MarkovSource:
         m = min(k, length)
         for t in range(m):
             out[:, t] = first[t]
-        u = torch.rand(n, max(length - k, 0), generator=generator, device=dev, dtype=torch.float64)
+        u = torch.rand(max(length - k, 0), n, 1, generator=generator, device=dev, dtype=torch.float64)
         mod = V ** (k - 1)
         for t in range(k, length):
-            row = cdf[ctx]
-            tok = torch.searchsorted(row, u[:, t - k : t - k + 1]).squeeze(1).clamp_max(V - 1)
+            tok = torch.searchsorted(cdf[ctx], u[t - k]).squeeze(1).clamp_max(V - 1)
             out[:, t] = tok
             ctx = (ctx % mod) * V + tok if k > 1 else tok
         return out

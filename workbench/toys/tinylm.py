@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -258,7 +259,11 @@ class _Stack:
         M = self.M
         losses = F.cross_entropy(logits.reshape(-1, self.V), targets.reshape(-1).repeat(M), reduction="none")
         losses = losses.view(M, -1).mean(dim=1)
-        losses.sum().backward()  # instances are independent: each gets its own gradient
+        with warnings.catch_warnings():
+            # the gradients accumulate into views of one flat buffer (by design, so that AdamW is a few
+            # operations on (M, P) tensors); torch notes that such views are not dense on their own
+            warnings.filterwarnings("ignore", message="grad and param do not obey the gradient layout contract")
+            losses.sum().backward()  # instances are independent: each gets its own gradient
         with torch.no_grad():
             self.t += 1
             b1, b2 = self.betas
@@ -749,6 +754,7 @@ def train_grid(
     context: int | None = None,
     n_evals: int = 20,
     seed: int = 0,
+    data_seed: int = 0,
     cache_dir=None,
     progress=None,
     executor=None,
@@ -777,7 +783,9 @@ def train_grid(
     n_evals : int
         Held-out measurements per run.
     seed : int
-        Initialisation seed of every model (the data seed is fixed).
+        Initialisation seed of every model.
+    data_seed : int
+        Seed of the training batches (the held-out set is fixed by the source).
     cache_dir : path or False, optional
         Sweep cache (default :func:`workbench.sweeps.default_cache_dir`); ``False`` disables it.
     progress : workbench.toys.Progress, optional
@@ -808,7 +816,8 @@ def train_grid(
         peak = default_peak_lr(width) if peak_lr is None else float(peak_lr)
         runs = [{"steps": max(1, int(round(b / bt))), "schedule": base.with_(peak=peak).to_dict(), "seed": int(seed),
                  "label": f"D={b:.3g}"} for b in sorted(budgets)]
-        configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals))
+        configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
+                                     data_seed=data_seed))
     curves, complete, n_cached, n_computed = _run_stacks(configs, cache_dir=cache_dir, progress=progress,
                                                          executor=executor, threads=threads, source=source)
     return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
@@ -834,6 +843,7 @@ def lr_sweep(
     context: int = 16,
     n_evals: int = 10,
     seed: int = 0,
+    data_seed: int = 0,
     cache_dir=None,
     progress=None,
     threads: int | None = None,
@@ -851,7 +861,8 @@ def lr_sweep(
     for width, layers in sizes:
         runs = [{"steps": steps, "schedule": base.with_(peak=float(lr)).to_dict(), "seed": int(seed),
                  "label": f"lr={lr:.3g}"} for lr in peak_lrs]
-        configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals))
+        configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
+                                     data_seed=data_seed))
     curves, complete, n_cached, n_computed = _run_stacks(configs, cache_dir=cache_dir, progress=progress,
                                                          threads=threads, source=source)
     return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
@@ -868,6 +879,7 @@ def schedule_runs(
     context: int = 16,
     n_evals: int = 50,
     seed: int = 0,
+    data_seed: int = 0,
     cache_dir=None,
     progress=None,
     threads: int | None = None,
@@ -881,7 +893,8 @@ def schedule_runs(
     source = default_source() if source is None else source
     runs = [{"steps": int(steps), "schedule": _as_schedule(s).to_dict(), "seed": int(seed), "label": str(name)}
             for name, s in schedules.items()]
-    config = _stack_config(f"schedules-d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals)
+    config = _stack_config(f"schedules-d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
+                           data_seed=data_seed)
     curves, complete, n_cached, n_computed = _run_stacks([config], cache_dir=cache_dir, progress=progress,
                                                          threads=threads, source=source)
     return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
