@@ -211,7 +211,8 @@ def schedule_panel(steps: int | None = None, width: int = 32, peak: float = 0.01
     def render(state, result, finished) -> View:
         curves = result.curves
         H = result.entropy_rate
-        fa = annealing_fit(curves, state["fit_on"], finished)
+        # fitted once training is over (partial curves stream in while training; fitting each would slow it)
+        fa = annealing_fit(curves, state["fit_on"], finished) if finished else None
         drawn = _drawn(state)
         numbers = {"steps": steps, "finished": bool(finished)}
         text = []
@@ -240,7 +241,8 @@ def schedule_panel(steps: int | None = None, width: int = 32, peak: float = 0.01
             if rows:
                 text.append("final loss, measured vs predicted: " + "; ".join(rows))
         else:
-            text.append("training&hellip; the law is fitted once the chosen run has enough measurements")
+            text.append("training&hellip; the law is fitted when training ends" if not finished else
+                        "the chosen run has too few measurements to fit the law")
         measured = curves[curves["loss"].notna()].copy()
         measured["label"] = measured["label"].replace({"yours": "yours (as trained)"})
         if preds:
