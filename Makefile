@@ -51,6 +51,7 @@ report: $(VENV)/.installed
 
 benchmarks: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_fit.py
+	$(BIN)/python benchmarks/bench_tinylm.py
 
 binder-check:
 	bash binder/check.sh

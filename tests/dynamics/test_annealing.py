@@ -13,6 +13,7 @@ import pytest
 import workbench as wb
 from workbench.config import quick
 from workbench.dynamics import (
+    DECAY_GRID,
     add_annealing_areas,
     annealing,
     annealing_areas,
@@ -140,7 +141,7 @@ def test_two_curve_fit_and_profile(schedule_curves):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fa = fit_annealing(curves[curves["label"].isin(["cosine", "constant"])], by="label", bootstrap=20)
-    assert len(fa.profile) == 6 and fa.decay in set(fa.profile["decay"])
+    assert len(fa.profile) == len(DECAY_GRID) and fa.decay in set(fa.profile["decay"])
     assert fa.profile["objective"].min() == pytest.approx(fa.fit.objective, rel=1e-6)
     assert fa.params["C"] > 0 and "lambda" in fa.summary()
     errs = _final_errors(fa, curves, steps)

@@ -25,7 +25,7 @@ __all__ = [
     "thin_curves",
 ]
 
-MAX_POINTS = 4000
+MAX_POINTS = 1500
 LOSS_TITLE = "held-out loss (nats/token)"
 
 
@@ -170,7 +170,8 @@ def annealing_chart(measured: pd.DataFrame, predicted: pd.DataFrame, entropy_rat
     """
     meas = measured[measured["loss"].notna()][["step", "loss", "label"]] if len(measured) else pd.DataFrame(
         columns=["step", "loss", "label"])
-    pred = thin_curves(predicted[["step", "loss_pred", "lr", "label"]], by="label")
+    pred = thin_curves(predicted[["step", "loss_pred", "lr", "label"]], max_points=120 * max(1, predicted["label"].nunique()),
+                       by="label")
     lo = np.nanmin(np.concatenate([meas["loss"].to_numpy(float), pred["loss_pred"].to_numpy(float)]))
     hi = np.nanquantile(np.concatenate([meas["loss"].to_numpy(float), pred["loss_pred"].to_numpy(float)]), 0.9)
     yscale = alt.Scale(domain=[float(lo) * 0.99, float(hi) * 1.01], zero=False, clamp=True)

@@ -196,8 +196,14 @@ class AnnealingFit:
         return predict_curve(self, schedule, steps)
 
     def summary(self) -> str:
-        return (self.fit.summary() + f"\nDecay factor lambda = {self.decay:g} "
-                f"(profiled over {', '.join(f'{d:g}' for d in self.profile['decay'])}).")
+        decays = list(self.profile["decay"])
+        if len(decays) == 1:
+            how = "fixed"
+        else:
+            how = f"best of {', '.join(f'{d:g}' for d in decays)}"
+            if self.decay in (min(decays), max(decays)):
+                how += "; at the edge of the grid: try values beyond it"
+        return self.fit.summary() + f"\nDecay factor lambda = {self.decay:g} ({how})."
 
     def _repr_html_(self) -> str:
         return self.fit._repr_html_() + f"<p>Decay factor &lambda; = {self.decay:g}</p>"
@@ -209,7 +215,7 @@ class AnnealingFit:
 
 
 #: Decay factors tried when ``lambda`` is profiled.
-DECAY_GRID = (0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
+DECAY_GRID = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
 
 
 def default_decay(steps: int) -> float:
@@ -291,10 +297,14 @@ def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] | str = "
         if best is None or f.objective < best.objective:
             best = f
     chosen = min(results, key=lambda d: results[d].objective)
-    # a full multi-start at the chosen decay (and the bootstrap), in case a warm start stopped short
-    final = wb_fit("lr_annealing", table_for(chosen), loss=loss, delta=delta, bootstrap=bootstrap, seed=seed, n_polish=2)
-    if final.objective > results[chosen].objective * (1 + 1e-9) and bootstrap == 0:
-        final = results[chosen]
+    final = results[chosen]
+    if chosen != decays[order[0]]:  # it came from a warm start: make sure with a full multi-start
+        full = wb_fit("lr_annealing", table_for(chosen), loss=loss, delta=delta, bootstrap=0, seed=seed, n_polish=2)
+        if full.objective < final.objective:
+            final = full
+    if bootstrap:
+        final = wb_fit("lr_annealing", table_for(chosen), loss=loss, delta=delta, bootstrap=bootstrap, seed=seed,
+                       warm_start=final)
     rows = [{"decay": d, "objective": results[d].objective, **results[d].params} for d in decays]
     return AnnealingFit(final, chosen, pd.DataFrame(rows))
 
