@@ -114,14 +114,26 @@ def test_stacked_training_equals_one_at_a_time():
         np.testing.assert_allclose(mine["loss"].dropna().to_numpy(), alone["loss"].dropna().to_numpy(), rtol=2e-5)
 
 
+class StopAt(Progress):
+    """Presses Stop once a given share of the work is done (deterministic, unlike a timer)."""
+
+    def __init__(self, total, share):
+        super().__init__(total, bar=False, on_partial=lambda partial, fraction: self.partials.append(partial))
+        self.share, self.partials = share, []
+
+    def update(self, done, partial=None, force=False):
+        super().update(done, partial, force)
+        if done >= self.share * self.total:
+            self.stop()
+
+
 def test_stop_keeps_finished_stacks_and_resumes(tmp_path):
-    sizes, budgets = [(8, 1), (16, 1)], [2**12, 2**13]
-    seen = []
-    prog = Progress(grid_work(sizes, budgets), bar=False,
-                    on_partial=lambda p, f: (seen.append(f), prog.stop() if f > 0.6 else None))
+    sizes, budgets = [(8, 1), (16, 1)], [2**13, 2**14]  # 16 and 32 steps per size
+    prog = StopAt(grid_work(sizes, budgets), 0.6)
     first = train_grid(sizes, budgets, cache_dir=tmp_path, progress=prog)
-    assert not first.complete and len(first.runs) < 4 and seen
+    assert not first.complete and len(first.runs) == 2  # the first size finished, the second did not
     assert first.curves["stack"].str.contains("stopped").any()
+    assert prog.partials and all(p.runs["N"].nunique() <= 1 for p in prog.partials)
     second = train_grid(sizes, budgets, cache_dir=tmp_path)
     assert second.complete and len(second.runs) == 4 and second.n_cached == 1 and second.n_computed == 1
 

@@ -44,9 +44,11 @@ def _budget_label(b: int) -> str:
 
 
 def _grid_spec(state: dict) -> tuple[list, list]:
+    """Widths 8 .. the largest; as many budgets as the default grid, halving down from the largest."""
     sizes = [(d, 1) for d in WIDTHS if d <= state["largest_width"]]
     top = int(state["largest_budget"])
-    budgets = [top // 4, top // 2, top]
+    n = len(default_grid()["budgets"])
+    budgets = [top // 2**k for k in range(n - 1, -1, -1)]
     return sizes, budgets
 
 
@@ -54,7 +56,7 @@ def grid_panel(cache_dir=None, source=None, train_on_start: bool = True, bootstr
     """Train a grid of tiny LMs (widths 8 .. largest, three token budgets) and fit Chinchilla to it live.
 
     Controls: the largest model width (all widths from 8 up to it are trained), the largest
-    token budget (with a half and a quarter of it), and what to show (final losses with the
+    token budget (with halves of it: three budgets in all, four outside quick mode), and what to show (final losses with the
     fitted law, or the whole loss curves). Results are cached by configuration, so returning
     to a grid you trained is instant. The readout compares the fitted irreducible loss ``E``
     with the source's exact entropy rate.
