@@ -678,11 +678,19 @@ def _tidy(curves: pd.DataFrame) -> pd.DataFrame:
 
 
 def _run_stacks(configs: list[dict], cache_dir=None, progress=None, executor=None, threads: int | None = None,
-                source=None) -> tuple[pd.DataFrame, bool, int, int]:
+                source=None, description: str = "tiny LMs") -> tuple[pd.DataFrame, bool, int, int]:
     """Run stack configurations through :func:`run_sweep` (cached), with one progress bar over all of them."""
     from ..sweeps import config_key, run_sweep
     from ..sweeps.cache import RunCache, default_cache_dir
 
+    if progress is True:  # a progress bar of our own over all steps of all runs
+        from .progress import Progress
+
+        with Progress(sum(_work(c) for c in configs), description=description) as bar:
+            return _run_stacks(configs, cache_dir=cache_dir, progress=bar, executor=executor, threads=threads,
+                               source=source)
+    if progress is False:
+        progress = None
     cache = RunCache(default_cache_dir() if cache_dir is None else cache_dir) if cache_dir is not False else None
     keys = [config_key(c, SWEEP_NAMESPACE) for c in configs]
     cached = [cache is not None and cache.has(k) for k in keys]
@@ -773,7 +781,7 @@ def train_grid(
     seed: int = 0,
     data_seed: int = 0,
     cache_dir=None,
-    progress=None,
+    progress=True,
     executor=None,
     threads: int | None = None,
 ) -> TinyLMGrid:
@@ -805,8 +813,10 @@ def train_grid(
         Seed of the training batches (the held-out set is fixed by the source).
     cache_dir : path or False, optional
         Sweep cache (default :func:`workbench.sweeps.default_cache_dir`); ``False`` disables it.
-    progress : workbench.toys.Progress, optional
-        Progress over all steps of all runs; ``stop()`` ends early (finished stacks are kept and cached).
+    progress : bool or workbench.toys.Progress
+        ``True`` (default): a progress bar over all steps of all runs; a :class:`Progress`
+        to follow (and stop) the work yourself — ``stop()`` ends early, finished stacks are
+        kept and cached; ``False``: silent.
     executor : optional
         A ``concurrent.futures`` executor or Dask client to train stacks concurrently
         (no step-level progress then).
@@ -836,7 +846,8 @@ def train_grid(
         configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
                                      data_seed=data_seed))
     curves, complete, n_cached, n_computed = _run_stacks(configs, cache_dir=cache_dir, progress=progress,
-                                                         executor=executor, threads=threads, source=source)
+                                                         executor=executor, threads=threads, source=source,
+                                                         description="tiny-LM grid")
     return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
 
 
@@ -862,7 +873,7 @@ def lr_sweep(
     seed: int = 0,
     data_seed: int = 0,
     cache_dir=None,
-    progress=None,
+    progress=True,
     threads: int | None = None,
 ) -> TinyLMGrid:
     """Train every size at every peak learning rate (one stack per size) for ``tokens`` tokens.
@@ -881,7 +892,8 @@ def lr_sweep(
         configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
                                      data_seed=data_seed))
     curves, complete, n_cached, n_computed = _run_stacks(configs, cache_dir=cache_dir, progress=progress,
-                                                         threads=threads, source=source)
+                                                         threads=threads, source=source,
+                                                         description="learning-rate sweep")
     return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
 
 
@@ -898,7 +910,7 @@ def schedule_runs(
     seed: int = 0,
     data_seed: int = 0,
     cache_dir=None,
-    progress=None,
+    progress=True,
     threads: int | None = None,
 ) -> TinyLMGrid:
     """Train one model size under several learning-rate schedules (one stack, same initialisation and data).
@@ -913,7 +925,7 @@ def schedule_runs(
     config = _stack_config(f"schedules-d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
                            data_seed=data_seed)
     curves, complete, n_cached, n_computed = _run_stacks([config], cache_dir=cache_dir, progress=progress,
-                                                         threads=threads, source=source)
+                                                         threads=threads, source=source, description="schedules")
     return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
 
 
