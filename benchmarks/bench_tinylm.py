@@ -84,7 +84,7 @@ def main(argv=None):
     if not args.no_grid:
         spec = default_grid()
         t = time.perf_counter()
-        grid = train_grid(cache_dir=False)
+        grid = train_grid(cache_dir=False, progress=False)
         wall = time.perf_counter() - t
         n = len(grid.runs)
         label = "quick" if args.quick or os.environ.get("WORKBENCH_QUICK") else "full"
