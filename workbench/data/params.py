@@ -100,6 +100,37 @@ PARAMETER_SETS: dict[str, ParameterSet] = {
 }
 
 
+# Training dynamics and hyperparameters (LAWS.md section 2).
+_STEP_LAW = ("Li et al. 2025, 'Predictable Scale: Part I -- Optimal Hyperparameter Scaling Law in Large Language "
+             "Model Pretraining' (Step Law), arXiv:2503.04715")
+PARAMETER_SETS.update({
+    ps.name: ps
+    for ps in [
+        ParameterSet(
+            "li2025_lr",
+            "step_law_lr",
+            {"c": 1.79, "a": 0.713, "b": 0.307},
+            _STEP_LAW,
+            notes="Optimal peak learning rate (AdamW) = 1.79 N^-0.713 D^0.307, N non-embedding parameters, D tokens. "
+            "Bootstrap medians of the public fit: 1.78, 0.712, 0.307.",
+        ),
+        ParameterSet(
+            "li2025_batch",
+            "step_law_batch",
+            {"d": 0.58, "e": 0.571},
+            _STEP_LAW,
+            notes="Optimal batch size in tokens = 0.58 D^0.571. Bootstrap medians of the public fit: 0.573, 0.571.",
+        ),
+        ParameterSet(
+            "kaplan2020_critical_batch",
+            "critical_batch",
+            {"B_star": 2e8, "alpha_B": 0.21},
+            _KAPLAN + " (Eq. 1.4; B* ~ 2e8 tokens, alpha_B ~ 0.21)",
+            notes="Critical batch size in tokens vs loss in nats/token; approximate published values.",
+        ),
+    ]
+})
+
 def list_parameter_sets(law: str | None = None) -> list[str]:
     """Names of the published parameter sets (optionally only those of one law)."""
     return sorted(n for n, ps in PARAMETER_SETS.items() if law is None or ps.law == law)

@@ -234,11 +234,13 @@ def _fit(law, runs, *, loss, delta, weights, starts, fixed, bounds, holdout, boo
             f"Column {law.target!r} must be finite and > 0 to be fitted on a log scale; rows "
             f"{list(table.index[bad][:8])} are not."
         )
+    nonneg = set(law.extra.get("nonnegative_inputs", ()))  # inputs that may be 0 (e.g. an annealing area)
     for name in law.inputs:
         v = pd.to_numeric(table[name], errors="coerce").to_numpy(float)
-        badx = ~np.isfinite(v) | (v <= 0)
+        badx = ~np.isfinite(v) | ((v < 0) if name in nonneg else (v <= 0))
         if badx.any():
-            raise RunsError(f"Input column {name!r} must be finite and > 0; rows {list(table.index[badx][:8])} are not.")
+            need = ">= 0" if name in nonneg else "> 0"
+            raise RunsError(f"Input column {name!r} must be finite and {need}; rows {list(table.index[badx][:8])} are not.")
 
     if isinstance(weights, str):
         if weights not in table.columns:

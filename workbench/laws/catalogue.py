@@ -483,3 +483,146 @@ register_law(
         "Residuals ln(-ln c_obs) - ln(-ln c_fit): relative errors of the miss rate where coverage is high.",
     )
 )
+
+
+# --------------------------------------------------------------------------
+# Training dynamics and hyperparameters (LAWS.md section 2)
+def _anneal_parts(p, x):
+    tA = np.exp(np.log(p.A) - p.alpha * np.log(x.S1))
+    return tA, p.L0 + tA - p.C * x.S2
+
+
+def _anneal_formula(p, x):
+    return p.L0 + p.A * x.S1 ** (-p.alpha) - p.C * x.S2
+
+
+def _anneal_log(p, x):
+    return np.log(_anneal_parts(p, x)[1])
+
+
+def _anneal_grad(p, x):
+    tA, L = _anneal_parts(p, x)
+    inv = 1.0 / L
+    return [inv, tA * inv / p.A, -tA * np.log(x.S1) * inv, -x.S2 * inv]
+
+
+register_law(
+    Law(
+        name="lr_annealing",
+        title="Loss curve under learning-rate annealing (Tissue et al. 2024)",
+        inputs=("S1", "S2"),
+        parameters=(
+            Parameter("L0", "loss the forward term tends to (nats/token)", 0.0, _INF, (-1.0, 0.0, 0.5, 1.0), log=True),
+            Parameter("A", "coefficient of the forward-area power law", 0.0, _INF, (-3.0, -1.0, 1.0), log=True),
+            Parameter("alpha", "exponent of the forward area S1", 0.0, 5.0, (0.1, 0.5, 1.0)),
+            Parameter("C", "loss drop per unit of annealing area S2", 0.0, _INF, (-3.0, 0.0, 3.0), log=True),
+        ),
+        formula=_anneal_formula,
+        log_formula=_anneal_log,
+        log_gradient=_anneal_grad,
+        equation="L(s) = L0 + A S1^-alpha - C S2,  S1 = sum_{i<=s} lr_i,  S2 = sum_{i<=s} m_i,  "
+        "m_i = lambda m_{i-1} + (lr_{i-1} - lr_i)",
+        reference="Tissue, Wang & Wang 2024, 'Scaling Law with Learning Rate Annealing', arXiv:2408.11029",
+        notes="S1 and S2 are per-step columns computed from the schedule: "
+        "workbench.dynamics.add_annealing_areas(curves, decay=0.999). S2 may be 0 (before any annealing).",
+        extra={"nonnegative_inputs": ("S2",)},
+    )
+)
+
+
+def _step_lr_formula(p, x):
+    return p.c * x.N ** (-p.a) * x.D**p.b
+
+
+def _step_lr_log(p, x):
+    return np.log(p.c) - p.a * np.log(x.N) + p.b * np.log(x.D)
+
+
+def _step_lr_grad(p, x):
+    return [1.0 / p.c, -np.log(x.N), np.log(x.D)]
+
+
+register_law(
+    Law(
+        name="step_law_lr",
+        title="Step Law: optimal peak learning rate (Li et al. 2025)",
+        inputs=("N", "D"),
+        target="lr",
+        parameters=(
+            Parameter("c", "coefficient", 0.0, _INF, (-2.0, 0.0, 2.0), log=True),
+            Parameter("a", "exponent of (non-embedding) parameters N, with a minus sign", -2.0, 2.0, (0.3, 0.7)),
+            Parameter("b", "exponent of training tokens D", -2.0, 2.0, (0.0, 0.3)),
+        ),
+        formula=_step_lr_formula,
+        log_formula=_step_lr_log,
+        log_gradient=_step_lr_grad,
+        equation="lr_opt(N, D) = c N^-a D^b",
+        reference="Li et al. 2025, 'Predictable Scale: Part I -- Optimal Hyperparameter Scaling Law in Large "
+        "Language Model Pretraining' (Step Law), arXiv:2503.04715",
+        notes="Published: c = 1.79, a = 0.713, b = 0.307 (N non-embedding parameters, D tokens, AdamW).",
+    )
+)
+
+
+def _step_batch_formula(p, x):
+    return p.d * x.D**p.e
+
+
+def _step_batch_log(p, x):
+    return np.log(p.d) + p.e * np.log(x.D)
+
+
+def _step_batch_grad(p, x):
+    return [1.0 / p.d, np.log(x.D)]
+
+
+register_law(
+    Law(
+        name="step_law_batch",
+        title="Step Law: optimal batch size in tokens (Li et al. 2025)",
+        inputs=("D",),
+        target="batch",
+        parameters=(
+            Parameter("d", "coefficient (tokens)", 0.0, _INF, (-2.0, 0.0, 2.0), log=True),
+            Parameter("e", "exponent of training tokens D", -2.0, 2.0, (0.3, 0.6)),
+        ),
+        formula=_step_batch_formula,
+        log_formula=_step_batch_log,
+        log_gradient=_step_batch_grad,
+        equation="B_opt(D) = d D^e   (B in tokens)",
+        reference="Li et al. 2025, 'Predictable Scale: Part I' (Step Law), arXiv:2503.04715",
+        notes="Published: d = 0.58, e = 0.571; B and D in tokens.",
+    )
+)
+
+
+def _crit_formula(p, x):
+    return p.B_star * x.loss ** (-1.0 / p.alpha_B)
+
+
+def _crit_log(p, x):
+    return np.log(p.B_star) - np.log(x.loss) / p.alpha_B
+
+
+def _crit_grad(p, x):
+    return [1.0 / p.B_star, np.log(x.loss) / p.alpha_B**2]
+
+
+register_law(
+    Law(
+        name="critical_batch",
+        title="Critical batch size vs loss (Kaplan et al. 2020)",
+        inputs=("loss",),
+        target="batch",
+        parameters=(
+            Parameter("B_star", "batch size (tokens) at a loss of 1 nat/token", 0.0, _INF, (10.0, 15.0, 20.0), log=True),
+            Parameter("alpha_B", "exponent: B_crit grows as loss^(-1/alpha_B)", 1e-3, 5.0, (0.1, 0.2, 0.5)),
+        ),
+        formula=_crit_formula,
+        log_formula=_crit_log,
+        log_gradient=_crit_grad,
+        equation="B_crit(L) = B* / L^(1/alpha_B)   (tokens; L in nats/token)",
+        reference="Kaplan et al. 2020, 'Scaling Laws for Neural Language Models' (Eq. 1.4, Section 5.1)",
+        notes="Published: B* ~ 2e8 tokens, alpha_B ~ 0.21.",
+    )
+)
