@@ -20,6 +20,9 @@ PANELS = {
     "coverage_panel": "testtime",
     "verifier_panel": "testtime",
     "flops_panel": "testtime",
+    "grid_panel": "dynamics",
+    "schedule_panel": "dynamics",
+    "hyperparams_panel": "dynamics",
 }
 
 __all__ = ["Panel", "View", "TrainingPanel", "log_slider", "control_values", *PANELS]
