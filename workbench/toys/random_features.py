@@ -72,6 +72,13 @@ __all__ = [
     "regime_slopes",
     "classify_regime",
     "local_slopes",
+    "fit_with_irreducible",
+    "size_grid",
+    "curves_at_width",
+    "curves_at_data",
+    "infinite_width_curve",
+    "infinite_data_curve",
+    "describe_student",
 ]
 
 #: CPU threads used by this toy. Measured with :func:`workbench.toys.device.fastest_num_threads`
@@ -89,7 +96,7 @@ REGIMES = (
 )
 
 _CHUNK = 256  # rows per random chunk (nesting granularity)
-_STREAM_TEACHER, _STREAM_DATA, _STREAM_FEATURES = 1, 2, 3
+_STREAM_TEACHER, _STREAM_DATA, _STREAM_FEATURES, _STREAM_FEATURES_ALONE, _STREAM_DATA_FEATURE_SPACE = 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,9 @@ class RandomFeatureTask:
         peaks (double descent).
     seed : int
         Seeds the teacher's signs, the data and the features.
+    feature_seed : int, optional
+        Seeds the random features instead (default: ``seed``): an ensemble of students
+        with different features on the same data and teacher.
     device, dtype : optional
         Torch device (default :func:`workbench.toys.device.device`) and dtype (default
         float64; float32 on ``mps``).
@@ -119,6 +129,7 @@ class RandomFeatureTask:
     latent_dim: int = 2048
     ridge: float = 1e-8
     seed: int = 0
+    feature_seed: int | None = None
     device: object = None
     dtype: object = None
 
@@ -148,7 +159,10 @@ class RandomFeatureTask:
     def _generator(self, stream: int, chunk: int):
         import torch
 
-        state = np.random.SeedSequence([int(self.seed), int(stream), int(chunk)]).generate_state(1)[0]
+        seed = self.seed
+        if stream == _STREAM_FEATURES and self.feature_seed is not None:
+            seed, stream = self.feature_seed, _STREAM_FEATURES_ALONE
+        state = np.random.SeedSequence([int(seed), int(stream), int(chunk)]).generate_state(1)[0]
         g = torch.Generator(device=self.torch_device)
         g.manual_seed(int(state))
         return g
@@ -189,8 +203,11 @@ class RandomFeatureTask:
         """Rows ``start … stop−1`` of the random projection ``V`` (unscaled), shape ``(stop−start, M)``."""
         return self._normal_rows(_STREAM_FEATURES, start, stop, self.latent_dim)
 
-    def with_seed(self, seed: int) -> "RandomFeatureTask":
-        return RandomFeatureTask(self.alpha, self.latent_dim, self.ridge, seed, self.device, self.dtype)
+    def with_seed(self, seed: int | None = None, feature_seed: int | None = None) -> "RandomFeatureTask":
+        """The same task with another seed (or only other random features)."""
+        from dataclasses import replace
+
+        return replace(self, seed=self.seed if seed is None else seed, feature_seed=feature_seed)
 
 
 def population_loss(u, w, lam) -> float:
@@ -272,9 +289,15 @@ def _solve_psd(A, b):
 def loss_data_sweep(task: RandomFeatureTask, P: int, D_values: Sequence[int]) -> np.ndarray:
     """Exact population loss of ``P`` random features ridge-fitted on ``D`` samples, for each ``D``.
 
-    The samples are nested (the first ``D`` of one stream). The sufficient statistics
-    ``FᵀF`` and ``Fᵀy`` are accumulated chunk by chunk, so large ``D`` never holds the latent
-    data in memory; where ``D < P`` the dual (kernel) form is used instead.
+    The samples are nested (the first ``D`` of one stream). The features ``f = Vx/√P`` and
+    the target ``y = w·x`` of a sample are jointly Gaussian with covariance
+    ``C = [[VΛVᵀ/P, VΛw/√P], [·, wᵀΛw]]``, so when ``P`` is well below the latent dimension the
+    samples are drawn directly in those ``P + 1`` dimensions (``[f, y] = chol(C)·g``, ``g``
+    standard normal): the same distribution as projecting latent samples, at a cost that does
+    not grow with the latent dimension. Otherwise latent samples are drawn and projected. The
+    loss of a fit ``θ`` is exact either way: ``L = θᵀ(VΛVᵀ/P)θ − 2θᵀVΛw/√P + wᵀΛw``. The
+    sufficient statistics ``FᵀF`` and ``Fᵀy`` are accumulated chunk by chunk; where ``D < P``
+    the dual (kernel) form is used instead.
     """
     import torch
 
@@ -283,20 +306,37 @@ def loss_data_sweep(task: RandomFeatureTask, P: int, D_values: Sequence[int]) ->
     lam, w = task.spectrum(), task.teacher()
     V = task.features(0, P)
     dev, dt = V.device, V.dtype
+    scale = 1.0 / math.sqrt(P)
+    VL = V * lam
+    Sf = VL @ V.T * scale**2  # feature covariance
+    bf = VL @ w * scale  # feature–target covariance
+    cy = float((w * w * lam).sum())  # target variance
+    in_feature_space = 2 * (P + 1) <= task.latent_dim
+    if in_feature_space:
+        C = torch.empty(P + 1, P + 1, device=dev, dtype=dt)
+        C[:P, :P], C[:P, P], C[P, :P], C[P, P] = Sf, bf, bf, cy
+        Lc, info = torch.linalg.cholesky_ex(C)
+        if int(info) != 0:  # numerically singular: fall back to projecting latent samples
+            in_feature_space = False
+
+    def sample(start, stop):
+        if in_feature_space:
+            R = task._normal_rows(_STREAM_DATA_FEATURE_SPACE, start, stop, P + 1) @ Lc.T
+            return R[:, :P], R[:, P]
+        X = task.data(start, stop)
+        return (X @ V.T) * scale, X @ w
+
     targets = sorted(set(Ds))
     FtF = torch.zeros(P, P, device=dev, dtype=dt)
     Fty = torch.zeros(P, device=dev, dtype=dt)
     small_F, small_y = [], []  # rows kept for the dual form while D < P
     done = 0
     results: dict[int, float] = {}
-    scale = 1.0 / math.sqrt(P)
     eyeP = torch.eye(P, device=dev, dtype=dt)
     for D in targets:
         while done < D:
             stop = min(D, (done // _CHUNK + 1) * _CHUNK)
-            X = task.data(done, stop)
-            F = (X @ V.T) * scale
-            y = X @ w
+            F, y = sample(done, stop)
             FtF += F.T @ F
             Fty += F.T @ y
             if done < P:
@@ -310,7 +350,7 @@ def loss_data_sweep(task: RandomFeatureTask, P: int, D_values: Sequence[int]) ->
             y = torch.cat(small_y, 0)[:D]
             a = _solve_psd(F @ F.T + task.ridge * D * torch.eye(D, device=dev, dtype=dt), y)
             theta = F.T @ a
-        results[D] = population_loss(V.T @ theta * scale, w, lam)
+        results[D] = float(theta @ (Sf @ theta) - 2.0 * (theta @ bf) + cy)
     return np.array([results[D] for D in Ds])
 
 
@@ -403,9 +443,9 @@ def _threads(threads):
 def regimes(
     alpha: float = 1.0,
     latent_dim: int = 2048,
-    seeds: Sequence[int] = (0, 1, 2, 3),
-    fixed_P: int = 16,
-    D_for_variance: Sequence[int] = (256, 512, 1024, 2048, 4096),
+    seeds: Sequence[int] = tuple(range(16)),
+    fixed_P: int = 32,
+    D_for_variance: Sequence[int] = (512, 1024, 2048, 4096, 8192, 16384),
     fixed_D: int = 16,
     P_for_variance: Sequence[int] = (256, 512, 1024, 2048, 4096),
     resolution_sizes: Sequence[int] = (16, 32, 64, 128, 256),
@@ -555,15 +595,151 @@ def classify_regime(P: float, D: float, ratio: float = 4.0) -> dict:
     return {"in_D": in_D, "in_P": in_P, "summary": summary}
 
 
-def local_slopes(D_values, loss_D, P_values, loss_P, D: float, P: float) -> dict:
-    """Local log–log slopes ``d ln L / d ln D`` and ``d ln L / d ln P`` at ``D`` and ``P``.
+def local_slopes(D_values, loss_D, P_values, loss_P, D: float, P: float, window: float = 2.0) -> dict:
+    """Local log–log slopes of ``loss_D`` against ``D`` at ``D`` and of ``loss_P`` against ``P`` at ``P``.
 
-    ``loss_D`` (``loss_P``) is the excess loss on the grid ``D_values`` (``P_values``); the slope
-    is that of the grid segment containing the point (the nearest segment at the edges).
+    Each is the least-squares slope of ``ln loss`` on ``ln size`` over the grid points within a
+    factor ``window`` of the point (at least the two nearest); NaN where a value is not positive.
     """
     def slope(xs, ys, x0):
-        xs, ys = np.log(np.asarray(xs, float)), np.log(np.clip(np.asarray(ys, float), 1e-300, None))
-        i = int(np.clip(np.searchsorted(xs, math.log(x0)) - 1, 0, len(xs) - 2))
-        return float((ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]))
+        xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+        near = np.abs(np.log(xs / x0)) <= math.log(window) + 1e-9
+        if near.sum() < 2:
+            near = np.zeros(len(xs), bool)
+            near[np.argsort(np.abs(np.log(xs / x0)))[:2]] = True
+        if np.any(ys[near] <= 0):
+            return math.nan
+        return float(np.polyfit(np.log(xs[near]), np.log(ys[near]), 1)[0])
 
     return {"slope_D": slope(D_values, loss_D, D), "slope_P": slope(P_values, loss_P, P)}
+
+
+def fit_with_irreducible(runs: pd.DataFrame, regime: str, **fit_options):
+    """Fit ``L = E + A·x^(−alpha)`` with :func:`workbench.fit` to one regime's seed-averaged loss.
+
+    In the variance-limited regimes the fitted irreducible term ``E`` should recover the
+    analytic limit (``loss_limit``) and ``alpha`` should be 1; it shows how a law with an
+    irreducible term finds the limit without being told it.
+
+    Parameters
+    ----------
+    runs : DataFrame from :func:`regimes`.
+    regime : one of :data:`REGIMES`.
+    fit_options : passed to :func:`workbench.fit` (default ``bootstrap=0``).
+
+    Returns
+    -------
+    Fit
+    """
+    from ..fit import fit
+
+    if regime not in REGIMES:
+        raise WorkbenchError(f"regime must be one of {REGIMES}, got {regime!r}.")
+    sub = runs[runs["regime"] == regime]
+    if sub.empty:
+        raise WorkbenchError(f"No rows for {regime!r} in the table.")
+    var = "D" if sub["scaled"].iloc[0] == "D" else "N"
+    table = sub.groupby(var, as_index=False)["loss"].mean()[[var, "loss"]]
+    fit_options.setdefault("bootstrap", 0)
+    return fit(f"power_law_{var}", table, **fit_options)
+
+
+def size_grid(lo: int, hi: int, per_octave: int = 2) -> list[int]:
+    """Integer sizes from ``lo`` to ``hi`` spaced by ``2^(1/per_octave)`` (the sliders' positions)."""
+    ks = range(int(math.floor(per_octave * math.log2(lo))), int(math.ceil(per_octave * math.log2(hi))) + 1)
+    return sorted({int(round(2 ** (k / per_octave))) for k in ks if lo <= round(2 ** (k / per_octave)) <= hi})
+
+
+def _seed_mean(fn, alpha, latent_dim, seeds, ridge):
+    vals = []
+    with _threads(None):
+        for s in seeds:
+            vals.append(fn(RandomFeatureTask(alpha=alpha, latent_dim=latent_dim, ridge=ridge, seed=s)))
+    return np.mean(np.asarray(vals, float), 0)
+
+
+def curves_at_width(alpha: float, P: int, D_values: Sequence[int], latent_dim: int = 2048,
+                    seeds: Sequence[int] = (0, 1, 2), ridge: float = 1e-8, infinite: bool = True) -> pd.DataFrame:
+    """Seed-averaged loss against ``D`` for ``P`` features, with its limit ``L(P, D=∞)`` and (when
+    ``infinite``) the infinitely wide student's curve.
+
+    Returns a long table: ``D``, ``curve`` (``"P = …"``, ``"P = … limit (D = ∞)"``, ``"P = ∞"``), ``loss``.
+    """
+    (P,) = _check_sizes([P], "P")
+    Ds = _check_sizes(D_values, "D_values")
+    fin = _seed_mean(lambda t: loss_data_sweep(t, P, Ds), alpha, latent_dim, seeds, ridge)
+    lim = float(_seed_mean(lambda t: loss_infinite_data(t, [P]), alpha, latent_dim, seeds, ridge)[0])
+    parts = [pd.DataFrame({"D": np.asarray(Ds, float), "curve": f"P = {P}", "loss": fin}),
+             pd.DataFrame({"D": np.asarray(Ds, float), "curve": f"P = {P} limit (D = ∞)", "loss": lim})]
+    if infinite:
+        parts.append(infinite_width_curve(alpha, Ds, latent_dim, seeds, ridge))
+    return pd.concat(parts, ignore_index=True)
+
+
+def infinite_width_curve(alpha: float, D_values: Sequence[int], latent_dim: int = 2048,
+                         seeds: Sequence[int] = (0, 1, 2), ridge: float = 1e-8) -> pd.DataFrame:
+    """Seed-averaged loss of the infinitely wide student against ``D`` (curve ``"P = ∞"``)."""
+    Ds = _check_sizes(D_values, "D_values")
+    inf = _seed_mean(lambda t: loss_infinite_width(t, Ds), alpha, latent_dim, seeds, ridge)
+    return pd.DataFrame({"D": np.asarray(Ds, float), "curve": "P = ∞", "loss": inf})
+
+
+def curves_at_data(alpha: float, D: int, P_values: Sequence[int], latent_dim: int = 2048,
+                   seeds: Sequence[int] = (0, 1, 2), ridge: float = 1e-8, infinite: bool = True) -> pd.DataFrame:
+    """Seed-averaged loss against ``P`` for ``D`` samples, with its limit ``L(D, P=∞)`` and (when
+    ``infinite``) the curve of infinite data.
+
+    Losses at ``P ≥ 2D`` are feature-averaged with the second-order control variate of
+    :func:`loss_width_sweep`; below that, plain losses (both estimate the same expectation).
+    """
+    (D,) = _check_sizes([D], "D")
+    Ps = _check_sizes(P_values, "P_values")
+    wide = [P for P in Ps if P >= 2 * D]
+    narrow = [P for P in Ps if P < 2 * D]
+
+    def one(task):
+        vals = {}
+        if wide:
+            vals.update(zip(wide, loss_width_sweep(task, D, wide, control_variate="second")))
+        for P in narrow:
+            vals[P] = float(loss_data_sweep(task, P, [D])[0])
+        return [vals[P] for P in Ps]
+
+    fin = _seed_mean(one, alpha, latent_dim, seeds, ridge)
+    lim = float(_seed_mean(lambda t: loss_infinite_width(t, [D]), alpha, latent_dim, seeds, ridge)[0])
+    parts = [pd.DataFrame({"P": np.asarray(Ps, float), "curve": f"D = {D}", "loss": fin}),
+             pd.DataFrame({"P": np.asarray(Ps, float), "curve": f"D = {D} limit (P = ∞)", "loss": lim})]
+    if infinite:
+        parts.append(infinite_data_curve(alpha, Ps, latent_dim, seeds, ridge))
+    return pd.concat(parts, ignore_index=True)
+
+
+def infinite_data_curve(alpha: float, P_values: Sequence[int], latent_dim: int = 2048,
+                        seeds: Sequence[int] = (0, 1, 2), ridge: float = 1e-8) -> pd.DataFrame:
+    """Seed-averaged loss with infinite data against ``P`` (curve ``"D = ∞"``)."""
+    Ps = _check_sizes(P_values, "P_values")
+    inf = _seed_mean(lambda t: loss_infinite_data(t, Ps), alpha, latent_dim, seeds, ridge)
+    return pd.DataFrame({"P": np.asarray(Ps, float), "curve": "D = ∞", "loss": inf})
+
+
+def describe_student(D_curve: pd.DataFrame, P_curve: pd.DataFrame, P: int, D: int) -> dict:
+    """Regime and local slopes of the student with ``P`` features and ``D`` samples.
+
+    Uses the tables of :func:`curves_at_width` (at this ``P``) and :func:`curves_at_data` (at
+    this ``D``). The local slopes are those of the excess loss over the relevant limit,
+    ``d ln(L − L(P, ∞)) / d ln D`` and ``d ln(L − L(D, ∞)) / d ln P``: about ``−1`` in a
+    variance-limited direction and about ``−alpha`` in a resolution-limited one.
+
+    Returns
+    -------
+    dict with ``loss`` (at the point, from the ``D`` curve), ``slope_D``, ``slope_P``, ``in_D``,
+    ``in_P`` and ``summary``.
+    """
+    dc = D_curve[D_curve["curve"] == f"P = {P}"].sort_values("D")
+    dl = float(D_curve[D_curve["curve"].str.endswith("limit (D = ∞)")]["loss"].iloc[0])
+    pc = P_curve[P_curve["curve"] == f"D = {D}"].sort_values("P")
+    pl = float(P_curve[P_curve["curve"].str.endswith("limit (P = ∞)")]["loss"].iloc[0])
+    slopes = local_slopes(dc["D"], dc["loss"] - dl, pc["P"], pc["loss"] - pl, D, P)
+    at = dc[np.isclose(dc["D"], D)]
+    loss = float(at["loss"].iloc[0]) if len(at) else float(np.interp(np.log(D), np.log(dc["D"]), dc["loss"]))
+    return {"loss": loss, **slopes, **classify_regime(P, D)}
