@@ -164,7 +164,7 @@ def regime_explorer_chart(D_curve: pd.DataFrame, P_curve: pd.DataFrame, point: d
     ----------
     D_curve : DataFrame
         ``D``, ``curve`` (e.g. ``"P = 64"`` or ``"P = ∞"``), ``loss``; a horizontal limit can be
-        given as rows with ``curve`` ending in ``"limit"``.
+        given as rows whose ``curve`` contains ``" limit"`` (drawn dashed).
     P_curve : DataFrame
         ``P``, ``curve``, ``loss``, likewise.
     point : dict
@@ -176,7 +176,7 @@ def regime_explorer_chart(D_curve: pd.DataFrame, P_curve: pd.DataFrame, point: d
     def panel(df, var, name, xtitle):
         x = alt.X(f"{var}:Q", scale=alt.Scale(type="log"), title=xtitle)
         y = alt.Y("loss:Q", scale=alt.Scale(type="log"), title="population loss L")
-        dashed = df["curve"].str.endswith("limit")
+        dashed = df["curve"].str.contains(" limit", regex=False)
         return alt.layer(
             alt.Chart(named_data(df[~dashed], f"{name}_curves")).mark_line(point=alt.OverlayMarkDef(size=16)).encode(
                 x=x, y=y, color=color, tooltip=["curve:N", alt.Tooltip(f"{var}:Q", format=".4g"),

@@ -450,6 +450,7 @@ def regimes(
     P_for_variance: Sequence[int] = (256, 512, 1024, 2048, 4096),
     resolution_sizes: Sequence[int] = (16, 32, 64, 128, 256),
     ridge: float = 1e-8,
+    which: Sequence[str] = REGIMES,
     progress=None,
     threads: int | None = None,
 ) -> pd.DataFrame:
@@ -468,6 +469,8 @@ def regimes(
     alpha, latent_dim, ridge : see :class:`RandomFeatureTask`.
     seeds : sequence of int
         One task (teacher, data, features) per seed.
+    which : sequence of str
+        The regimes to compute (default all four, see :data:`REGIMES`).
     progress : Progress, optional
         Updated after each (seed, regime) with the partial table; stops early when asked.
     threads : int, optional
@@ -484,7 +487,10 @@ def regimes(
     """
     rows: list[dict] = []
     seeds = list(seeds)
-    total = 4 * len(seeds)
+    unknown = [r for r in which if r not in REGIMES]
+    if unknown:
+        raise WorkbenchError(f"Unknown regime(s) {unknown}; choose among {REGIMES}.")
+    total = len(which) * len(seeds)
     done = 0
     with _threads(threads):
         for seed in seeds:
@@ -497,6 +503,8 @@ def regimes(
                 ("resolution-limited in P", lambda: _rp(task, resolution_sizes, L_both)),
             )
             for name, job in jobs:
+                if name not in which:
+                    continue
                 for r in job():
                     rows.append({"regime": name, **r, "alpha": float(alpha), "seed": int(seed)})
                 done += 1
