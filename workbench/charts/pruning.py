@@ -65,7 +65,9 @@ def pruning_chart(
     sel = df[((df["strategy"] == strategy) & np.isclose(th, theta if strategy != "random" else -1.0))
              | (df["f"] == 1.0)].copy()
     sel = sel.drop_duplicates(["f", "alpha_prune"])
-    sel["fraction kept"] = [f"f = {f:g}" if f < 1 else "f = 1 (no pruning)" for f in sel["f"]]
+    sel = sel.sort_values(["f", "alpha_prune"], ascending=[False, True])
+    sel["fraction kept"] = [f"{f:g}" if f < 1 else "1 (no pruning)" for f in sel["f"]]
+    order = list(dict.fromkeys(sel["fraction kept"]))
     rnd = df[df["strategy"] == "random"].groupby("alpha_prune", as_index=False)["error"].mean()
     lo, hi = float(df["alpha_prune"].min()), float(df["alpha_prune"].max())
     words = _STRATEGY_WORDS.get(strategy, strategy)
@@ -79,9 +81,8 @@ def pruning_chart(
         alt.Chart(named_data(sel[["alpha_prune", "f", "error", "fraction kept"]], "pruning_curves"))
         .mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=1.2, opacity=0.8)
         .encode(x=x, y=alt.Y("error:Q", scale=y_scale, title=ytitle),
-                color=alt.Color("f:Q", scale=alt.Scale(type="log", scheme="viridis"), title="fraction kept f",
-                                legend=alt.Legend(format="g")),
-                detail="fraction kept:N",
+                color=alt.Color("fraction kept:N", scale=alt.Scale(scheme="viridis"), sort=order,
+                                title="fraction kept f"),
                 tooltip=["fraction kept:N", alt.Tooltip("alpha_prune:Q", format=".3g"),
                          alt.Tooltip("error:Q", format=".3g")]),
         alt.Chart(named_data(rnd, "random_points"))
@@ -174,7 +175,8 @@ def regime_explorer_chart(D_curve: pd.DataFrame, P_curve: pd.DataFrame, point: d
     color = alt.Color("curve:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=280))
 
     def panel(df, var, name, xtitle):
-        x = alt.X(f"{var}:Q", scale=alt.Scale(type="log"), title=xtitle)
+        lo, hi = float(df[var].min()), float(df[var].max())
+        x = alt.X(f"{var}:Q", scale=alt.Scale(type="log", domain=[lo, hi], nice=False), title=xtitle)
         y = alt.Y("loss:Q", scale=alt.Scale(type="log"), title="population loss L")
         dashed = df["curve"].str.contains(" limit", regex=False)
         return alt.layer(
