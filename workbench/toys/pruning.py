@@ -73,9 +73,9 @@ __all__ = [
 STRATEGIES = ("random", "hard", "easy")
 
 #: CPU threads used by this toy, measured with :func:`workbench.toys.device.fastest_num_threads`
-#: on the project's 2-core machine (``benchmarks/bench_pruning.py`` re-measures it): the batched
-#: interior-point steps are small (d × d) matrix products and solves plus elementwise updates,
-#: which ran fastest on 1 thread.
+#: on the project's shared 2-core machine (``benchmarks/bench_pruning.py`` re-measures it): the
+#: batched interior-point steps are small (d × d) products and solves plus elementwise updates;
+#: 64 max-margin problems (d = 32, 128 examples) took 0.09 s on 1 thread and 0.31 s on 2.
 CPU_THREADS = 1
 
 
@@ -102,7 +102,7 @@ def max_margin(Z, max_iter: int = 100):
     (J, converged) : tensor (B, d), bool tensor (B,)
         The max-margin weight vectors (norm ``1/γ``, ``γ`` the margin) and whether each met the
         tolerances (in float64: relative duality gap 1e−11, margin residuals 1e−9, relative
-        stationarity residual 1e−6; looser in float32).
+        stationarity residual 1e−5; looser in float32).
     """
     import torch
 
@@ -110,7 +110,7 @@ def max_margin(Z, max_iter: int = 100):
     dt, dev = Z.dtype, Z.device
     f64 = dt == torch.float64
     res_tol = 1e-9 if f64 else 3e-5  # primal feasibility (margins are ~1)
-    dual_tol = 1e-6 if f64 else 1e-3  # w = Zᵀλ, relative to |w|
+    dual_tol = 1e-5 if f64 else 1e-3  # w = Zᵀλ, relative to |w|
     gap_tol = 1e-11 if f64 else 1e-6  # Σ λ_i s_i relative to |w|²
     tiny = torch.finfo(dt).tiny
     eye = torch.eye(d, device=dev, dtype=dt)
