@@ -171,3 +171,15 @@ def test_frontier_and_fit_helpers_validate():
         pr.frontier(pr.prune_and_train(alpha_prune=[1], fractions=[1.0], seeds=[0], dim=8), strategy="best")
     with pytest.raises(WorkbenchError):
         pr.random_pruning_law(pr.prune_and_train(alpha_prune=[1, 2], fractions=[1.0], seeds=[0], dim=8))
+
+
+def test_error_vs_examples_has_every_curve(runs):
+    t = pr.error_vs_examples(runs, theta=0.0)
+    curves = set(t.curve)
+    assert {"random pruning", "frontier: keep hard", "frontier: keep easy", "keep hard, f = 0.01",
+            "keep easy, f = 0.5"} <= curves
+    assert np.allclose(t.D, t.alpha_prune * 32)
+    hard_front = t[t.curve == "frontier: keep hard"].set_index("alpha_prune").error
+    m = pr.mean_curves(runs)
+    no_pruning = m[m.f == 1.0].groupby("alpha_prune").error.mean()
+    assert (hard_front <= no_pruning + 1e-12).all()  # f = 1 (no pruning) is always a candidate

@@ -25,13 +25,6 @@ __all__ = ["pruning_chart", "regimes_chart", "regime_explorer_chart"]
 _STRATEGY_WORDS = {"hard": "keep hardest", "easy": "keep easiest", "random": "keep random"}
 
 
-def _log(title, domain=None):
-    kw = {"type": "log"}
-    if domain is not None:
-        kw["domain"] = list(domain)
-    return alt.Scale(**kw), title
-
-
 def pruning_chart(
     curves: pd.DataFrame,
     random_law=None,
@@ -58,9 +51,9 @@ def pruning_chart(
     """
     df = curves
     if "seed" in df.columns:
-        from ..toys.pruning import _mean_curves
+        from ..toys.pruning import mean_curves
 
-        df = _mean_curves(df)
+        df = mean_curves(df)
     th = df["theta"].fillna(-1.0)
     sel = df[((df["strategy"] == strategy) & np.isclose(th, theta if strategy != "random" else -1.0))
              | (df["f"] == 1.0)].copy()

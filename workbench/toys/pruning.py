@@ -62,7 +62,9 @@ __all__ = [
     "max_margin",
     "student_error",
     "prune_and_train",
+    "mean_curves",
     "frontier",
+    "error_vs_examples",
     "random_pruning_law",
     "ExponentialFit",
     "fit_exponential",
@@ -335,7 +337,9 @@ def prune_and_train(
 
 
 # ------------------------------------------------------------------ analysis
-def _mean_curves(runs: pd.DataFrame) -> pd.DataFrame:
+def mean_curves(runs: pd.DataFrame) -> pd.DataFrame:
+    """Seed-averaged learning curves: one row per (strategy, θ, f, α_prune) with ``error`` (mean),
+    ``error_sem`` (standard error over seeds), ``alpha_total`` and ``n`` (seeds)."""
     need = {"alpha_prune", "f", "strategy", "theta", "error"}
     missing = need - set(runs.columns)
     if missing:
@@ -357,7 +361,7 @@ def frontier(runs: pd.DataFrame, strategy: str = "hard", theta: float = 0.0) -> 
     """
     if strategy not in STRATEGIES:
         raise WorkbenchError(f"strategy must be one of {STRATEGIES}, got {strategy!r}.")
-    m = _mean_curves(runs)
+    m = mean_curves(runs)
     if strategy == "random":
         sel = m[m["strategy"] == "random"]
     else:
@@ -373,6 +377,36 @@ def frontier(runs: pd.DataFrame, strategy: str = "hard", theta: float = 0.0) -> 
         "alpha_total": best["alpha_total"].to_numpy(float),
         "D": np.round(best["alpha_prune"].to_numpy(float) * dim),
     }).sort_values("alpha_prune", ignore_index=True)
+
+
+def error_vs_examples(runs: pd.DataFrame, theta: float = 0.0) -> pd.DataFrame:
+    """Test error against examples kept, one long table for charts and fits.
+
+    Curves: ``"random pruning"`` (seed-averaged, all fractions pooled), ``"keep hard, f = …"`` and
+    ``"keep easy, f = …"`` at probe angle ``theta``, and the best-``f`` frontiers
+    ``"frontier: keep hard"`` and ``"frontier: keep easy"``.
+
+    Returns
+    -------
+    DataFrame with ``curve``, ``strategy``, ``f`` (NaN for pooled or frontier rows),
+    ``alpha_prune``, ``D`` (examples kept) and ``error``.
+    """
+    m = mean_curves(runs)
+    dim = float(runs["dim"].iloc[0]) if "dim" in runs.columns and len(runs) else math.nan
+    parts = []
+    rnd = m[m["strategy"] == "random"].groupby("alpha_prune", as_index=False)["error"].mean()
+    parts.append(rnd.assign(curve="random pruning", strategy="random", f=math.nan))
+    for strat in ("hard", "easy"):
+        sub = m[(m["strategy"] == strat) & np.isclose(m["theta"].fillna(-1.0), theta) & (m["f"] < 1)]
+        for f, g in sub.groupby("f"):
+            parts.append(g[["alpha_prune", "error"]].assign(curve=f"keep {strat}, f = {f:g}", strategy=strat, f=f))
+        if len(sub):
+            fr = frontier(runs, strategy=strat, theta=theta)
+            parts.append(fr[["alpha_prune", "error"]].assign(curve=f"frontier: keep {strat}", strategy=strat,
+                                                             f=math.nan))
+    out = pd.concat(parts, ignore_index=True)
+    out["D"] = np.round(out["alpha_prune"] * dim)
+    return out[["curve", "strategy", "f", "alpha_prune", "D", "error"]]
 
 
 def random_pruning_law(runs: pd.DataFrame, min_alpha: float = 4.0, level: float = 0.95):
