@@ -23,6 +23,8 @@ PANELS = {
     "grid_panel": "dynamics",
     "schedule_panel": "dynamics",
     "hyperparams_panel": "dynamics",
+    "pruning_panel": "pruning",
+    "regimes_panel": "pruning",
 }
 
 __all__ = ["Panel", "View", "TrainingPanel", "log_slider", "control_values", *PANELS]
