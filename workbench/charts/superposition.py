@@ -80,7 +80,7 @@ def loss_vs_width_chart(runs: pd.DataFrame, width: int = 420, height: int = 300,
         x=x, y=y, color=line_color, tooltip=["series:N"])
     pt_layer = alt.Chart(named_data(pts, "superposition_runs")).mark_point(filled=True, size=50, opacity=0.85).encode(
         x=x, y=y, shape=alt.Shape("regime:N", title="weight decay"),
-        tooltip=[alt.Tooltip(c, format=".4~g") if c not in ("regime",) else c for c in pts.columns])
+        tooltip=[alt.Tooltip(f"{c}:Q", format=".4~g") if c != "regime" else alt.Tooltip("regime:N") for c in pts.columns])
     if title is None:
         title = "Loss vs width" + ("".join(f"  ·  γ = {g:g}: slope {f.slope:.2f}" for g, f in slopes.items()))
     return alt.layer(ref_layer, fit_layer, pt_layer).properties(width=width, height=height, title=title).resolve_scale(
@@ -182,19 +182,21 @@ def geometry_chart(features: pd.DataFrame, sparsity: float | None = None, size: 
     color = alt.Color("importance:Q", title="importance", scale=alt.Scale(scheme="goldred", reverse=False))
     tip = ["label:N", alt.Tooltip("importance:Q", format=".3f"), alt.Tooltip("norm:Q", format=".3f"),
            alt.Tooltip("angle:Q", format=".1f"), alt.Tooltip("superposition:Q", format=".3f")]
-    base = alt.Chart(named_data(df, "elhage_features"))
-    spokes = base.mark_rule(strokeWidth=2.5).encode(x=alt.X("x0:Q", scale=alt.Scale(domain=dom)), y=alt.Y("y0:Q", scale=alt.Scale(domain=dom)),
-                                                    x2="x:Q", y2="y:Q", color=color, tooltip=tip)
-    tips = base.mark_point(filled=True, size=70).encode(x=x, y=y, color=color, tooltip=tip)
+    spokes = alt.Chart().mark_rule(strokeWidth=2.5).encode(
+        x=alt.X("x0:Q", scale=alt.Scale(domain=dom), title=None), y=alt.Y("y0:Q", scale=alt.Scale(domain=dom), title=None),
+        x2="x:Q", y2="y:Q", color=color, tooltip=tip)
+    tips = alt.Chart().mark_point(filled=True, size=70).encode(x=x, y=y, color=color, tooltip=tip)
+    features = alt.layer(spokes, tips, data=named_data(df, "elhage_features"))
+    if sparsity is None and df["sparsity"].nunique() > 1:
+        return features.properties(width=size, height=size).facet(
+            facet=alt.Facet("sparsity:Q", title="sparsity S"), columns=4).properties(
+            title=title or "Feature directions in two dimensions")
     circle = pd.DataFrame({"t": np.linspace(0, 2 * np.pi, 73)})
     circle["x"], circle["y"] = np.cos(circle["t"]), np.sin(circle["t"])
     ring = alt.Chart(named_data(circle, "elhage_unit_circle")).mark_line(color="#ddd", strokeDash=[3, 3]).encode(
         x=x, y=y, order="t:Q")
-    chart = alt.layer(ring, spokes, tips).properties(width=size, height=size)
-    if sparsity is None and df["sparsity"].nunique() > 1:
-        return chart.facet(facet=alt.Facet("sparsity:Q", title="sparsity S"), columns=4).properties(
-            title=title or "Feature directions in two dimensions")
-    return chart.properties(title=title or "Feature directions in two dimensions")
+    return alt.layer(ring, features).properties(width=size, height=size,
+                                                title=title or "Feature directions in two dimensions")
 
 
 def dims_per_feature_chart(runs: pd.DataFrame, width: int = 420, height: int = 280, title: str | None = None) -> alt.LayerChart:

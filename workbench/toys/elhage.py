@@ -363,7 +363,9 @@ def train_toy_models(
                 for k, (s, seed) in enumerate(inst):
                     history.append({"step": step, "sparsity": s, "seed": seed, "loss": float(avg[k])})
                 if progress is not None:
-                    partial = _runs(W.detach().cpu().numpy(), avg, inst, n, m, importance, done, batch_size)
+                    Wn = W.detach().cpu().numpy()
+                    partial = _runs(Wn, avg, inst, n, m, importance, done, batch_size)
+                    partial.attrs["features"] = _best_features(Wn, partial, importance)
                     progress.update(step, partial)
                 running.zero_()
                 count = 0
@@ -383,6 +385,14 @@ def train_toy_models(
     hist = pd.DataFrame(history, columns=["step", "sparsity", "seed", "loss"])
     return ToyModelsResult(runs=runs, weights=Wn, biases=b.detach().cpu().numpy(), importance=importance,
                            history=hist, settings=settings, seconds=time.perf_counter() - t0, finished=finished)
+
+
+def _best_features(Wn, runs, importance) -> pd.DataFrame:
+    """:func:`feature_table` of the lowest-loss seed at each sparsity."""
+    best = runs.loc[runs.groupby("sparsity")["loss"].idxmin()]
+    return pd.concat([feature_table(Wn[int(r.instance)], importance).assign(
+        sparsity=r.sparsity, seed=r.seed, inverse_density=r.inverse_density) for r in best.itertuples()],
+        ignore_index=True)
 
 
 def _runs(Wn, losses, inst, n, m, importance, done, batch_size) -> pd.DataFrame:

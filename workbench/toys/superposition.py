@@ -137,9 +137,10 @@ def superposition_metrics(W: np.ndarray, per_feature_loss: np.ndarray | None = N
     out = {"represented_fraction": float(rep.mean()), "n_represented": int(rep.sum()), "mean_norm": float(norms.mean())}
     if rep.sum() >= 2:
         U = W[rep] / norms[rep, None]
-        G = U @ U.T
         k = len(U)
-        out["mean_squared_overlap"] = float(((G**2).sum() - np.trace(G**2)) / (k * (k - 1)))
+        # sum over all pairs (i, j) of (u_i . u_j)^2 = |U^T U|_F^2 (an m x m product), minus the k diagonal ones
+        S = U.T @ U
+        out["mean_squared_overlap"] = float(max((S * S).sum() - k, 0.0) / (k * (k - 1)))
     else:
         out["mean_squared_overlap"] = float("nan")
     if b is not None:
@@ -483,12 +484,12 @@ def _forward_backward(W, b, x, rows, cols, vals, want_grad=True, dense_above: fl
     z = torch.baddbmm(b[:, None, :], h, W.transpose(1, 2))  # (K, B, n)
     if not want_grad:
         z.relu_().sub_(x)
-        return torch.einsum("kbn,kbn->k", z, z) / B, z
+        return z.square().sum((1, 2)) / B, z
     pos = z > 0
     n_pos = int(pos.sum())
     if n_pos > dense_above * pos.numel():
         z.relu_().sub_(x)  # error y − x
-        loss = torch.einsum("kbn,kbn->k", z, z) / B
+        loss = z.square().sum((1, 2)) / B
         z.mul_(pos).mul_(2.0 / B)  # dz
         gb = z.sum(1)
         gW = torch.bmm(z.transpose(1, 2), h)
@@ -615,7 +616,7 @@ def _train(blocks, *, n, p_np, steps, batch_size, lrs, blrs, warmup, final_lr_fr
         x, rows, cols, vals = _sample(eg, p, bsz)
         for blk, acc in zip(B, per_feature):
             _, err = _forward_backward(blk.W, blk.b, x, rows, cols, vals, want_grad=False)
-            acc += (err * err).sum(1, dtype=torch.float64)
+            acc += err.square().sum(1).double()
         left -= bsz
     out_rows, weights, biases, pfl = [], {}, {}, {}
     for blk, acc in zip(B, per_feature):

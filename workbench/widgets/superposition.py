@@ -51,6 +51,11 @@ def widths_between(lo: int, hi: int, count: int = 5) -> list[int]:
     return sorted({int(round(v)) for v in np.geomspace(lo, hi, count)})
 
 
+def _report_every(state) -> int:
+    # about eight partial views per run: redrawing the charts costs ~0.2 s each
+    return max(25, int(state["steps"]) // 8)
+
+
 def _partial_norms(result) -> pd.DataFrame | None:
     if isinstance(result, SuperpositionResult):
         return result.norms()
@@ -65,6 +70,7 @@ def superposition_panel(
     steps: int | None = None,
     batch_size: int = 256,
     seed: int = 0,
+    eval_samples: int = 8192,
     train_on_start: bool = True,
 ) -> TrainingPanel:
     """The superposition lab: loss vs width, overlap vs ``1/m`` and feature norms, live.
@@ -101,7 +107,7 @@ def superposition_panel(
         return train_superposition(
             widths_of(state), n_features=int(state["n_features"]), alpha=float(state["alpha"]),
             weight_decay=float(state["weight_decay"]), steps=int(state["steps"]), batch_size=batch_size,
-            seeds=seed, progress=progress)
+            seeds=seed, eval_samples=eval_samples, progress=progress, report_every=_report_every(state))
 
     def render(state, result, finished) -> View:
         runs = result.runs if isinstance(result, SuperpositionResult) else result
@@ -170,7 +176,8 @@ def elhage_panel(
 
     def train(state, progress):
         return train_toy_models(sparsities, n_features=5, width=2, importance_decay=float(state["importance_decay"]),
-                                seeds=seeds, steps=int(state["steps"]), progress=progress)
+                                seeds=seeds, steps=int(state["steps"]), progress=progress,
+                                report_every=_report_every(state))
 
     def render(state, result, finished) -> View:
         if hasattr(result, "features"):
