@@ -307,7 +307,16 @@ def train_toy_models(
     report_every = max(1, steps // 20) if report_every is None else max(1, int(report_every))
     dev = default_device() if device is None else torch.device(device)
     if dev.type == "cpu":
-        threads = CPU_THREADS if threads in (None, "auto") else int(threads)
+        if threads == "auto":
+            from .device import fastest_num_threads
+
+            threads, _ = fastest_num_threads(lambda: train_toy_models(
+                S, n_features=n, width=m, importance_decay=importance_decay, seeds=seeds, steps=20,
+                batch_size=batch_size, lr=lr, eval_samples=256, device=dev, threads="current"), repeats=1)
+        elif threads is None:
+            threads = CPU_THREADS
+        else:
+            threads = None if threads == "current" else int(threads)
     else:
         threads = None
 

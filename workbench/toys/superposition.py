@@ -62,6 +62,7 @@ __all__ = [
     "paper_large_run_lr",
     "paper_large_run_bias_lr",
     "NOTHING_LEARNED_LOSS",
+    "DEFAULT_WIDTHS",
     "CPU_THREADS",
 ]
 
@@ -73,6 +74,9 @@ NOTHING_LEARNED_LOSS = 4.0 / 3.0
 #: (``benchmarks/bench_superposition.py --threads`` repeats the measurement): the batched
 #: matmuls dominate and 2 threads were fastest. ``threads="auto"`` measures on your machine.
 CPU_THREADS = 1
+
+#: Default widths: five widths spaced evenly in log from 8 to 24 (for n = 256 features).
+DEFAULT_WIDTHS = (8, 11, 14, 18, 24)
 
 #: Rows with a norm above this count as represented (paper: ‖W_i‖ > 1/2).
 REPRESENTED_NORM = 0.5
@@ -291,7 +295,7 @@ def _buckets(widths: list[int], ratio: float) -> list[list[int]]:
 
 
 def train_superposition(
-    widths: Sequence[int] = (8, 10, 14, 18, 24),
+    widths: Sequence[int] = DEFAULT_WIDTHS,
     *,
     n_features: int = 256,
     alpha: float = 1.0,
@@ -357,9 +361,10 @@ def train_superposition(
         has, once ``progress.stopped`` is true.
     device : str or torch.device, optional
         Default: :func:`workbench.toys.device`.
-    threads : int, "auto" or None
-        CPU threads for torch (default :data:`CPU_THREADS`, measured on a 2-core CPU);
-        ``"auto"`` measures the fastest count for this problem first. Ignored on a GPU.
+    threads : int, "auto", "current" or None
+        CPU threads for torch: ``None`` uses :data:`CPU_THREADS` (measured on a 2-core CPU),
+        ``"auto"`` measures the fastest count for this problem first, ``"current"`` leaves
+        torch's setting alone. Ignored on a GPU.
     bucket_ratio : float
         Widths are padded in groups whose widest member is at most this factor wider than the
         narrowest (``inf``: one group padded to the largest width). Padding costs compute; it
@@ -430,6 +435,10 @@ def train_superposition(
             threads, _ = fastest_num_threads(probe, repeats=1)
         elif threads is None:
             threads = CPU_THREADS
+        elif threads == "current":
+            threads = None
+        else:
+            threads = int(threads)
     else:
         threads = None
     t0 = time.perf_counter()

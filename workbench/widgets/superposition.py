@@ -36,8 +36,8 @@ __all__ = ["superposition_panel", "elhage_panel", "widths_between", "DEFAULT_WID
 _STYLE = {"description_width": "initial"}
 _LAYOUT = w.Layout(width="460px")
 
-#: Default width range of the superposition lab (m from 16 to 64 with n = 512 features).
-DEFAULT_WIDTHS = (16, 64)
+#: Default width range of the superposition lab (m from 8 to 24 with n = 256 features).
+DEFAULT_WIDTHS = (8, 24)
 
 #: Sparsities trained by the Elhage panel (the slider moves between them).
 ELHAGE_SPARSITIES = (0.0, 0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
@@ -65,7 +65,7 @@ def _partial_norms(result) -> pd.DataFrame | None:
 def superposition_panel(
     alpha: float = 1.0,
     weight_decay: float = -1.0,
-    n_features: int = 512,
+    n_features: int = 256,
     widths: tuple[int, int] = DEFAULT_WIDTHS,
     steps: int | None = None,
     batch_size: int = 256,
