@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,11 +54,15 @@ __all__ = [
     "CPU_THREADS",
 ]
 
-#: CPU threads used by default for this toy. Measured with
-#: :func:`workbench.toys.device.fastest_num_threads` on the project's 2-core CPU shared with
-#: other work (``benchmarks/bench_superposition.py --threads``): these models are tiny and
-#: overhead-bound, and one thread was fastest. ``threads="auto"`` measures on your machine.
-CPU_THREADS = 1
+#: CPU threads used by default for this toy on a machine with at most 2 cores (on larger
+#: machines torch's own default is kept). Measured with
+#: :func:`workbench.toys.device.fastest_num_threads` on the project's 2-core CPU
+#: (``benchmarks/bench_superposition.py --threads``): the n = 5, m = 2 models are tiny and
+#: overhead-bound (1 and 2 threads equal: 0.100 s against 0.101 s for 60 steps); for n = 100,
+#: m = 20 two threads were 15 % faster on the quiet machine (0.125 s against 0.146 s), while
+#: under load from other work two threads made the superposition toy 7x slower. One thread is
+#: the safe choice; ``threads="auto"`` measures on your machine.
+CPU_THREADS = 1 if (os.cpu_count() or 1) <= 2 else None
 
 #: Columns with a norm above this count as represented features.
 REPRESENTED_NORM = 0.5

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,11 +70,14 @@ __all__ = [
 #: Loss of a model that outputs zero: ``E[v²] Σ p_i`` with ``v ~ U(0, 2)`` and ``Σ p_i = 1``.
 NOTHING_LEARNED_LOSS = 4.0 / 3.0
 
-#: CPU threads used by default for this toy. Measured with
+#: CPU threads used by default for this toy on a machine with at most 2 cores (on larger
+#: machines torch's own default is kept). Measured with
 #: :func:`workbench.toys.device.fastest_num_threads` on the project's 2-core CPU
-#: (``benchmarks/bench_superposition.py --threads`` repeats the measurement): the batched
-#: matmuls dominate and 2 threads were fastest. ``threads="auto"`` measures on your machine.
-CPU_THREADS = 1
+#: (``benchmarks/bench_superposition.py --threads`` repeats it): shared with other work
+#: (load 6), 2 threads ran one training step 7x slower than 1 (362 ms against 47 ms); on the
+#: quiet machine 2 threads were 10 % faster (0.193 s against 0.214 s). One thread is the safe
+#: choice; ``threads="auto"`` measures on your machine.
+CPU_THREADS = 1 if (os.cpu_count() or 1) <= 2 else None
 
 #: Default widths: five widths spaced evenly in log from 8 to 24 (for n = 256 features).
 DEFAULT_WIDTHS = (8, 11, 14, 18, 24)
@@ -495,8 +499,7 @@ def _forward_backward(W, b, x, rows, cols, vals, want_grad=True, dense_above: fl
         z.relu_().sub_(x)
         return z.square().sum((1, 2)) / B, z
     pos = z > 0
-    n_pos = int(pos.sum())
-    if n_pos > dense_above * pos.numel():
+    if dense_above <= 0 or (dense_above < 1 and int(pos.sum()) > dense_above * pos.numel()):  # (no sync when fixed)
         z.relu_().sub_(x)  # error y − x
         loss = z.square().sum((1, 2)) / B
         z.mul_(pos).mul_(2.0 / B)  # dz
