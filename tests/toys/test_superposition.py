@@ -47,7 +47,8 @@ def both_regimes():
 def test_strong_regime_loss_scales_as_inverse_width(strong):
     """LAWS.md: strong regime loss ∝ m^-1 (slope -1 ± 0.25 in quick CPU runs)."""
     f = strong.slope()
-    assert -1.25 <= f.slope <= -0.75, f
+    assert -1.25 <= f.slope <= -0.75, f  # the issue's tolerance for quick CPU runs
+    assert -1.15 <= f.slope <= -0.85, f  # LAWS.md: -1 ± 0.15 for alpha near 1
     assert f.r_squared > 0.95
     # the same slope through the vectorised fitting engine (a pure power law: E fixed at 0)
     g = fit("power_law_N", strong.runs, fixed={"E": 0.0}, bootstrap=0)
@@ -78,6 +79,23 @@ def test_weak_regime_represents_fewer_features(both_regimes):
     norms = np.linalg.norm(W, axis=1)
     rep = np.flatnonzero(norms > 0.5)
     assert len(rep) > 0 and rep.max() < 40
+
+
+def test_weak_regime_loss_follows_the_feature_frequencies():
+    """LAWS.md: weak regime loss ∝ m^-(alpha-1) and ≈ the loss the unrepresented features carry."""
+    res = {a: train_superposition((4, 6, 8, 11, 16), n_features=256, alpha=a, weight_decay=1.0, steps=600,
+                                  eval_samples=8192) for a in (1.0, 2.0)}
+    s1, s2 = res[1.0].slope().slope, res[2.0].slope().slope
+    assert -1.3 <= s2 <= -0.7, s2  # alpha = 2: m^-1
+    # alpha = 1: m^0 for infinitely many features; with n = 256 the tail sum ln(n/k) still falls slowly
+    assert s2 < s1 - 0.4 and s1 > -0.6, (s1, s2)
+    for r in res.values():
+        # most of the loss is carried by the features without a row (norm <= 1/2) ...
+        assert (r.runs["unrepresented_loss"] > 0.6 * r.runs["loss"]).all()
+        # ... and they are the rare ones: the represented rows are the most frequent features
+        for W in r.weights.values():
+            rep = np.flatnonzero(np.linalg.norm(W, axis=1) > 0.5)
+            assert len(rep) == 0 or rep.max() < 3 * W.shape[1]
 
 
 def test_runs_table_is_a_runs_table(strong):

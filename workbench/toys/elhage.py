@@ -261,6 +261,7 @@ def train_toy_models(
     progress=None,
     device=None,
     threads: int | str | None = None,
+    bar: bool = True,
 ) -> ToyModelsResult:
     """Train the toy model of superposition at several sparsities (and seeds) at once.
 
@@ -280,7 +281,7 @@ def train_toy_models(
         Held-out samples per model for the final loss.
     progress : workbench.toys.Progress, optional
         Receives partial runs tables; training stops early once ``progress.stopped``.
-    device, threads
+    device, threads, bar
         As in :func:`workbench.toys.superposition.train_superposition` (default threads:
         :data:`CPU_THREADS`).
 
@@ -294,8 +295,7 @@ def train_toy_models(
     """
     import torch
 
-    from .device import generator
-    from .superposition import _as_list, lr_schedule
+    from .superposition import _as_list
 
     S = [float(s) for s in _as_list(sparsities, "sparsities")]
     if any(not (0.0 <= s < 1.0) for s in S):
@@ -317,7 +317,7 @@ def train_toy_models(
 
             threads, _ = fastest_num_threads(lambda: train_toy_models(
                 S, n_features=n, width=m, importance_decay=importance_decay, seeds=seeds, steps=20,
-                batch_size=batch_size, lr=lr, eval_samples=256, device=dev, threads="current"), repeats=1)
+                batch_size=batch_size, lr=lr, eval_samples=256, device=dev, threads="current", bar=False), repeats=1)
         elif threads is None:
             threads = CPU_THREADS
         else:
@@ -327,13 +327,34 @@ def train_toy_models(
 
     inst = [(s, seed) for s in S for seed in seeds]
     K = len(inst)
+    own_bar = None
+    if progress is None and bar:
+        from .progress import Progress
+
+        progress = own_bar = Progress(steps, description=f"toy models: {K} models")
+    try:
+        return _train_toy_models(inst, S, seeds, n, m, importance_decay, steps, batch_size, lr, eval_samples,
+                                 eval_seed, report_every, progress, dev, threads)
+    finally:
+        if own_bar is not None:
+            own_bar.close()
+
+
+def _train_toy_models(inst, S, seeds, n, m, importance_decay, steps, batch_size, lr, eval_samples, eval_seed,
+                      report_every, progress, dev, threads) -> ToyModelsResult:
+    import torch
+
+    from .device import generator
+    from .superposition import lr_schedule
+
+    K = len(inst)
     importance = importance_decay ** np.arange(n, dtype=float)
     t0 = time.perf_counter()
     with num_threads(threads):
         W0 = torch.empty((K, m, n), dtype=torch.float32)
         for k, (_, seed) in enumerate(inst):
             g = generator(_instance_seed(seed, n, m), "cpu")
-            # Xavier-normal initialisation, as in the paper's code description.
+            # Xavier-normal initialisation: std sqrt(2 / (m + n)).
             W0[k] = torch.randn((m, n), generator=g) * math.sqrt(2.0 / (m + n))
         W = W0.to(dev).requires_grad_(True)
         b = torch.zeros((K, n), dtype=torch.float32, device=dev, requires_grad=True)

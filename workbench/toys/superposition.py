@@ -319,6 +319,7 @@ def train_superposition(
     threads: int | str | None = None,
     bucket_ratio: float = 1.5,
     sparse_backward: bool | None = None,
+    bar: bool = True,
 ) -> SuperpositionResult:
     """Train the superposition toy at several widths (and seeds, weight decays) at once.
 
@@ -365,6 +366,8 @@ def train_superposition(
         has, once ``progress.stopped`` is true.
     device : str or torch.device, optional
         Default: :func:`workbench.toys.device`.
+    bar : bool
+        Without ``progress``, show a tqdm progress bar.
     threads : int, "auto", "current" or None
         CPU threads for torch: ``None`` uses :data:`CPU_THREADS` (measured on a 2-core CPU),
         ``"auto"`` measures the fastest count for this problem first, ``"current"`` leaves
@@ -445,10 +448,19 @@ def train_superposition(
             threads = int(threads)
     else:
         threads = None
+    own_bar = None
+    if progress is None and bar:
+        from .progress import Progress
+
+        progress = own_bar = Progress(steps, description=f"superposition: {len(widths) * len(seeds) * len(decays)} models")
     t0 = time.perf_counter()
-    with num_threads(threads):
-        out = _train(blocks, steps=steps, eval_samples=eval_samples, progress=progress, report_every=report_every,
-                     **opts)
+    try:
+        with num_threads(threads):
+            out = _train(blocks, steps=steps, eval_samples=eval_samples, progress=progress,
+                         report_every=report_every, **opts)
+    finally:
+        if own_bar is not None:
+            own_bar.close()
     seconds = time.perf_counter() - t0
     runs, history, weights, biases, pfl, finished, done = out
     runs = runs.assign(alpha=float(alpha), n_features=n, D=float(done * batch_size), steps=done)
@@ -652,6 +664,7 @@ def superposition_run(config: Mapping) -> pd.DataFrame:
     ``alpha``, ``weight_decay``, ``steps``, ``seeds``); a single ``width`` is accepted too.
     """
     cfg = dict(config)
+    cfg.setdefault("bar", False)
     if "width" in cfg:
         cfg["widths"] = [int(cfg.pop("width"))]
     if "seed" in cfg:

@@ -27,7 +27,7 @@ from ..charts.superposition import (
 )
 from ..config import quick
 from ..toys.elhage import train_toy_models
-from ..toys.superposition import SuperpositionResult, feature_frequencies, train_superposition
+from ..toys.superposition import SuperpositionResult, train_superposition
 from .panel import View
 from .training import TrainingPanel
 
