@@ -122,6 +122,9 @@ def test_batched_training_equals_training_each_model_alone():
     kw = dict(n_features=64, alpha=1.0, steps=40, batch_size=64, eval_samples=512)
     batched = train_superposition((5, 7, 12), seeds=(0, 1), weight_decay=(-1.0, 0.5), bucket_ratio=float("inf"), **kw)
     assert batched.settings["buckets"] == [[5, 7, 12]]  # everything padded to m = 12 in one block
+    again = train_superposition((5, 7, 12), seeds=(0, 1), weight_decay=(-1.0, 0.5), bucket_ratio=float("inf"), **kw)
+    for key, W in batched.weights.items():  # the same seed gives the same numbers on the same device
+        assert np.array_equal(W, again.weights[key])
     for (m, s, g), W in batched.weights.items():
         alone = train_superposition([m], seeds=s, weight_decay=g, **kw)
         np.testing.assert_allclose(W, alone.weights[(m, s, g)], rtol=1e-4, atol=1e-5)

@@ -82,7 +82,7 @@ def superposition_panel(
     the chart streams partial results while training runs.
     """
     if steps is None:
-        steps = 600 if quick() else 1500
+        steps = 600 if quick() else 1000
     controls = {
         "alpha": w.FloatSlider(value=alpha, min=0.5, max=2.0, step=0.1, description="frequency exponent α  (p_i ∝ i^−α)",
                                style=_STYLE, layout=_LAYOUT),
