@@ -75,8 +75,8 @@ def line(name, ours, ref, extra=""):
 
 def cpu_figures(args):
     widths = [int(round(v)) for v in np.geomspace(8, 64, args.widths)]
-    kw = dict(n_features=args.n, alpha=1.0, steps=args.steps, batch_size=args.batch, eval_samples=2048)
-    sp.train_superposition((8, 16), n_features=64, steps=5, batch_size=16, eval_samples=64)  # warm-up
+    kw = dict(n_features=args.n, alpha=1.0, steps=args.steps, batch_size=args.batch, eval_samples=2048, bar=False)
+    sp.train_superposition((8, 16), n_features=64, steps=5, batch_size=16, eval_samples=64, bar=False)  # warm-up
     t = time.perf_counter()
     alone = {m: sp.train_superposition([m], **kw) for m in widths}
     ref = time.perf_counter() - t
@@ -100,14 +100,14 @@ def cpu_figures(args):
 
 def thread_figures():
     def sup():
-        sp.train_superposition(sp.DEFAULT_WIDTHS, steps=60, eval_samples=512, threads="current")
+        sp.train_superposition(sp.DEFAULT_WIDTHS, steps=60, eval_samples=512, threads="current", bar=False)
 
     def elh():
-        elhage.train_toy_models(steps=60, eval_samples=512, threads="current")
+        elhage.train_toy_models(steps=60, eval_samples=512, threads="current", bar=False)
 
     def elh100():
         elhage.train_toy_models((0.0, 0.9, 0.99), n_features=100, width=20, seeds=0, steps=60, eval_samples=512,
-                                threads="current")
+                                threads="current", bar=False)
 
     for name, work in (("superposition_n256", sup), ("elhage_n5_m2", elh), ("elhage_n100_m20", elh100)):
         best, timings = fastest_num_threads(work, repeats=2)
