@@ -116,10 +116,15 @@ def test_runs_table_is_a_runs_table(strong):
 
 
 # ----------------------------------------------------------------------------- batched == alone
-def test_batched_training_equals_training_each_model_alone():
+@pytest.mark.parametrize("dtype, steps, tol", [("float32", 30, 1e-4), ("float64", 60, 1e-9)])
+def test_batched_training_equals_training_each_model_alone(dtype, steps, tol):
     """Every (seed, width, weight decay) in one batched model follows the same trajectory as the
-    same model trained alone (float tolerance): padding, buckets and batching change nothing."""
-    kw = dict(n_features=64, alpha=1.0, steps=40, batch_size=64, eval_samples=512)
+    same model trained alone (float tolerance): padding, buckets and batching change nothing.
+
+    (In float32, rounding differences from the padded matrix products can occasionally flip an
+    output across the ReLU's kink early in training, which Adam then amplifies; float64 checks a
+    longer run with a tight tolerance.)"""
+    kw = dict(n_features=64, alpha=1.0, steps=steps, batch_size=64, eval_samples=512, dtype=dtype)
     batched = train_superposition((5, 7, 12), seeds=(0, 1), weight_decay=(-1.0, 0.5), bucket_ratio=float("inf"), **kw)
     assert batched.settings["buckets"] == [[5, 7, 12]]  # everything padded to m = 12 in one block
     again = train_superposition((5, 7, 12), seeds=(0, 1), weight_decay=(-1.0, 0.5), bucket_ratio=float("inf"), **kw)
@@ -127,10 +132,10 @@ def test_batched_training_equals_training_each_model_alone():
         assert np.array_equal(W, again.weights[key])
     for (m, s, g), W in batched.weights.items():
         alone = train_superposition([m], seeds=s, weight_decay=g, **kw)
-        np.testing.assert_allclose(W, alone.weights[(m, s, g)], rtol=1e-4, atol=1e-5)
-        np.testing.assert_allclose(batched.biases[(m, s, g)], alone.biases[(m, s, g)], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(W, alone.weights[(m, s, g)], rtol=tol, atol=tol / 10)
+        np.testing.assert_allclose(batched.biases[(m, s, g)], alone.biases[(m, s, g)], rtol=tol, atol=tol / 10)
         got = batched.runs.query("m == @m and seed == @s and weight_decay == @g")["loss"].item()
-        assert got == pytest.approx(alone.runs["loss"].item(), rel=1e-4)
+        assert got == pytest.approx(alone.runs["loss"].item(), rel=tol)
 
 
 def test_dense_and_sparse_backward_agree():

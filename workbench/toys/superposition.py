@@ -335,6 +335,7 @@ def train_superposition(
     bucket_ratio: float = 1.5,
     sparse_backward: bool | None = None,
     bar: bool = True,
+    dtype: str = "float32",
 ) -> SuperpositionResult:
     """Train the superposition toy at several widths (and seeds, weight decays) at once.
 
@@ -383,6 +384,9 @@ def train_superposition(
         Default: :func:`workbench.toys.device`.
     bar : bool
         Without ``progress``, show a tqdm progress bar.
+    dtype : {"float32", "float64"}
+        Floating-point precision (float32 as everywhere in the toys; float64 for checks that
+        need exact agreement, such as batched against one-at-a-time training).
     threads : int, "auto", "current" or None
         CPU threads for torch: ``None`` uses :data:`CPU_THREADS` (measured on a 2-core CPU),
         ``"auto"`` measures the fastest count for this problem first, ``"current"`` leaves
@@ -444,8 +448,11 @@ def train_superposition(
     # Blocks: for every seed, groups of similar widths padded to the widest; inside a block the
     # instances are (width, weight decay) pairs.
     blocks = [(s, [(m, g) for m in group for g in decays]) for s in seeds for group in _buckets(widths, bucket_ratio)]
+    if dtype not in ("float32", "float64", torch.float32, torch.float64):
+        raise WorkbenchError(f"dtype must be 'float32' (the default) or 'float64', got {dtype!r}.")
     opts = dict(n=n, p_np=p_np, batch_size=batch_size, lrs=lrs, blrs=blrs, warmup=warmup,
-                final_lr_fraction=final_lr_fraction, eval_seed=eval_seed, dev=dev, dense_above=dense_above)
+                final_lr_fraction=final_lr_fraction, eval_seed=eval_seed, dev=dev, dense_above=dense_above,
+                dtype=getattr(torch, dtype) if isinstance(dtype, str) else dtype)
 
     if dev.type == "cpu":
         if threads == "auto":
@@ -493,7 +500,7 @@ def _sample(gen, p, batch):
     elsewhere. Returns the dense batch ``(batch, n)`` and its non-zeros (rows, columns, values)."""
     import torch
 
-    r = torch.rand((batch, p.shape[0]), generator=gen, device=p.device, dtype=torch.float32)
+    r = torch.rand((batch, p.shape[0]), generator=gen, device=p.device, dtype=p.dtype)
     rows, cols = (r < p).nonzero(as_tuple=True)
     vals = r[rows, cols] * (2.0 / p[cols])
     x = torch.zeros_like(r)
@@ -559,14 +566,15 @@ class _Block:
     """Instances sharing a seed and a padded width ``M``: weights ``(K, n, M)``, biases ``(K, n)``,
     their Adam moments, learning rates and weight decays."""
 
-    def __init__(self, seed, members, n, lrs, blrs, dev):
+    def __init__(self, seed, members, n, lrs, blrs, dev, dtype=None):
         import torch
 
         self.seed = seed
         self.members = members  # [(m, gamma)]
         K, M = len(members), max(m for m, _ in members)
-        W0 = torch.zeros((K, n, M), dtype=torch.float32)
-        b0 = torch.zeros((K, n), dtype=torch.float32)
+        dtype = torch.float32 if dtype is None else dtype
+        W0 = torch.zeros((K, n, M), dtype=dtype)
+        b0 = torch.zeros((K, n), dtype=dtype)
         from .device import generator
 
         for k, (m, _) in enumerate(members):
@@ -578,11 +586,11 @@ class _Block:
         self.W, self.b = W0.to(dev), b0.to(dev)
         self.mW, self.vW = torch.zeros_like(self.W), torch.zeros_like(self.W)
         self.mb, self.vb = torch.zeros_like(self.b), torch.zeros_like(self.b)
-        self.lr_W = torch.tensor([lrs[m] for m, _ in members], dtype=torch.float32, device=dev).view(K, 1, 1)
-        self.lr_b = torch.tensor([blrs[m] for m, _ in members], dtype=torch.float32, device=dev).view(K, 1)
-        self.gamma = torch.tensor([g for _, g in members], dtype=torch.float32, device=dev).view(K, 1, 1)
+        self.lr_W = torch.tensor([lrs[m] for m, _ in members], dtype=dtype, device=dev).view(K, 1, 1)
+        self.lr_b = torch.tensor([blrs[m] for m, _ in members], dtype=dtype, device=dev).view(K, 1)
+        self.gamma = torch.tensor([g for _, g in members], dtype=dtype, device=dev).view(K, 1, 1)
         self.pull = self.gamma < 0
-        self.running = torch.zeros(K, dtype=torch.float32, device=dev)
+        self.running = torch.zeros(K, dtype=dtype, device=dev)
 
     def step(self, gW, gb, schedule: float, t: int, beta1=0.9, beta2=0.999, eps=1e-8):
         """AdamW step with the paper's weight decay on ``W`` (decoupled, applied first):
@@ -600,13 +608,13 @@ class _Block:
 
 
 def _train(blocks, *, n, p_np, steps, batch_size, lrs, blrs, warmup, final_lr_fraction, eval_samples, eval_seed,
-           progress, dev, report_every, dense_above):
+           progress, dev, report_every, dense_above, dtype):
     import torch
 
     from .device import generator
 
-    p = torch.tensor(p_np, dtype=torch.float32, device=dev)
-    B = [_Block(s, members, n, lrs, blrs, dev) for s, members in blocks]
+    p = torch.tensor(p_np, dtype=dtype, device=dev)
+    B = [_Block(s, members, n, lrs, blrs, dev, dtype) for s, members in blocks]
     seeds = list(dict.fromkeys(s for s, _ in blocks))
     gens = {s: generator(s, dev) for s in seeds}
 
