@@ -25,6 +25,8 @@ PANELS = {
     "hyperparams_panel": "dynamics",
     "pruning_panel": "pruning",
     "regimes_panel": "pruning",
+    "superposition_panel": "superposition",
+    "elhage_panel": "superposition",
 }
 
 __all__ = ["Panel", "View", "TrainingPanel", "log_slider", "control_values", *PANELS]
