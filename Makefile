@@ -15,7 +15,7 @@ endif
 
 help:
 	@echo "make lab          open JupyterLab on notebooks/00_tour.ipynb"
-	@echo "make test         unit, property and notebook tests (what CI runs)"
+	@echo "make test         unit, property, browser and notebook tests, and the Binder check (what CI runs)"
 	@echo "make report       execute every notebook and write HTML reports to reports/"
 	@echo "make benchmarks   print performance figures"
 	@echo "make binder-check build a clean environment from binder/ and run the tour"
@@ -42,6 +42,7 @@ lab: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	WORKBENCH_QUICK=1 $(BIN)/python -m pytest tests
 	WORKBENCH_QUICK=1 $(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks
+	bash binder/check.sh
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest tests -m "not slow and not browser" -x -q

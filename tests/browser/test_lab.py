@@ -47,7 +47,7 @@ WATCH = """([sel, sliderSel]) => { window.__wbRedraw = new Promise(resolve => {
 }); }"""
 
 
-def test_fitting_panel_redraws_when_the_compute_slider_moves(browser, jupyter_lab):
+def test_fitting_panel_redraws_when_the_compute_slider_moves(browser, jupyter_lab, capsys):
     url, _ = jupyter_lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
@@ -84,9 +84,10 @@ def test_fitting_panel_redraws_when_the_compute_slider_moves(browser, jupyter_la
             quick.append(result["quick"])
             full.append(result["full"])
             time.sleep(0.3)
-        print(f"\nfitting panel, slider release to redrawn chart (final position): median {statistics.median(quick):.0f} ms "
-              f"(each: {', '.join(f'{t:.0f}' for t in quick)} ms); to the refined view with bootstrap band: "
-              f"median {statistics.median(full):.0f} ms")
+        with capsys.disabled():  # the figure belongs in the CI log
+          print(f"\nfitting panel, slider release to redrawn chart (final position): median {statistics.median(quick):.0f} ms "
+                f"(each: {', '.join(f'{t:.0f}' for t in quick)} ms); to the refined view with bootstrap band: "
+                f"median {statistics.median(full):.0f} ms")
     finally:
         page.close()
 

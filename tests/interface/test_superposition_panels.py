@@ -98,7 +98,7 @@ def test_superposition_panel_sweeps_every_control():
         for value, error, numbers in p.sweep(name, n=3):
             assert error is None, (name, value, error)
             assert numbers["n_widths"] >= 1 and 0 <= numbers["represented_fraction"] <= 1
-    p.set(steps=p.controls["steps"].min)
+    p.set(steps=p.controls["steps"].options[0])  # the shortest training offered
     assert p.error is None and p.numbers["finished"]
     # weak vs strong from the panel: the weak regime represents fewer features
     p.set(weight_decay=1.0)
@@ -129,7 +129,7 @@ def test_elhage_panel_slider_redraws_without_training():
     assert p.training_seconds == trained  # the slider only redraws
     assert seen == {0.0: "orthogonal pair", 0.7: "antipodal pairs", 0.95: "pentagon"}
     assert "elhage_features" in _names(p.view.chart)
-    p.set(steps=p.controls["steps"].min)
+    p.set(steps=p.controls["steps"].options[0])  # the shortest training offered
     assert p.error is None
     for value, error, numbers in p.sweep("importance_decay", n=2):
         assert error is None and numbers["n_represented"] >= 1

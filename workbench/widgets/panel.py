@@ -80,6 +80,10 @@ def control_values(control: w.Widget, n: int = 5) -> list:
         return [float(v) for v in np.linspace(control.min, control.max, n)]
     if isinstance(control, (w.IntSlider, w.BoundedIntText)):
         return sorted({int(round(v)) for v in np.linspace(control.min, control.max, n)})
+    if isinstance(control, w.SelectionRangeSlider):
+        opts = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        mid = len(opts) // 2
+        return [(opts[0], opts[-1]), (opts[0], opts[mid]), (opts[mid], opts[-1])]
     if isinstance(control, (w.FloatRangeSlider, w.IntRangeSlider)):
         lo, hi = control.min, control.max
         return [(lo, hi), (lo, lo + (hi - lo) / 2), (lo + (hi - lo) / 2, hi)]

@@ -11,6 +11,8 @@ No science lives here: the panels call :mod:`workbench.toys` and :mod:`workbench
 
 from __future__ import annotations
 
+import math
+
 import html
 
 import altair as alt
@@ -41,6 +43,15 @@ DEFAULT_WIDTHS = (8, 24)
 
 #: Sparsities trained by the Elhage panel (the slider moves between them).
 ELHAGE_SPARSITIES = (0.0, 0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
+
+
+#: Slider stops for widths and training steps (roughly geometric: these span decades).
+WIDTH_CHOICES = (4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128)
+STEP_CHOICES = (100, 150, 200, 300, 400, 600, 800, 1000, 1500, 2000, 3000, 4000, 6000)
+
+
+def _nearest(options, value):
+    return min(options, key=lambda o: abs(math.log(o / value)))
 
 
 def widths_between(lo: int, hi: int, count: int = 5) -> list[int]:
@@ -91,10 +102,12 @@ def superposition_panel(
                                       style=_STYLE, layout=_LAYOUT),
         "n_features": w.Dropdown(options=[128, 256, 512, 1024], value=n_features, description="features n",
                                  style=_STYLE, layout=_LAYOUT),
-        "widths": w.IntRangeSlider(value=tuple(widths), min=4, max=128, step=1, description="width range m (5 widths)",
-                                   style=_STYLE, layout=_LAYOUT),
-        "steps": w.IntSlider(value=steps, min=100, max=6000, step=100, description="training steps (batch of "
-                             f"{batch_size})", style=_STYLE, layout=_LAYOUT),
+        # widths and training length span decades: both sliders step geometrically
+        "widths": w.SelectionRangeSlider(options=WIDTH_CHOICES, value=(_nearest(WIDTH_CHOICES, widths[0]),
+                                                                       _nearest(WIDTH_CHOICES, widths[1])),
+                                         description="width range m (5 widths)", style=_STYLE, layout=_LAYOUT),
+        "steps": w.SelectionSlider(options=STEP_CHOICES, value=_nearest(STEP_CHOICES, steps),
+                                   description=f"training steps (batch of {batch_size})", style=_STYLE, layout=_LAYOUT),
     }
 
     def widths_of(state):
@@ -170,7 +183,7 @@ def elhage_panel(
                                       continuous_update=True),
         "importance_decay": w.FloatSlider(value=importance_decay, min=0.5, max=1.0, step=0.05,
                                           description="importance decay (I_i = decay^i)", style=_STYLE, layout=_LAYOUT),
-        "steps": w.IntSlider(value=steps, min=200, max=6000, step=100, description="training steps", style=_STYLE,
+        "steps": w.SelectionSlider(options=STEP_CHOICES, value=_nearest(STEP_CHOICES, steps), description="training steps", style=_STYLE,
                              layout=_LAYOUT),
     }
 
