@@ -15,7 +15,7 @@ import pandas as pd
 
 from .data import attach_data, named
 
-__all__ = ["fit_chart", "frontier", "curve_data"]
+__all__ = ["fit_chart", "fit_chart_data", "frontier", "curve_data"]
 
 AXIS_TITLES = {
     "N": "model size N (parameters)",
@@ -88,6 +88,8 @@ def curve_data(fit, extend: float = 10.0, n_points: int = 80) -> pd.DataFrame:
         q = (1 - fit.level) / 2
         df["lo"] = np.nanquantile(band, q, axis=0)
         df["hi"] = np.nanquantile(band, 1 - q, axis=0)
+    else:  # no bootstrap: an empty band, so the chart keeps the same structure either way
+        df["lo"] = df["hi"] = np.nan
     return df
 
 
@@ -103,7 +105,25 @@ def _points(fit, xname):
     return pts[keep].reset_index(drop=True)
 
 
-def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, title: str | None = None) -> alt.LayerChart:
+def fit_chart_data(fit, extend: float = 10.0) -> dict[str, pd.DataFrame]:
+    """The tables behind :func:`fit_chart`, by dataset name (``runs``, ``curve``, ``extrapolated_region``
+    or, for the parity chart, ``runs`` and ``diagonal``)."""
+    xname, mode = _x_of(fit)
+    target = fit.target
+    if mode == "parity":
+        pts = _points(fit, None)
+        lo = float(min(pts[target].min(), pts["predicted"].min()))
+        hi = float(max(pts[target].max(), pts["predicted"].max()))
+        return {"runs": pts, "diagonal": pd.DataFrame({"a": [lo, hi], "b": [lo, hi]})}
+    curve = curve_data(fit, extend=extend)
+    ext = curve[curve["region"] == "extrapolation"]
+    shade = pd.DataFrame({"x0": [float(ext[xname].min())], "x1": [float(ext[xname].max())]}) if len(ext) else \
+        pd.DataFrame({"x0": [], "x1": []})
+    return {"curve": curve, "runs": _points(fit, xname), "extrapolated_region": shade}
+
+
+def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, title: str | None = None,
+              template=None) -> alt.LayerChart:
     """Runs, fitted curve, extrapolated region and bootstrap band of a :class:`~workbench.fit.Fit`.
 
     Parameters
@@ -115,7 +135,13 @@ def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, ti
         How far beyond the largest run the curve is drawn (factor on the x axis).
     title : str, optional
         Chart title (default: the law's title).
+    template : chart, optional
+        A chart this function built before for a fit of the same law: its data are replaced
+        and it is returned (no new chart is built; what a live panel does on every move).
     """
+    data = fit_chart_data(fit, extend=extend)
+    if template is not None:
+        return attach_data(template, **data)
     xname, mode = _x_of(fit)
     target = fit.target
     ytitle = AXIS_TITLES.get(target, target)
@@ -126,22 +152,16 @@ def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, ti
         scale=alt.Scale(domain=["fitted", "held out"], range=["#4c78a8", "#e45756"]),
     )
     if mode == "parity":
-        pts = _points(fit, None)
-        lo = float(min(pts[target].min(), pts["predicted"].min()))
-        hi = float(max(pts[target].max(), pts["predicted"].max()))
-        diag = pd.DataFrame({"a": [lo, hi], "b": [lo, hi]})
         base = alt.Chart(named("runs")).mark_point(filled=True, size=40, opacity=0.8).encode(
             x=alt.X("predicted:Q", title=f"predicted {ytitle}", scale=alt.Scale(type="log", zero=False)),
             y=alt.Y(f"{target}:Q", title=f"observed {ytitle}", scale=alt.Scale(type="log", zero=False)),
             color=color,
-            tooltip=[alt.Tooltip(f"{c}:Q", format=".4~g") for c in pts.columns if c != "role"] + ["role:N"],
+            tooltip=[alt.Tooltip(f"{c}:Q", format=".4~g") for c in data["runs"].columns if c != "role"] + ["role:N"],
         )
         line = alt.Chart(named("diagonal")).mark_line(color="gray", strokeDash=[4, 3]).encode(x="a:Q", y="b:Q")
         chart = (line + base).properties(width=width, height=height, title=title)
-        return attach_data(chart, runs=pts, diagonal=diag)
+        return attach_data(chart, **data)
 
-    curve = curve_data(fit, extend=extend)
-    pts = _points(fit, xname)
     # data-driven domains (no fixed numbers in the spec) so that a live panel can swap the data in place
     xscale = alt.Scale(type="log", nice=False)
     yscale = alt.Scale(type="log", zero=False, nice=False, padding=8)
@@ -149,25 +169,13 @@ def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, ti
     if mode == "frontier":
         x_title += " — curve: compute-optimal frontier"
     x = alt.X(f"{xname}:Q", title=x_title, scale=xscale, axis=alt.Axis(format="~e"))
-    layers = []
-    ext = curve[curve["region"] == "extrapolation"]
-    if len(ext):
-        shade = pd.DataFrame({"x0": [float(ext[xname].min())], "x1": [float(ext[xname].max())]})
-        layers.append(
-            alt.Chart(named("extrapolated_region"))
-            .mark_rect(color="#f2f2f2", opacity=0.7)
-            .encode(x=alt.X("x0:Q", scale=xscale), x2="x1:Q")
-        )
-    if "lo" in curve:
-        layers.append(
-            alt.Chart(named("curve"))
-            .mark_area(opacity=0.25, color="#f58518")
-            .encode(x=x, y=alt.Y("lo:Q", scale=yscale, title=ytitle), y2="hi:Q")
-        )
-    layers.append(
-        alt.Chart(named("curve"))
-        .mark_line(color="#f58518", strokeWidth=2.5)
-        .encode(
+    layers = [
+        # every layer is always present (empty when there is nothing to show), so the structure is fixed
+        alt.Chart(named("extrapolated_region")).mark_rect(color="#f2f2f2", opacity=0.7).encode(
+            x=alt.X("x0:Q", scale=xscale), x2="x1:Q"),
+        alt.Chart(named("curve")).mark_area(opacity=0.25, color="#f58518").encode(
+            x=x, y=alt.Y("lo:Q", scale=yscale, title=ytitle), y2="hi:Q"),
+        alt.Chart(named("curve")).mark_line(color="#f58518", strokeWidth=2.5).encode(
             x=x,
             y=alt.Y("fit:Q", scale=yscale, title=ytitle),
             strokeDash=alt.StrokeDash(
@@ -175,8 +183,9 @@ def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, ti
                 title="fitted law",
                 scale=alt.Scale(domain=["fitted range", "extrapolation"], range=[[1, 0], [6, 4]]),
             ),
-        )
-    )
+        ),
+    ]
+    pts = data["runs"]
     tooltip = [alt.Tooltip(f"{c}:Q", format=".4~g") for c in pts.columns if c != "role"] + ["role:N"]
     layers.append(
         alt.Chart(named("runs"))
@@ -184,7 +193,4 @@ def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, ti
         .encode(x=x, y=alt.Y(f"{target}:Q", scale=yscale, title=ytitle), color=color, shape=alt.Shape("role:N", legend=None), tooltip=tooltip)
     )
     chart = alt.layer(*layers).properties(width=width, height=height, title=title).resolve_scale(strokeDash="independent")
-    tables = {"curve": curve, "runs": pts}
-    if len(ext):
-        tables["extrapolated_region"] = shade
-    return attach_data(chart, **tables)
+    return attach_data(chart, **data)

@@ -65,6 +65,7 @@ def fitting_panel(
     compute = log_slider("largest compute in the fit (FLOPs)", max_compute, c_lo, c_hi)
     huber = log_slider("Huber delta (on log loss)", delta, 1e-4, 1e-1, step=0.1)
     cache: dict = {}
+    templates: dict = {}  # one chart per law, refilled with new data on every move
 
     def update(state: dict, quick: bool = False) -> View:
         # quick: while a slider is moving, skip the bootstrap (the band follows when it stops)
@@ -110,7 +111,8 @@ def fitting_panel(
             "rmse_log": result.rmse_log,
         }
         # a constant title keeps the chart structure fixed, so slider moves swap data in place
-        return View(chart=result.chart(title=get_law(name).title), text=text, numbers=numbers)
+        chart = templates[name] = result.chart(title=get_law(name).title, template=templates.get(name))
+        return View(chart=chart, text=text, numbers=numbers)
 
     return Panel({"law": law_box, "max_compute": compute, "delta": huber}, update, title="Fit a scaling law and test its extrapolation")
 

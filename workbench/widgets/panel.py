@@ -186,9 +186,11 @@ class Panel:
         self._pending = None
         self._jchart = None
         self._skeleton = None
+        self._drawn = None
         self._seq = 0
         self._title = w.HTML(f"<h4 style='margin:4px 0'>{html.escape(title)}</h4>" if title else "")
         self._readout = w.HTML()
+        self._timing = w.HTML()
         self._error = w.HTML()
         self._chart_box = w.Box()
         self._muted = False
@@ -292,6 +294,10 @@ class Panel:
         self._draw(view.chart)
         self.n_updates += 1
         self.last_update_seconds = time.perf_counter() - t0
+        self._timing.value = (
+            f"<span class='panel-timing' style='color:#999;font-size:80%'>updated in "
+            f"{1e3 * self.last_update_seconds:.0f} ms{' (quick view; refining&hellip;)' if quick else ''}</span>"
+        )
         self._log(t0, quick)
 
     def _log(self, t0: float, quick: bool) -> None:
@@ -302,7 +308,15 @@ class Panel:
     def _draw(self, chart):
         if self._jchart is None:
             return  # drawn when first displayed
-        skeleton, datasets = _split(chart)
+        if chart is self._drawn and self._skeleton is not None:
+            # the same chart object, refilled with new rows (a template): only data can have changed
+            top = chart.datasets if isinstance(getattr(chart, "datasets", None), dict) else {}
+            from ..charts.data import rows_of
+
+            skeleton, datasets = self._skeleton, {k: rows_of(v) for k, v in top.items()}
+        else:
+            skeleton, datasets = _split(chart)
+        self._drawn = chart
         if skeleton == self._skeleton:
             self._seq += 1
             self._jchart._py_to_js_updates = [
@@ -319,6 +333,7 @@ class Panel:
             chart = self.view.chart if self.view is not None else alt.Chart().mark_point()
             self._jchart = alt.JupyterChart(chart, embed_options={"renderer": self.renderer, "actions": False})
             self._skeleton = _split(chart)[0]
+            self._drawn = chart
             self._chart_box.children = (self._jchart,)
 
     @property
@@ -326,7 +341,7 @@ class Panel:
         """The panel as one ipywidgets box (controls, chart, readout, errors)."""
         self._ensure_live_chart()
         controls = w.VBox(list(self.controls.values()))
-        return w.VBox([self._title, controls, self._error, self._chart_box, self._readout])
+        return w.VBox([self._title, controls, self._error, self._chart_box, self._readout, self._timing])
 
     def freeze(self) -> alt.TopLevelMixin:
         """The current chart as a plain static Altair chart (for reports)."""

@@ -164,4 +164,4 @@ class TrainingPanel(Panel):
         self._ensure_live_chart()
         controls = w.VBox(list(self.controls.values()))
         buttons = w.HBox([self._train_button, self._stop_button, self._bar, self._status])
-        return w.VBox([self._title, controls, buttons, self._error, self._chart_box, self._readout])
+        return w.VBox([self._title, controls, buttons, self._error, self._chart_box, self._readout, self._timing])
