@@ -108,10 +108,10 @@ def bench_panels(repeat=7):
 
     for name, model, chart in (
         ("panel_coverage_update", coverage_model,
-         lambda r: side_by_side(extrapolation_chart(r[1], defer=True), difficulty_chart(dist, counts=r[0], fit=r[1].beta_fit, defer=True))),
+         lambda r: side_by_side(extrapolation_chart(r[1]), difficulty_chart(dist, counts=r[0], fit=r[1].beta_fit))),
         ("panel_verifier_update", verifier_model, lambda r: verifier_chart(r)),
         ("panel_flops_update", flops_model,
-         lambda r: side_by_side(flops_matched_chart(r[0], defer=True), flops_curve_chart(r[1], defer=True))),
+         lambda r: side_by_side(flops_matched_chart(r[0]), flops_curve_chart(r[1]))),
     ):
         model()  # warm up
         times, cpu = [], []

@@ -12,7 +12,7 @@ Prints one line per figure:
   the same problems with the same interior-point code one problem at a time; for the random-feature
   sweeps the reference recomputes every size from scratch instead of one nested pass;
 * the CPU thread count each toy runs fastest with (``fastest_num_threads``), which the modules
-  record as ``CPU_THREADS``.
+  compare with what the toys choose on first use (``workbench.toys.device.toy_threads``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
+from workbench.toys.device import measured_threads  # noqa: E402
 from workbench.toys import describe_device, fastest_num_threads, num_threads  # noqa: E402
 from workbench.toys import pruning as pr  # noqa: E402
 from workbench.toys import random_features as rf  # noqa: E402
@@ -65,14 +66,12 @@ def main(argv=None) -> int:
 
     # ---------------------------------------------------------- threads
     Z = problems(64)
-    best, timings = fastest_num_threads(lambda: pr.max_margin(Z), candidates=[1, 2], repeats=2)
-    print(f"threads_pruning: fastest {best} ({', '.join(f'{k}: {v:.3f} s' for k, v in timings.items())}); "
-          f"module uses {pr.CPU_THREADS}")
+    best_pr, timings = fastest_num_threads(lambda: pr.max_margin(Z), candidates=[1, 2], repeats=2)
+    print(f"threads_pruning: fastest {best_pr} ({', '.join(f'{k}: {v:.3f} s' for k, v in timings.items())})")
     task = rf.RandomFeatureTask(alpha=1.0, latent_dim=2048, seed=0)
-    best, timings = fastest_num_threads(lambda: rf.loss_width_sweep(task, 16, [256, 512, 1024, 2048, 4096]),
-                                        candidates=[1, 2], repeats=2)
-    print(f"threads_random_features: fastest {best} ({', '.join(f'{k}: {v:.3f} s' for k, v in timings.items())}); "
-          f"module uses {rf.CPU_THREADS}")
+    best_rf, timings = fastest_num_threads(lambda: rf.loss_width_sweep(task, 16, [256, 512, 1024, 2048, 4096]),
+                                           candidates=[1, 2], repeats=2)
+    print(f"threads_random_features: fastest {best_rf} ({', '.join(f'{k}: {v:.3f} s' for k, v in timings.items())})")
 
     # ---------------------------------------------------------- notebook defaults
     quick = args.quick
@@ -104,7 +103,8 @@ def main(argv=None) -> int:
         print(f"regimes_panel_move_{name}: ours {t:.2f} s")
 
     # ---------------------------------------------------------- batched vs one at a time
-    with num_threads(pr.CPU_THREADS):
+    print(f"threads_chosen_by_the_toys_on_first_use: {measured_threads()}")
+    with num_threads(best_pr):
         for B in (64, 256):
             Z = problems(B, seed=B)
             ours, (J, _) = timed(lambda: pr.max_margin(Z), repeat=2)
@@ -113,7 +113,7 @@ def main(argv=None) -> int:
             assert torch.allclose(pr.student_error(J), pr.student_error(torch.cat(Js)), rtol=1e-4)
             print(f"max_margin_batch_of_{B}: ours {ours:.3f} s, reference {ref:.3f} s, ratio {ref / ours:.1f}x")
 
-    with num_threads(rf.CPU_THREADS):
+    with num_threads(best_rf):
         Ds = [512, 1024, 2048, 4096, 8192, 16384]
         ours, a = timed(lambda: rf.loss_data_sweep(task, 32, Ds))
         ref, b = timed(lambda: [rf.loss_data_sweep(task, 32, [D])[0] for D in Ds])

@@ -161,8 +161,7 @@ def main(argv=None) -> None:
     if args.paper_scale:
         paper_scale(args)
         return
-    with num_threads(sp.CPU_THREADS if toy_device().type == "cpu" else None):
-        cpu_figures(args)
+    cpu_figures(args)  # each training call uses the thread count measured fastest on this machine
     if args.threads:
         thread_figures()
 

@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from workbench.toys import describe_device, fastest_num_threads  # noqa: E402
-from workbench.toys.tinylm import CPU_THREADS, _Stack, default_grid, default_source, train_grid, train_tinylm  # noqa: E402
+from workbench.toys.device import measured_threads  # noqa: E402
+from workbench.toys.tinylm import _Stack, default_grid, default_source, train_grid, train_tinylm  # noqa: E402
 
 
 def _runs(m, steps):
@@ -90,7 +91,7 @@ def main(argv=None):
         label = "quick" if args.quick or os.environ.get("WORKBENCH_QUICK") else "full"
         print(f"grid_{label}_{len(spec['sizes'])}x{len(spec['budgets'])}_wall: {wall:.1f} s for {n} runs "
               f"({grid.curves['step'].count():,} model-steps in all; device {describe_device().split(' ')[0]}, "
-              f"training with {CPU_THREADS} CPU thread(s))")
+              f"training with {measured_threads().get('tinylm', 'default')} CPU thread(s), measured on first use)")
         t = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

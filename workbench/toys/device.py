@@ -96,3 +96,38 @@ def fastest_num_threads(work: Callable[[], object], candidates=None, repeats: in
                 best = min(best, time.perf_counter() - t)
         timings[n] = best
     return min(timings, key=timings.get), timings
+
+
+_MEASURED: dict[str, int] = {}
+
+
+def toy_threads(threads, key: str, probe: Callable[[], object]) -> int | None:
+    """The CPU thread count a toy trains with.
+
+    ``threads`` may be an int (used as given), ``"current"`` (leave torch's setting:
+    returns ``None``), or ``None`` / ``"auto"``: the fastest count *measured on this
+    machine*, once per process and toy (``probe`` runs a few training steps at each
+    candidate count; see :func:`fastest_num_threads`). On a quiet 2-core CPU two
+    threads were 1.2-1.5x faster for most toys; on a busy one, one thread was 2-7x
+    faster, so no fixed choice is right everywhere. ``WORKBENCH_THREADS`` forces a count.
+    Off the CPU, returns ``None``.
+    """
+    if threads == "current":
+        return None
+    if threads not in (None, "auto"):
+        return int(threads)
+    if device().type != "cpu":
+        return None
+    forced = os.environ.get("WORKBENCH_THREADS")
+    if forced:
+        return int(forced)
+    if (os.cpu_count() or 1) <= 1:
+        return 1
+    if key not in _MEASURED:
+        _MEASURED[key], _ = fastest_num_threads(probe, repeats=2)
+    return _MEASURED[key]
+
+
+def measured_threads() -> dict[str, int]:
+    """The thread counts :func:`toy_threads` has measured in this process, by toy."""
+    return dict(_MEASURED)

@@ -43,7 +43,7 @@ import pandas as pd
 
 from ..errors import WorkbenchError
 from .device import device as default_device
-from .device import num_threads
+from .device import num_threads, toy_threads
 
 __all__ = [
     "train_toy_models",
@@ -51,18 +51,8 @@ __all__ = [
     "feature_table",
     "classify_geometry",
     "is_pentagon",
-    "CPU_THREADS",
 ]
 
-#: CPU threads used by default for this toy on a machine with at most 2 cores (on larger
-#: machines torch's own default is kept). Measured with
-#: :func:`workbench.toys.device.fastest_num_threads` on the project's 2-core CPU
-#: (``benchmarks/bench_superposition.py --threads``): the n = 5, m = 2 models are tiny and
-#: overhead-bound (1 and 2 threads equal: 0.100 s against 0.101 s for 60 steps); for n = 100,
-#: m = 20 two threads were 15 % faster on the quiet machine (0.125 s against 0.146 s), while
-#: under load from other work two threads made the superposition toy 7x slower. One thread is
-#: the safe choice; ``threads="auto"`` measures on your machine.
-CPU_THREADS = 1 if (os.cpu_count() or 1) <= 2 else None
 
 #: Columns with a norm above this count as represented features.
 REPRESENTED_NORM = 0.5
@@ -283,7 +273,7 @@ def train_toy_models(
         Receives partial runs tables; training stops early once ``progress.stopped``.
     device, threads, bar
         As in :func:`workbench.toys.superposition.train_superposition` (default threads:
-        :data:`CPU_THREADS`).
+        the fastest count measured on this machine (:func:`workbench.toys.device.toy_threads`)).
 
     Returns
     -------
@@ -311,19 +301,11 @@ def train_toy_models(
         raise WorkbenchError(f"steps and batch_size must be positive, got {steps} and {batch_size}.")
     report_every = max(1, steps // 20) if report_every is None else max(1, int(report_every))
     dev = default_device() if device is None else torch.device(device)
-    if dev.type == "cpu":
-        if threads == "auto":
-            from .device import fastest_num_threads
+    def probe():
+        train_toy_models(S, n_features=n, width=m, importance_decay=importance_decay, seeds=seeds, steps=20,
+                         batch_size=batch_size, lr=lr, eval_samples=256, device=dev, threads="current", bar=False)
 
-            threads, _ = fastest_num_threads(lambda: train_toy_models(
-                S, n_features=n, width=m, importance_decay=importance_decay, seeds=seeds, steps=20,
-                batch_size=batch_size, lr=lr, eval_samples=256, device=dev, threads="current", bar=False), repeats=1)
-        elif threads is None:
-            threads = CPU_THREADS
-        else:
-            threads = None if threads == "current" else int(threads)
-    else:
-        threads = None
+    threads = toy_threads(threads, "elhage", probe) if dev.type == "cpu" else None
 
     inst = [(s, seed) for s in S for seed in seeds]
     K = len(inst)

@@ -57,11 +57,10 @@ import pandas as pd
 
 from ..errors import WorkbenchError
 from .device import device as default_device
-from .device import num_threads
+from .device import num_threads, toy_threads
 
 __all__ = [
     "STRATEGIES",
-    "CPU_THREADS",
     "max_margin",
     "student_error",
     "prune_and_train",
@@ -77,11 +76,6 @@ __all__ = [
 #: Pruning strategies: keep a random fraction, the hardest (smallest margin) or the easiest.
 STRATEGIES = ("random", "hard", "easy")
 
-#: CPU threads used by this toy, measured with :func:`workbench.toys.device.fastest_num_threads`
-#: on the project's shared 2-core machine (``benchmarks/bench_pruning.py`` re-measures it): the
-#: batched interior-point steps are small (d × d) products and solves plus elementwise updates;
-#: 64 max-margin problems (d = 32, 128 examples) took 0.09 s on 1 thread and 0.31 s on 2.
-CPU_THREADS = 1
 
 
 # ------------------------------------------------------------------ the student
@@ -246,7 +240,7 @@ def prune_and_train(
     progress : Progress, optional
         Updated after each ``α_prune`` batch with the partial table; stops early when asked.
     threads : int, optional
-        CPU threads (default :data:`CPU_THREADS`).
+        CPU threads (default: the fastest count measured on this machine, see :func:`workbench.toys.device.toy_threads`).
 
     Returns
     -------
@@ -278,7 +272,11 @@ def prune_and_train(
     lo_tot, hi_tot = (0.0, math.inf) if alpha_total_range is None else map(float, alpha_total_range)
 
     rows: list[dict] = []
-    with num_threads(CPU_THREADS if threads is None else threads):
+    def probe():
+        prune_and_train(alpha_prune=(2,), fractions=(0.5,), thetas=(0.0,), strategies=("hard",), seeds=(0, 1),
+                        dim=dim, dtype=dtype, threads="current")
+
+    with num_threads(toy_threads(threads, "pruning", probe)):
         for k, ap in enumerate(aps):
             n_keep = max(1, int(round(ap * dim)))
             Zs, meta = [], []

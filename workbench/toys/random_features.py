@@ -56,11 +56,10 @@ import pandas as pd
 
 from ..errors import WorkbenchError
 from .device import device as default_device
-from .device import num_threads
+from .device import num_threads, toy_threads
 
 __all__ = [
     "RandomFeatureTask",
-    "CPU_THREADS",
     "REGIMES",
     "loss_infinite_width",
     "loss_infinite_data",
@@ -81,11 +80,6 @@ __all__ = [
     "describe_student",
 ]
 
-#: CPU threads used by this toy. Measured with :func:`workbench.toys.device.fastest_num_threads`
-#: on the project's shared 2-core machine (``benchmarks/bench_pruning.py`` re-measures it): the
-#: notebook's variance-limited-in-P sweep (D = 16, P up to 4096, latent dimension 2048) took
-#: 0.31 s on 1 thread and 0.72 s on 2 (medium-size float64 products and elementwise work).
-CPU_THREADS = 1
 
 #: The four regimes, in the words used by :func:`regimes` and the charts.
 REGIMES = (
@@ -436,8 +430,13 @@ def loss_width_sweep(task: RandomFeatureTask, D: int, P_values: Sequence[int],
 
 
 # -------------------------------------------------------------------- regimes
+def _probe():
+    task = RandomFeatureTask(alpha=1.0, latent_dim=512, seed=0)
+    loss_data_sweep(task, 32, [64, 128])
+
+
 def _threads(threads):
-    return num_threads(CPU_THREADS if threads is None else threads)
+    return num_threads(toy_threads(threads, "random_features", _probe))
 
 
 def regimes(
@@ -474,7 +473,7 @@ def regimes(
     progress : Progress, optional
         Updated after each (seed, regime) with the partial table; stops early when asked.
     threads : int, optional
-        CPU threads (default :data:`CPU_THREADS`).
+        CPU threads (default: the fastest count measured on this machine, see :func:`workbench.toys.device.toy_threads`).
 
     Returns
     -------

@@ -66,7 +66,7 @@ import pandas as pd
 
 from ..errors import WorkbenchError
 from .device import device as default_device
-from .device import num_threads
+from .device import num_threads, toy_threads
 
 __all__ = [
     "feature_frequencies",
@@ -79,20 +79,11 @@ __all__ = [
     "paper_large_run_bias_lr",
     "NOTHING_LEARNED_LOSS",
     "DEFAULT_WIDTHS",
-    "CPU_THREADS",
 ]
 
 #: Loss of a model that outputs zero: ``E[v²] Σ p_i`` with ``v ~ U(0, 2)`` and ``Σ p_i = 1``.
 NOTHING_LEARNED_LOSS = 4.0 / 3.0
 
-#: CPU threads used by default for this toy on a machine with at most 2 cores (on larger
-#: machines torch's own default is kept). Measured with
-#: :func:`workbench.toys.device.fastest_num_threads` on the project's 2-core CPU
-#: (``benchmarks/bench_superposition.py --threads`` repeats it): shared with other work
-#: (load 6), 2 threads ran one training step 7x slower than 1 (362 ms against 47 ms); on the
-#: quiet machine 2 threads were 10 % faster (0.193 s against 0.214 s). One thread is the safe
-#: choice; ``threads="auto"`` measures on your machine.
-CPU_THREADS = 1 if (os.cpu_count() or 1) <= 2 else None
 
 #: Default widths: five widths spaced evenly in log from 8 to 24 (for n = 256 features).
 DEFAULT_WIDTHS = (8, 11, 14, 18, 24)
@@ -388,9 +379,9 @@ def train_superposition(
         Floating-point precision (float32 as everywhere in the toys; float64 for checks that
         need exact agreement, such as batched against one-at-a-time training).
     threads : int, "auto", "current" or None
-        CPU threads for torch: ``None`` uses :data:`CPU_THREADS` (measured on a 2-core CPU),
-        ``"auto"`` measures the fastest count for this problem first, ``"current"`` leaves
-        torch's setting alone. Ignored on a GPU.
+        CPU threads for torch: ``None`` or ``"auto"`` use the fastest count measured on this
+        machine (once per process, :func:`workbench.toys.device.toy_threads`), ``"current"``
+        leaves torch's setting alone. Ignored on a GPU.
     bucket_ratio : float
         Widths are padded in groups whose widest member is at most this factor wider than the
         narrowest (``inf``: one group padded to the largest width). Padding costs compute; it
@@ -454,22 +445,10 @@ def train_superposition(
                 final_lr_fraction=final_lr_fraction, eval_seed=eval_seed, dev=dev, dense_above=dense_above,
                 dtype=getattr(torch, dtype) if isinstance(dtype, str) else dtype)
 
-    if dev.type == "cpu":
-        if threads == "auto":
-            from .device import fastest_num_threads
+    def probe():
+        _train(blocks, steps=20, eval_samples=256, progress=None, report_every=10, **opts)
 
-            def probe():
-                _train(blocks, steps=20, eval_samples=256, progress=None, report_every=10, **opts)
-
-            threads, _ = fastest_num_threads(probe, repeats=1)
-        elif threads is None:
-            threads = CPU_THREADS
-        elif threads == "current":
-            threads = None
-        else:
-            threads = int(threads)
-    else:
-        threads = None
+    threads = toy_threads(threads, "superposition", probe) if dev.type == "cpu" else None
     own_bar = None
     if progress is None and bar:
         from .progress import Progress

@@ -53,7 +53,7 @@ from ..dynamics.schedules import Schedule, preset
 from ..errors import WorkbenchError
 from .corpus import MarkovSource, TextSource, make_source
 from .device import device as default_device
-from .device import generator, num_threads
+from .device import generator, num_threads, toy_threads
 
 __all__ = [
     "model_size",
@@ -71,11 +71,6 @@ __all__ = [
 
 #: Cache namespace of the sweeps; bump it when the trainer's numbers change.
 SWEEP_NAMESPACE = "workbench.toys.tinylm/v2"
-#: torch CPU threads used when ``threads`` is not given. Measured with
-#: :func:`workbench.toys.fastest_num_threads` on the 2-core development machine
-#: (``benchmarks/bench_tinylm.py``): one thread was never slower than two for these
-#: sizes, and far faster when other processes share the cores.
-CPU_THREADS = 1
 MLP_RATIO = 4
 HEAD_DIM = 16
 
@@ -402,7 +397,8 @@ def train_tinylm(
     dev : torch device, optional
         Default :func:`workbench.toys.device`.
     threads : int, optional
-        CPU threads for torch while training (default :data:`CPU_THREADS` on a CPU).
+        CPU threads for torch while training (default: the fastest count measured on this
+        machine, :func:`workbench.toys.device.toy_threads`; ``"current"`` leaves torch's setting).
     progress : workbench.toys.Progress, optional
         Receives ``update(done, partial)``; training stops early (returning the
         partial curves) when ``progress.stopped``.
@@ -432,8 +428,12 @@ def train_tinylm(
     if layers < 1 or batch_size < 1 or context < max(2, getattr(source, "order", 0) + 1):
         raise WorkbenchError("layers and batch_size must be >= 1, and context longer than the source's order.")
     dev = default_device() if dev is None else torch.device(dev)
-    if threads is None and dev.type == "cpu":
-        threads = CPU_THREADS
+    if dev.type == "cpu" and threads in (None, "auto"):
+        threads = toy_threads(threads, "tinylm", lambda: train_tinylm(
+            [{"steps": 4}, {"steps": 4}], width=width, layers=layers, source=source, batch_size=batch_size,
+            context=context, n_evals=2, heldout_sequences=8, dev=dev, threads="current"))
+    elif threads == "current":
+        threads = None
     batch_tokens = batch_size * context
     insts = []
     for i, r in enumerate(runs):
