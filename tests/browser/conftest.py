@@ -70,6 +70,8 @@ def jupyter_lab(tmp_path_factory):
         JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
         JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
     )
+    if env.get("WORKBENCH_DATA_MIRROR"):  # kernels run in the scratch folder: a relative mirror path would miss
+        env["WORKBENCH_DATA_MIRROR"] = str(Path(env["WORKBENCH_DATA_MIRROR"]).resolve())
     cmd = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",

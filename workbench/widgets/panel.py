@@ -56,7 +56,7 @@ def log_slider(description: str, value: float, min: float, max: float, step: flo
     if not (0 < min < max):
         raise WorkbenchError(f"log_slider needs 0 < min < max, got {min}, {max}.")
     style = kw.pop("style", {"description_width": "initial"})
-    layout = kw.pop("layout", w.Layout(width="460px"))
+    layout = kw.pop("layout", w.Layout(width="600px"))  # long labels still leave a track wide enough to aim at
     return w.FloatLogSlider(
         value=float(np.clip(value, min, max)),
         base=10,
