@@ -2,8 +2,10 @@
 
 Reports must open anywhere, offline: every Altair chart is rendered to inline SVG
 in the kernel (vl-convert; no JavaScript, no CDN), live panels contribute the
-static picture and numbers of their current view, and live-widget placeholders
-(which would need the widget JavaScript) are removed. The peak memory of each
+static picture and numbers of their current view, live-widget placeholders
+(which would need the widget JavaScript) are removed, and the TeX in Markdown
+cells becomes MathML (latex2mathml), which browsers draw natively, so formulas
+need no MathJax from a CDN either. The peak memory of each
 notebook's kernel is measured, since Binder gives a notebook about 2 GB.
 """
 
@@ -39,6 +41,13 @@ print("{_MARK}" + str(max(_wb_self, _wb_kids) * _wb_unit / 2**20))
 """
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+# code fences and code spans, whose dollars are not math
+_CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.S)
+# $$display$$ or $inline$ (no space just inside the dollars, no digit right after: "$5 and $6" is money)
+_TEX = re.compile(r"(?<![\\$])\$\$(.+?)\$\$|(?<![\\$])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\d$])", re.S)
+# nbconvert's lab template loads MathJax from a CDN between these comments
+_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
 
 
 @dataclass
@@ -128,11 +137,40 @@ def _static_outputs(nb) -> None:
         cell["outputs"] = kept
 
 
+def markdown_math_to_mathml(text: str) -> str:
+    """Replace ``$...$`` and ``$$...$$`` TeX in Markdown with MathML elements.
+
+    Code spans and fences are left alone; TeX that latex2mathml cannot read is
+    left as written (it then shows as source rather than breaking the report).
+    """
+    from latex2mathml.converter import convert
+
+    def one(m: re.Match) -> str:
+        display, inline = m.group(1), m.group(2)
+        tex = display if display is not None else inline
+        try:
+            mathml = convert(" ".join(tex.split()), display="block" if display is not None else "inline")
+        except Exception:  # noqa: BLE001 - any parse failure: keep the source text
+            return m.group(0)
+        return mathml
+
+    parts = _CODE.split(text)
+    return "".join(part if i % 2 else _TEX.sub(one, part) for i, part in enumerate(parts))
+
+
+def _static_math(nb) -> None:
+    """TeX in Markdown cells as MathML, so a report needs no MathJax."""
+    for cell in nb.cells:
+        if cell.get("cell_type") == "markdown":
+            cell["source"] = markdown_math_to_mathml(cell["source"])
+
+
 def export_html(nb, target, *, hide_code: bool = False, title: str | None = None) -> Path:
     """Write an executed notebook as one self-contained HTML file."""
     from nbconvert import HTMLExporter
 
     _static_outputs(nb)
+    _static_math(nb)
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = hide_code
     exporter.exclude_input_prompt = hide_code
@@ -142,6 +180,7 @@ def export_html(nb, target, *, hide_code: bool = False, title: str | None = None
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     # require.js only serves live widgets, which a static report does not have; drop the CDN script
     body = re.sub(r'<script[^>]*src="[^"]*require(\.min)?\.js"[^>]*>\s*</script>', "", body)
+    body = _MATHJAX.sub("<!-- formulas are MathML: no MathJax needed -->", body)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")

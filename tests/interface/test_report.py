@@ -38,8 +38,9 @@ def test_report_is_self_contained(tour_report):
     out, _ = tour_report
     page = (out / "00_tour.html").read_text()
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', page)
-    # only MathJax (progressive enhancement for formulas) may come from a CDN; charts need no script
-    assert all("mathjax" in s.lower() for s in scripts), scripts
+    assert scripts == []  # no CDN: charts are SVG, formulas MathML
+    assert "mathjax" not in page.lower().replace("no mathjax needed", "")
+    assert re.search(r'<math [^>]*display="inline"', page)  # the tour's L(C) formula, as MathML
     assert "<svg" in page and page.count('role="graphics-symbol"') > 100  # the chart's marks are in the page
     assert "application/vnd.jupyter.widget-view+json" not in page
     assert re.search(r"alpha\s+[\d.]+", page)  # fitted numbers appear as text
@@ -72,3 +73,35 @@ def test_cli_rejects_missing_notebook(tmp_path):
     r = subprocess.run([sys.executable, "-m", "workbench", "report", "nope.ipynb", "--out", str(tmp_path)],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2 and "No such notebook" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "markdown, expect",
+    [
+        ("inline $p^l$ here", ['display="inline"', "<msup><mi>p</mi><mi>l</mi></msup>"]),
+        ("$$L = E + \\frac{A}{N^{\\alpha}}$$", ['display="block"', "<mfrac>", "&#x003B1;"]),
+        ("$$a\nb$$", ['display="block"']),  # display math over two lines
+    ],
+)
+def test_markdown_tex_becomes_mathml(markdown, expect):
+    from workbench.report import markdown_math_to_mathml
+
+    out = markdown_math_to_mathml(markdown)
+    assert "$" not in out
+    for piece in expect:
+        assert piece in out, out
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "it costs $5 and $6 per hour",  # money, not math
+        "code `$x$` and fences\n```\n$y$\n```\n",  # code is left alone
+        "escaped \\$x$",
+        "unreadable $\\frac{$ TeX",  # latex2mathml cannot parse it: kept as written
+    ],
+)
+def test_markdown_without_math_is_unchanged(markdown):
+    from workbench.report import markdown_math_to_mathml
+
+    assert markdown_math_to_mathml(markdown) == markdown
