@@ -85,3 +85,31 @@ def test_flops_panel_and_static_picture(panels):
     hard_small, hard_large = p.numbers["hardest_bin"]
     assert hard_large > hard_small
     assert "<svg" in p._repr_mimebundle_()["text/html"]
+
+
+def test_coverage_panel_refills_one_chart_with_the_rows_a_fresh_chart_would_have():
+    """Slider moves swap rows in the chart built on the first update; the result must equal building anew."""
+    from workbench.charts.testtime import difficulty_chart, extrapolation_chart, side_by_side
+    from workbench.testtime import compare_extrapolations, difficulty, generate_counts, k_grid
+
+    p = coverage_panel(bootstrap=10)
+    first = p.view.chart
+    p.set(strength=0.3, tail=0.5, fit_samples=50, k_max=10_000, seed=3)
+    assert p.view.chart is first  # the same object, refilled
+    dist = difficulty("beta", 0.3, 0.5)
+    counts = generate_counts(int(p.state["problems"]), 50, dist, seed=3)
+    cmp = compare_extrapolations(counts, None, k=k_grid(10_000, per_decade=10), bootstrap=10, seed=3)
+    fresh = side_by_side(extrapolation_chart(cmp, width=420, height=250),
+                         difficulty_chart(dist, counts=counts, fit=cmp.beta_fit, width=260, height=200))
+    assert p.view.chart.to_dict() == fresh.to_dict()
+
+
+def test_live_coverage_panel_sends_only_new_rows():
+    p = coverage_panel(bootstrap=0)
+    p.widget  # the live chart exists
+    spec_before = p._jchart.spec
+    p.set(strength=0.5)
+    updates = {u["name"]: u["value"] for u in p._jchart._py_to_js_updates}
+    assert p._jchart.spec == spec_before  # structure untouched: no redraw from scratch
+    assert {"coverage_curves", "coverage_points", "difficulty_hist", "difficulty_pdf"} <= set(updates)
+    assert updates["coverage_points"] == _datasets(p.view.chart.to_dict())["coverage_points"]

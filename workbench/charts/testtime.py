@@ -15,7 +15,9 @@ from .data import named_data
 __all__ = [
     "side_by_side",
     "difficulty_chart",
+    "difficulty_chart_data",
     "extrapolation_chart",
+    "extrapolation_chart_data",
     "coverage_law_chart",
     "verifier_chart",
     "flops_matched_chart",
@@ -32,6 +34,28 @@ def side_by_side(*charts, resolve_color: str = "independent") -> alt.HConcatChar
     return alt.hconcat(*charts).resolve_scale(color=resolve_color)
 
 
+def difficulty_chart_data(distribution=None, *, counts=None, fit=None) -> dict[str, pd.DataFrame]:
+    """The rows :func:`difficulty_chart` draws, by dataset name (``difficulty_hist``, ``difficulty_pdf``)."""
+    p = np.linspace(0.005, 0.995, 100)
+    out = {}
+    if counts is not None:
+        rate = (counts["c"] / counts["n"]).to_numpy(float)
+        hist, edges = np.histogram(rate, bins=20, range=(0, 1), density=True)
+        out["difficulty_hist"] = pd.DataFrame({"p0": edges[:-1], "p1": edges[1:], "density": hist})
+    curves = []
+    if distribution is not None:
+        curves.append(pd.DataFrame({"p": p, "density": distribution.pdf(p), "source": "generating distribution"}))
+    if fit is not None:
+        curves.append(pd.DataFrame({"p": p, "density": fit.pdf(p), "source": "fitted Beta"}))
+    if curves:
+        cdf = pd.concat(curves, ignore_index=True)
+        # the density diverges at p -> 0 for alpha < 1: cap what is drawn so the rest stays readable
+        cap = max(5.0, float(np.nanquantile(cdf["density"], 0.9)) * 1.5)
+        cdf["density"] = np.minimum(cdf["density"], cap)
+        out["difficulty_pdf"] = cdf
+    return out
+
+
 def difficulty_chart(distribution=None, *, counts=None, fit=None, width: int = 300, height: int = 220,
                      title: str = "Per-problem success rates") -> alt.LayerChart:
     """Density of per-problem single-sample success rates ``p``.
@@ -40,19 +64,11 @@ def difficulty_chart(distribution=None, *, counts=None, fit=None, width: int = 3
     difficulty), a histogram of the observed rates ``c / n`` (``counts``) and a
     fitted Beta (``fit``: a :class:`~workbench.testtime.BetaBinomialFit`), as available.
     """
-    p = np.linspace(0.005, 0.995, 100)
-    curves = []
-    if distribution is not None:
-        curves.append(pd.DataFrame({"p": p, "density": distribution.pdf(p), "source": "generating distribution"}))
-    if fit is not None:
-        curves.append(pd.DataFrame({"p": p, "density": fit.pdf(p), "source": "fitted Beta"}))
+    data = difficulty_chart_data(distribution, counts=counts, fit=fit)
     layers = []
-    if counts is not None:
-        rate = (counts["c"] / counts["n"]).to_numpy(float)
-        hist, edges = np.histogram(rate, bins=20, range=(0, 1), density=True)
-        h = pd.DataFrame({"p0": edges[:-1], "p1": edges[1:], "density": hist})
+    if "difficulty_hist" in data:
         layers.append(
-            alt.Chart(named_data(h, "difficulty_hist")).mark_rect(color="#9ecae9", opacity=0.8).encode(
+            alt.Chart(named_data(data["difficulty_hist"], "difficulty_hist")).mark_rect(color="#9ecae9", opacity=0.8).encode(
                 x=alt.X("p0:Q", title="single-sample success rate p", scale=alt.Scale(domain=[0, 1])),
                 x2="p1:Q",
                 y=alt.Y("density:Q", title="density"),
@@ -60,13 +76,9 @@ def difficulty_chart(distribution=None, *, counts=None, fit=None, width: int = 3
                          alt.Tooltip("density:Q", format=".3g")],
             )
         )
-    if curves:
-        cdf = pd.concat(curves, ignore_index=True)
-        # the density diverges at p -> 0 for alpha < 1: cap what is drawn so the rest stays readable
-        cap = max(5.0, float(np.nanquantile(cdf["density"], 0.9)) * 1.5)
-        cdf["density"] = np.minimum(cdf["density"], cap)
+    if "difficulty_pdf" in data:
         layers.append(
-            alt.Chart(named_data(cdf, "difficulty_pdf")).mark_line(strokeWidth=2).encode(
+            alt.Chart(named_data(data["difficulty_pdf"], "difficulty_pdf")).mark_line(strokeWidth=2).encode(
                 x=alt.X("p:Q", title="single-sample success rate p", scale=alt.Scale(domain=[0, 1])),
                 y=alt.Y("density:Q", title="density"),
                 color=alt.Color("source:N", title=None, scale=alt.Scale(
@@ -94,6 +106,13 @@ def _extrapolation_frames(cmp):
     gap = pd.DataFrame({"k": t["k"], "gap": t["gap"], "role": t["role"]})
     first = pd.DataFrame({"k": [float(d["first_k"])] if d["first_k"] else [], "label": ["they part"] if d["first_k"] else []})
     return curves, obs, region, gap, first
+
+
+def extrapolation_chart_data(cmp) -> dict[str, pd.DataFrame]:
+    """The rows :func:`extrapolation_chart` draws, by dataset name (to refill a live chart)."""
+    curves, obs, region, gap, first = _extrapolation_frames(cmp)
+    return {"coverage_curves": curves, "coverage_points": obs, "extrapolated_region": region,
+            "extrapolation_gap": gap, "extrapolations_part": first}
 
 
 def extrapolation_chart(cmp, *, width: int = 460, height: int = 280, show_gap: bool = True,

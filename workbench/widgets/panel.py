@@ -311,9 +311,9 @@ class Panel:
         if chart is self._drawn and self._skeleton is not None:
             # the same chart object, refilled with new rows (a template): only data can have changed
             top = chart.datasets if isinstance(getattr(chart, "datasets", None), dict) else {}
-            from ..charts.data import rows_of
+            from ..charts.data import inline_datasets, rows_of
 
-            skeleton, datasets = self._skeleton, {k: rows_of(v) for k, v in top.items()}
+            skeleton, datasets = self._skeleton, {**{k: rows_of(v) for k, v in top.items()}, **inline_datasets(chart)}
         else:
             skeleton, datasets = _split(chart)
         self._drawn = chart
