@@ -161,3 +161,24 @@ def test_parameter_errors():
 def test_describe_mentions_formula_and_reference():
     text = get_law("chinchilla").describe()
     assert "E + A / N^alpha" in text and "Hoffmann" in text
+
+
+def test_data_constrained_gradient_with_and_without_excess_parameters():
+    """The analytic gradient follows U_N = N_opt(U) when the model is larger than the data can feed."""
+    law = get_law("data_constrained")
+    vals = np.array([[get_parameter_set("muennighoff2023").values[k] for k in law.param_names]])
+    N = np.array([1e7, 3e7, 1e10, 5e10, 2e11])
+    U = np.array([1e9, 1e10, 1e8, 1e9, 5e9])
+    x = {"N": N, "D": U * np.array([1.0, 4.0, 30.0, 60.0, 10.0]), "U": U}
+    p = law._batch(vals)
+    log_nopt = (np.log(p.alpha * p.A / (p.beta * p.B)) + p.beta * np.log(U)) / p.alpha
+    capped = (log_nopt < np.log(N)).ravel()
+    assert capped.any() and not capped.all()
+    grads = law.log_gradient(p, SimpleNamespace(**x))
+    for j in range(law.n_params):
+        h = 1e-6 * abs(vals[0, j])
+        up, dn = vals.copy(), vals.copy()
+        up[0, j] += h
+        dn[0, j] -= h
+        fd = (law.log_predict_batch(up, x) - law.log_predict_batch(dn, x)) / (2 * h)
+        np.testing.assert_allclose(np.broadcast_to(grads[j], fd.shape), fd, rtol=1e-5, atol=1e-9, err_msg=law.param_names[j])

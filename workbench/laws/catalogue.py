@@ -284,6 +284,41 @@ def _dc_log(p, x):
     return out
 
 
+def _dc_grad(p, x):
+    """d log L / d (E, A, B, alpha, beta, R*_D, R*_N), with the dependence of U_N = N_opt(U_D) on A, B, alpha, beta."""
+    U_D = np.minimum(x.U, x.D)
+    R_D = x.D / U_D - 1.0
+    e_D = np.exp(-R_D / p.R_D)
+    D_eff = U_D * (1.0 + p.R_D * (1.0 - e_D))
+    # log N_opt(U_D) = [log(alpha A / (beta B)) + beta log U_D] / alpha  (Muennighoff Eq. 7 with G of Hoffmann)
+    log_U = np.log(U_D)
+    log_nopt = (np.log(p.alpha * p.A / (p.beta * p.B)) + p.beta * log_U) / p.alpha
+    capped = log_nopt < np.log(x.N)  # excess parameters: U_N = N_opt(U_D) < N
+    U_N = np.where(capped, np.exp(np.minimum(log_nopt, np.log(x.N))), x.N)
+    R_N = np.maximum(x.N / U_N - 1.0, 0.0)
+    e_N = np.exp(-R_N / p.R_N)
+    N_eff = U_N * (1.0 + p.R_N * (1.0 - e_N))
+    log_N, log_D = np.log(N_eff), np.log(D_eff)
+    tA = np.exp(np.log(p.A) - p.alpha * log_N)
+    tB = np.exp(np.log(p.B) - p.beta * log_D)
+    inv = 1.0 / (p.E + tA + tB)
+    wA, wB = tA * inv, tB * inv
+    # d log N' / d log U_N on the capped branch, and d log N' / d R*_N, d log D' / d R*_D
+    dlogN_dlogU = np.where(capped, U_N * (1.0 + p.R_N * (1.0 - e_N) - e_N * x.N / U_N) / N_eff, 0.0)
+    dlogN_dRN = U_N * ((1.0 - e_N) - (R_N / p.R_N) * e_N) / N_eff
+    dlogD_dRD = U_D * ((1.0 - e_D) - (R_D / p.R_D) * e_D) / D_eff
+    through_nopt = -p.alpha * wA * dlogN_dlogU  # d log L / d log N_opt(U)
+    return [
+        inv,
+        wA / p.A + through_nopt / (p.alpha * p.A),
+        wB / p.B - through_nopt / (p.alpha * p.B),
+        -wA * log_N + through_nopt * (1.0 / p.alpha**2 - log_nopt / p.alpha),
+        -wB * log_D + through_nopt * (log_U - 1.0 / p.beta) / p.alpha,
+        -p.beta * wB * dlogD_dRD,
+        -p.alpha * wA * dlogN_dRN,
+    ]
+
+
 register_law(
     Law(
         name="data_constrained",
@@ -300,6 +335,7 @@ register_law(
         ),
         formula=_dc_formula,
         log_formula=_dc_log,
+        log_gradient=_dc_grad,
         equation="L = E + A / N'^alpha + B / D'^beta,  D' = U_D + U_D R*_D (1 - exp(-R_D / R*_D)),  "
         "N' = U_N + U_N R*_N (1 - exp(-R_N / R*_N))",
         reference="Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models' (Eq. 5-7)",
