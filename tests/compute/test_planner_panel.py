@@ -11,6 +11,7 @@ import pytest
 
 import workbench as wb
 from workbench.charts import compute as cc
+from workbench.charts.data import spec_datasets
 from workbench.compute import (
     crossover,
     envelope_analysis,
@@ -40,23 +41,6 @@ def user_fit():
 @pytest.fixture(scope="module")
 def panel(user_fit):
     return planner_panel(user_fit, limit_data=True)
-
-
-def _datasets(spec):
-    found = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "name" in node and isinstance(node.get("values"), list):
-                found[node["name"]] = node["values"]
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(spec)
-    return found
 
 
 def test_panel_offers_the_parameter_sets_and_the_users_fit(panel):
@@ -113,13 +97,13 @@ def test_chart_data_update_in_place(panel):
     a = panel.view.chart.to_dict()
     panel.set(compute=1e24)
     b = panel.view.chart.to_dict()
-    da, db = _datasets(a), _datasets(b)
+    da, db = spec_datasets(a), spec_datasets(b)
     assert {"isoflop_curves", "isoflop_optima", "marked"} <= set(da)
     assert da["isoflop_optima"] != db["isoflop_optima"]
     # the structure (everything but the rows) is the same, so a live view only swaps data
-    from workbench.widgets.panel import _strip_data
+    from workbench.charts.data import split_spec_data
 
-    assert _strip_data(a)[0] == _strip_data(b)[0]
+    assert split_spec_data(a)[0] == split_spec_data(b)[0]
 
 
 def test_refilled_chart_equals_a_fresh_one():
@@ -162,7 +146,7 @@ def test_compute_charts_render_and_use_named_data(user_fit):
     charts["isoflop"] = isoflop_analysis(pd.concat(iso), budgets="exact", bootstrap=20).chart()
     for name, chart in charts.items():
         spec = chart.to_dict()
-        data = _datasets(spec)
+        data = spec_datasets(spec)
         assert data and all(isinstance(v, list) for v in data.values()), name
         assert sum(len(v) for v in data.values()) < 5000, name
         assert chart_svg(chart).startswith("<svg"), name

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import workbench as wb
+from workbench.charts.data import spec_datasets
 from workbench.fit import FitWarning
 from workbench.widgets import control_values, fitting_panel
 
@@ -21,29 +22,12 @@ def synthetic_runs(seed=0):
     return pd.DataFrame({"N": N, "D": D, "loss": loss})
 
 
-def _datasets(spec):
-    found = dict(spec.get("datasets", {}))
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "name" in node and isinstance(node.get("values"), list):
-                found[node["name"]] = node["values"]
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(spec)
-    return found
-
-
 def test_chart_shows_data_fit_extrapolation_and_band():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         f = wb.fit("chinchilla", synthetic_runs(), holdout=0.2, bootstrap=40)
     spec = f.chart().to_dict()
-    data = _datasets(spec)
+    data = spec_datasets(spec)
     assert {"runs", "curve", "extrapolated_region"} <= set(data)
     roles = {r["role"] for r in data["runs"]}
     assert roles == {"fitted", "held out"}
@@ -56,11 +40,11 @@ def test_chart_shows_data_fit_extrapolation_and_band():
 def test_chart_of_one_input_law_and_parity_chart():
     df = synthetic_runs()
     f = wb.fit("power_law_N", df, bootstrap=0)
-    assert "curve" in _datasets(f.chart().to_dict())
+    assert "curve" in spec_datasets(f.chart().to_dict())
     with pytest.warns(FitWarning, match="R_N"):  # without repeated data, R*_N is not pinned down
         g = wb.fit("data_constrained", df.assign(U=df["D"] / 2), bootstrap=0,
                    starts={"E": [1.8], "A": [480], "B": [2100], "alpha": [0.35], "beta": [0.37]})
-    assert "diagonal" in _datasets(g.chart().to_dict())
+    assert "diagonal" in spec_datasets(g.chart().to_dict())
 
 
 @pytest.fixture(scope="module")

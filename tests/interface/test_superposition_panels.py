@@ -3,11 +3,11 @@ charts valid Vega-Lite with named datasets."""
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pytest
 
+from workbench.charts.data import spec_datasets
 from workbench.charts.superposition import (
     dims_per_feature_chart,
     feature_norms_chart,
@@ -20,7 +20,11 @@ from workbench.charts.superposition import (
 from workbench.toys import Progress
 from workbench.toys.elhage import train_toy_models
 from workbench.toys.superposition import train_superposition
-from workbench.widgets.superposition import elhage_panel, superposition_panel, widths_between
+from workbench.widgets.superposition import (
+    elhage_panel,
+    superposition_panel,
+    widths_between,
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,22 +34,7 @@ def small():
 
 
 def _names(chart) -> set:
-    spec = chart.to_dict()  # validates against the Vega-Lite schema
-    found = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "name" in node and "values" in node:
-                found.add(node["name"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(spec)
-    json.dumps(spec)
-    return found
+    return set(spec_datasets(chart.to_dict()))  # to_dict validates against the Vega-Lite schema
 
 
 def test_superposition_charts_are_valid_and_named(small):
@@ -57,32 +46,15 @@ def test_superposition_charts_are_valid_and_named(small):
     assert small.chart() is not None
     # the 1/m reference has slope exactly -1
     spec = loss_vs_width_chart(small.runs).to_dict()
-    ref = [d for d in _datasets(spec) if d["name"] == "superposition_reference"][0]["values"]
+    ref = spec_datasets(spec)["superposition_reference"]
     x0, x1 = ref[0], ref[-1]
     assert np.log(x1["loss"] / x0["loss"]) / np.log(x1["N"] / x0["N"]) == pytest.approx(-1.0)
-
-
-def _datasets(spec):
-    out = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "name" in node and "values" in node:
-                out.append(node)
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(spec)
-    return out
 
 
 def test_feature_norms_chart_thins_large_tables():
     res = train_superposition((4, 8), n_features=4000, steps=2, batch_size=8, eval_samples=16)
     chart = feature_norms_chart(res.norms())
-    rows = [d for d in _datasets(chart.to_dict()) if d["name"] == "superposition_norms"][0]["values"]
+    rows = spec_datasets(chart.to_dict())["superposition_norms"]
     assert len(rows) <= 5000
 
 

@@ -5,26 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from workbench.charts.data import spec_datasets
 from workbench.charts.export import chart_svg
 from workbench.metrics import mirage
 from workbench.widgets.metrics import mirage_panel, real_task_panel
-
-
-def _datasets(spec):
-    found = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "name" in node and isinstance(node.get("values"), list):
-                found[node["name"]] = node["values"]
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(spec)
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +36,9 @@ def test_mirage_panel_shows_the_metric_flip(panel):
 def test_mirage_panel_keeps_its_chart_structure_when_numbers_change(panel):
     """Same named datasets after a slider move, so a live view swaps data in place."""
     panel.set(l=5)
-    a = _datasets(panel.view.chart.to_dict())
+    a = spec_datasets(panel.view.chart.to_dict())
     panel.set(l=8)
-    b = _datasets(panel.view.chart.to_dict())
+    b = spec_datasets(panel.view.chart.to_dict())
     assert set(a) == set(b) == {"mirage_window", "mirage_floor", "mirage_curve", "mirage_test_set", "mirage_verdict"}
     assert a["mirage_curve"] != b["mirage_curve"]
 
@@ -80,7 +64,7 @@ def test_mirage_chart_renders_offline_with_its_layers():
     r = mirage("choice_accuracy", l=1, n=50)
     chart = r.chart(log_y=True)
     spec = chart.to_dict()
-    data = _datasets(spec)
+    data = spec_datasets(spec)
     assert len(data["mirage_test_set"]) == len(r.test_set) and len(data["mirage_curve"]) == len(r.curve)
     assert data["mirage_floor"] == [{"floor": 0.02}]
     assert "<svg" in chart_svg(chart)
@@ -95,7 +79,13 @@ def test_every_metrics_chart_builds_a_valid_spec():
 
     import workbench as wb
     from workbench import metrics as wm
-    from workbench.charts.metrics import chain_chart, family_curves_chart, metric_grid_chart, passuntil_chart, sharpness_comparison_chart
+    from workbench.charts.metrics import (
+        chain_chart,
+        family_curves_chart,
+        metric_grid_chart,
+        passuntil_chart,
+        sharpness_comparison_chart,
+    )
 
     N = np.logspace(8, 11, 5)
     true = np.exp(-2.2e4 * N**-0.4)
@@ -120,4 +110,4 @@ def test_every_metrics_chart_builds_a_valid_spec():
         ]
     for c in charts:
         spec = c.to_dict()  # validates
-        assert _datasets(spec)
+        assert spec_datasets(spec)

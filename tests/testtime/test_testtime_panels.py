@@ -5,24 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from workbench.charts.data import spec_datasets
 from workbench.widgets.testtime import coverage_panel, flops_panel, verifier_panel
-
-
-def _datasets(spec):
-    found = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "name" in node and isinstance(node.get("values"), list):
-                found[node["name"]] = node["values"]
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(spec)
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +44,7 @@ def test_coverage_panel_with_logit_normal_shows_the_two_extrapolations_apart(pan
     p.set(distribution="logit-normal", spread=2.5, strength=0.2, fit_samples=100, k_max=10_000)
     n = p.numbers
     assert p.error is None and n["first_k_apart"] is not None and n["first_k_apart"] > 100
-    data = _datasets(p.view.chart.to_dict())
+    data = spec_datasets(p.view.chart.to_dict())
     assert {"coverage_curves", "coverage_points", "extrapolated_region", "extrapolation_gap", "difficulty_pdf",
             "difficulty_hist"} <= set(data)
     assert {r["method"] for r in data["coverage_curves"]} == {"coverage law", "beta-binomial", "truth"}
@@ -75,7 +59,7 @@ def test_verifier_panel_numbers_follow_the_cost(panels):
     b = p.numbers["best_k"]
     assert a == 7 and b == 1
     assert p.numbers["ceiling"] == pytest.approx(0.7172, abs=1e-3)
-    assert "Best K" in p.view.text and {"verifier_curves", "verifier_ceiling", "verifier_best"} <= set(_datasets(p.view.chart.to_dict()))
+    assert "Best K" in p.view.text and {"verifier_curves", "verifier_ceiling", "verifier_best"} <= set(spec_datasets(p.view.chart.to_dict()))
 
 
 def test_flops_panel_and_static_picture(panels):
@@ -89,8 +73,17 @@ def test_flops_panel_and_static_picture(panels):
 
 def test_coverage_panel_refills_one_chart_with_the_rows_a_fresh_chart_would_have():
     """Slider moves swap rows in the chart built on the first update; the result must equal building anew."""
-    from workbench.charts.testtime import difficulty_chart, extrapolation_chart, side_by_side
-    from workbench.testtime import compare_extrapolations, difficulty, generate_counts, k_grid
+    from workbench.charts.testtime import (
+        difficulty_chart,
+        extrapolation_chart,
+        side_by_side,
+    )
+    from workbench.testtime import (
+        compare_extrapolations,
+        difficulty,
+        generate_counts,
+        k_grid,
+    )
 
     p = coverage_panel(bootstrap=10)
     first = p.view.chart
@@ -112,4 +105,4 @@ def test_live_coverage_panel_sends_only_new_rows():
     updates = {u["name"]: u["value"] for u in p._jchart._py_to_js_updates}
     assert p._jchart.spec == spec_before  # structure untouched: no redraw from scratch
     assert {"coverage_curves", "coverage_points", "difficulty_hist", "difficulty_pdf"} <= set(updates)
-    assert updates["coverage_points"] == _datasets(p.view.chart.to_dict())["coverage_points"]
+    assert updates["coverage_points"] == spec_datasets(p.view.chart.to_dict())["coverage_points"]

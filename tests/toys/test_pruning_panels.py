@@ -7,34 +7,18 @@ import warnings
 
 import pytest
 
+from workbench.charts.data import spec_datasets
 from workbench.charts.pruning import pruning_chart, regime_explorer_chart, regimes_chart
 from workbench.toys import pruning as pr
 from workbench.toys import random_features as rf
 from workbench.widgets.pruning import pruning_panel, regimes_panel
 
 
-def _datasets(spec):
-    found = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "name" in node and isinstance(node.get("values"), list):
-                found[node["name"]] = node["values"]
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(spec)
-    return found
-
-
 def test_pruning_chart_has_curves_power_law_and_frontier():
     runs = pr.prune_and_train(alpha_prune=[1, 2, 4, 8], fractions=[1.0, 0.5, 0.1], seeds=[0, 1], dim=16)
     law = pr.random_pruning_law(runs, min_alpha=1)
     spec = pruning_chart(runs, random_law=law, front=pr.frontier(runs)).to_dict()
-    data = _datasets(spec)
+    data = spec_datasets(spec)
     assert {"pruning_curves", "random_points", "random_law", "frontier"} <= set(data)
     assert {r["f"] for r in data["pruning_curves"]} == {1.0, 0.5, 0.1}
     assert len(data["frontier"]) == 4
@@ -45,7 +29,7 @@ def test_regimes_chart_draws_all_four_regimes_with_fits():
     runs = rf.regimes(latent_dim=256, seeds=[0, 1], fixed_P=8, D_for_variance=(128, 256, 512), fixed_D=8,
                       P_for_variance=(64, 128, 256), resolution_sizes=(8, 16, 32))
     spec = regimes_chart(runs, rf.regime_slopes(runs)).to_dict()
-    data = _datasets(spec)
+    data = spec_datasets(spec)
     regimes = {r["regime"].split(" (")[0] for r in data["regime_points_D"] + data["regime_points_P"]}
     assert regimes == set(rf.REGIMES)
     assert data["regime_fits_D"] and data["regime_fits_P"]
@@ -120,6 +104,6 @@ def test_regime_explorer_chart_marks_the_student():
     Dc = pd.DataFrame({"D": [8, 16, 8, 16], "curve": ["P = 8", "P = 8", "P = 8 limit (D = ∞)", "P = 8 limit (D = ∞)"],
                        "loss": [1.0, 0.5, 0.2, 0.2]})
     Pc = pd.DataFrame({"P": [8, 16], "curve": ["D = 8", "D = 8"], "loss": [1.0, 0.6]})
-    data = _datasets(regime_explorer_chart(Dc, Pc, {"P": 8, "D": 16, "loss": 0.5}).to_dict())
+    data = spec_datasets(regime_explorer_chart(Dc, Pc, {"P": 8, "D": 16, "loss": 0.5}).to_dict())
     assert data["by_data_point"] == [{"P": 8, "D": 16, "loss": 0.5}]
     assert len(data["by_data_limits"]) == 2 and len(data["by_width_curves"]) == 2

@@ -9,7 +9,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-__all__ = ["named_data", "named", "attach_data", "refill", "inline_datasets", "records", "Rows", "rows_of"]
+__all__ = ["named_data", "named", "attach_data", "refill", "inline_datasets", "split_spec_data", "spec_datasets",
+           "records", "Rows", "rows_of"]
 
 
 class Rows:
@@ -140,3 +141,26 @@ def refill(chart, **tables: pd.DataFrame):
         if name in top:
             top[name] = rows
     return chart
+
+
+def split_spec_data(spec: dict) -> tuple[dict, dict[str, list]]:
+    """A Vega-Lite spec with the rows of every named inline dataset removed (its structure),
+    and those rows by dataset name."""
+    found: dict[str, list] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "values" in node and "name" in node and isinstance(node["values"], list):
+                found[node["name"]] = node["values"]
+                return {k: (None if k == "values" else v) for k, v in node.items()}
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(spec), found
+
+
+def spec_datasets(spec: dict) -> dict[str, list]:
+    """Rows of every named dataset in a Vega-Lite spec: top-level ``datasets`` and named inline data."""
+    return {**spec.get("datasets", {}), **split_spec_data(spec)[1]}

@@ -37,6 +37,7 @@ import altair as alt
 import ipywidgets as w
 import numpy as np
 
+from ..charts.data import inline_datasets, rows_of, split_spec_data
 from ..errors import WorkbenchError
 
 __all__ = ["Panel", "View", "log_slider", "control_values"]
@@ -96,23 +97,6 @@ def control_values(control: w.Widget, n: int = 5) -> list:
     raise TypeError(f"Don't know how to sweep a {type(control).__name__}.")
 
 
-def _strip_data(spec):
-    """The spec with every inline dataset's rows removed, and the datasets by name."""
-    found: dict[str, list] = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "values" in node and "name" in node and isinstance(node["values"], list):
-                found[node["name"]] = node["values"]
-                return {k: (None if k == "values" else v) for k, v in node.items()}
-            return {k: walk(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v) for v in node]
-        return node
-
-    return walk(spec), found
-
-
 def _split(chart) -> tuple[dict, dict]:
     """The chart's spec without data rows (its "structure") and its datasets by name.
 
@@ -129,8 +113,7 @@ def _split(chart) -> tuple[dict, dict]:
             chart.datasets = top
     else:
         spec = chart.to_dict(validate=False)
-    skeleton, inline = _strip_data(spec)
-    from ..charts.data import rows_of
+    skeleton, inline = split_spec_data(spec)
 
     return skeleton, {**{k: rows_of(v) for k, v in top.items()}, **inline}
 
@@ -311,8 +294,6 @@ class Panel:
         if chart is self._drawn and self._skeleton is not None:
             # the same chart object, refilled with new rows (a template): only data can have changed
             top = chart.datasets if isinstance(getattr(chart, "datasets", None), dict) else {}
-            from ..charts.data import inline_datasets, rows_of
-
             skeleton, datasets = self._skeleton, {**{k: rows_of(v) for k, v in top.items()}, **inline_datasets(chart)}
         else:
             skeleton, datasets = _split(chart)
