@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from workbench.toys import device as toy_device  # noqa: E402
-from workbench.toys import fastest_num_threads, num_threads  # noqa: E402
+from workbench.toys import fastest_num_threads  # noqa: E402
 from workbench.toys import elhage, superposition as sp  # noqa: E402
 
 

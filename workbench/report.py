@@ -193,7 +193,7 @@ def _index(results: list[ReportResult], out: Path) -> Path:
         name = html.escape(r.notebook.stem)
         link = f"<a href='{html.escape(r.html.name)}'>{name}</a>" if r.html else name
         mem = "&ndash;" if r.peak_memory_mb is None else f"{r.peak_memory_mb:.0f} MB"
-        status = "ok" if r.ok else f"<span style='color:#b00'>failed</span>"
+        status = "ok" if r.ok else "<span style='color:#b00'>failed</span>"
         rows.append(f"<tr><td>{link}</td><td>{r.seconds:.1f} s</td><td>{mem}</td><td>{status}</td></tr>")
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>Scaling Workbench reports</title>"

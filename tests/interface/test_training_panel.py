@@ -7,7 +7,6 @@ import time
 import altair as alt
 import ipywidgets as w
 import pandas as pd
-import pytest
 import torch
 
 from workbench.toys import Progress, generator

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -138,14 +137,8 @@ def test_analytic_gradients_match_finite_differences(name):
     law = get_law(name)
     vals = _random_values(law, rng, 3)
     x = _inputs(law, rng)
-    grads = law.log_gradient(law._batch(vals), SimpleNamespace(**x))
-    for j in range(law.n_params):
-        h = 1e-6 * np.abs(vals[:, j]) + 1e-9
-        up, dn = vals.copy(), vals.copy()
-        up[:, j] += h
-        dn[:, j] -= h
-        fd = (law.log_predict_batch(up, x) - law.log_predict_batch(dn, x)) / (2 * h[:, None])
-        np.testing.assert_allclose(np.broadcast_to(grads[j], fd.shape), fd, rtol=1e-5, atol=1e-8)
+    for g, fd in zip(law.log_gradients(vals, x), law.log_gradients(vals, x, numeric=True)):
+        np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8)
 
 
 def test_parameter_errors():
@@ -174,11 +167,15 @@ def test_data_constrained_gradient_with_and_without_excess_parameters():
     log_nopt = (np.log(p.alpha * p.A / (p.beta * p.B)) + p.beta * np.log(U)) / p.alpha
     capped = (log_nopt < np.log(N)).ravel()
     assert capped.any() and not capped.all()
-    grads = law.log_gradient(p, SimpleNamespace(**x))
-    for j in range(law.n_params):
-        h = 1e-6 * abs(vals[0, j])
-        up, dn = vals.copy(), vals.copy()
-        up[0, j] += h
-        dn[0, j] -= h
-        fd = (law.log_predict_batch(up, x) - law.log_predict_batch(dn, x)) / (2 * h)
-        np.testing.assert_allclose(np.broadcast_to(grads[j], fd.shape), fd, rtol=1e-5, atol=1e-9, err_msg=law.param_names[j])
+    numeric = law.log_gradients(vals, x, numeric=True, abs_step=0.0)
+    for name, g, fd in zip(law.param_names, law.log_gradients(vals, x), numeric):
+        np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-9, err_msg=name)
+
+
+def test_log_gradients_without_an_analytic_form_says_to_use_numeric():
+    law = next(get_law(n) for n in wb.list_laws() if get_law(n).log_gradient is None)
+    vals = np.ones((1, law.n_params))
+    x = {name: np.array([10.0, 100.0]) for name in law.inputs}
+    with pytest.raises(LawError, match="numeric=True"):
+        law.log_gradients(vals, x)
+    assert [g.shape for g in law.log_gradients(vals, x, numeric=True)] == [(1, 2)] * law.n_params

@@ -101,7 +101,7 @@ def mirage_chart(result, width: int = 460, height: int = 280, log_y: bool = Fals
     points = alt.Chart(named_data(ts, f"{name}_test_set")).mark_point(size=55, color=_BLUE).encode(
         x=x, y=alt.Y("score:Q", scale=yscale),
         fill=alt.Fill("zero:N", scale=alt.Scale(domain=["above 0", "reads 0"], range=[_BLUE, "white"]),
-                      title=f"test set of n items"),
+                      title="test set of n items"),
         tooltip=[alt.Tooltip("N:Q", format=".3~e"), alt.Tooltip("score:Q", title="measured", format=".4~g"),
                  alt.Tooltip("stderr:Q", title="standard error", format=".2~g"), alt.Tooltip("expected:Q", format=".4~g")],
     )

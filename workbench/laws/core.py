@@ -216,6 +216,29 @@ class Law:
                 out = np.log(self.formula(p, SimpleNamespace(**x)))
         return np.broadcast_to(out, (values.shape[0], n))
 
+    def log_gradients(self, values: np.ndarray, x: Mapping[str, np.ndarray], numeric: bool = False,
+                      rel_step: float = 1e-6, abs_step: float = 1e-9) -> list[np.ndarray]:
+        """``d ln L / d v_j`` for each parameter ``j``, as ``(K, n)`` arrays, for values ``(K, P)``.
+
+        ``numeric=False`` evaluates the law's analytic ``log_gradient``; ``numeric=True``
+        takes central differences with step ``rel_step * |v_j| + abs_step``, which is
+        how to check a ``log_gradient`` written for a new law.
+        """
+        values = np.atleast_2d(np.asarray(values, float))
+        shape = (values.shape[0], len(next(iter(x.values()))))
+        if not numeric:
+            if self.log_gradient is None:
+                raise LawError(f"Law {self.name!r} has no analytic log_gradient; use numeric=True.")
+            return [np.broadcast_to(g, shape) for g in self.log_gradient(self._batch(values), SimpleNamespace(**x))]
+        out = []
+        for j in range(self.n_params):
+            h = rel_step * np.abs(values[:, j]) + abs_step
+            up, dn = values.copy(), values.copy()
+            up[:, j] += h
+            dn[:, j] -= h
+            out.append((self.log_predict_batch(up, x) - self.log_predict_batch(dn, x)) / (2 * h[:, None]))
+        return out
+
     def predict_batch(self, values: np.ndarray, x: Mapping[str, np.ndarray]) -> np.ndarray:
         p = self._batch(values)
         with np.errstate(all="ignore"):

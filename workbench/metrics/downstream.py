@@ -25,7 +25,6 @@ import html
 import warnings
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..data import dataset_dir, load_dataset

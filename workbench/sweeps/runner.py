@@ -129,10 +129,15 @@ def run_sweep(
                     complete = False
                     break
                 finish(c, k, func(dict(c)))
-        elif _is_dask_client(executor):
-            from distributed import as_completed
+        else:
+            if _is_dask_client(executor):
+                from distributed import as_completed
 
-            futures = {executor.submit(func, dict(c), pure=False): (c, k) for c, k in todo}
+                futures = {executor.submit(func, dict(c), pure=False): (c, k) for c, k in todo}
+            else:
+                from concurrent.futures import as_completed
+
+                futures = {executor.submit(func, dict(c)): (c, k) for c, k in todo}
             try:
                 for fut in as_completed(list(futures)):
                     c, k = futures[fut]
@@ -144,20 +149,6 @@ def run_sweep(
                 for fut in futures:
                     if not fut.done():
                         fut.cancel()
-        else:
-            import concurrent.futures as cf
-
-            futures = {executor.submit(func, dict(c)): (c, k) for c, k in todo}
-            try:
-                for fut in cf.as_completed(futures):
-                    c, k = futures[fut]
-                    finish(c, k, fut.result())
-                    if stop is not None and stop.is_set():
-                        complete = False
-                        break
-            finally:
-                for fut in futures:
-                    fut.cancel()
     finally:
         if bar is not None:
             bar.close()

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field

@@ -489,7 +489,6 @@ def regimes(
     unknown = [r for r in which if r not in REGIMES]
     if unknown:
         raise WorkbenchError(f"Unknown regime(s) {unknown}; choose among {REGIMES}.")
-    total = len(which) * len(seeds)
     done = 0
     with _threads(threads):
         for seed in seeds:

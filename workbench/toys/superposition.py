@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field

@@ -180,7 +180,7 @@ class _Stack:
 
         g = generator(seed, "cpu")
         out = torch.empty(self.layout.P)
-        d, L = self.d, self.L
+        L = self.L
         for name, (a, b) in self.layout.offsets.items():
             shape = self.layout.shapes[name]
             if name in ("wte", "wpe"):
@@ -470,7 +470,6 @@ def train_tinylm(
     gen_data = generator(int(data_seed), dev)
 
     total_steps = max(i.steps for i in insts)
-    total_work = sum(i.steps for i in insts)
     chunk = 64
     buf, buf_pos = None, chunk
 
