@@ -130,22 +130,23 @@ def test_killed_sweep_resumes_without_loss_or_duplicates(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     proc = subprocess.Popen([sys.executable, str(script), str(cache), str(log)], env=env)
     deadline = time.time() + 120
+    # kill once three runs are on disk (a run's "done" line is written before its result is saved)
     while time.time() < deadline:
-        done = log.read_text().count("done") if log.exists() else 0
-        if done >= 3:
+        if cache.is_dir() and len(RunCache(cache).keys()) >= 3:
             break
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     finished_before = set(RunCache(cache).keys())
     assert 3 <= len(finished_before) < 8, "the sweep should have been killed halfway"
+    widths_before = {int(RunCache(cache).load(k)["N"].iloc[0]) for k in finished_before}
 
     r = subprocess.run([sys.executable, str(script), str(cache), str(log)], env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     n, n_cached, n_computed = map(int, r.stdout.split())
     assert n == 8 and n_cached == len(finished_before) and n_computed == 8 - len(finished_before)
     assert len(RunCache(cache).keys()) == 8
-    # nothing that had finished was computed again: each width finished exactly once
-    dones = [line for line in log.read_text().splitlines() if line.startswith("done")]
-    assert sorted(dones) == sorted(set(dones)) and len(dones) == 8
+    # nothing that had been saved was computed again; every width finished
+    dones = [int(line.split()[1]) for line in log.read_text().splitlines() if line.startswith("done")]
+    assert all(dones.count(w) == 1 for w in widths_before) and set(dones) == set(range(1, 9))
     assert not list(cache.glob(".*.tmp")), "no half-written files are left behind"
