@@ -2,12 +2,20 @@
 
 from .params import PARAMETER_SETS, ParameterSet, get_parameter_set, list_parameter_sets
 from .registry import cache_dir, dataset_dir, get_dataset, list_datasets, load_dataset, register_loader
-from .runs import CANONICAL_COLUMNS, load_runs, validate_runs
+from .runs import CANONICAL_COLUMNS, INPUT_COLUMNS, load_runs, stack_outputs, validate_runs
+from .splits import AnyOf, Equals, Folds, Largest, SplitRule
 
 __all__ = [
     "CANONICAL_COLUMNS",
     "load_runs",
     "validate_runs",
+    "INPUT_COLUMNS",
+    "stack_outputs",
+    "SplitRule",
+    "Largest",
+    "Equals",
+    "AnyOf",
+    "Folds",
     "load_dataset",
     "list_datasets",
     "get_dataset",
