@@ -16,6 +16,7 @@ __all__ = [
     "UnknownNameError",
     "FitError",
     "LawError",
+    "FilterError",
 ]
 
 
@@ -59,3 +60,10 @@ class LawError(WorkbenchError, ValueError):
 
 class FitError(WorkbenchError, RuntimeError):
     """A fit could not be carried out or did not converge."""
+
+
+class FilterError(WorkbenchError, ValueError):
+    """A filter (``holdout=``, ``where=``, ``--holdout``, ``--where``) is not in the filter language.
+
+    See :mod:`workbench.data.filters`; the message names the token at fault.
+    """

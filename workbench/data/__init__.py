@@ -1,5 +1,6 @@
 """Runs tables, public datasets and published parameter sets."""
 
+from .filters import Filter, filter_mask, parse_filter
 from .params import PARAMETER_SETS, ParameterSet, get_parameter_set, list_parameter_sets
 from .registry import cache_dir, dataset_dir, get_dataset, list_datasets, load_dataset, register_loader
 from .runs import CANONICAL_COLUMNS, load_runs, validate_runs
@@ -8,6 +9,9 @@ __all__ = [
     "CANONICAL_COLUMNS",
     "load_runs",
     "validate_runs",
+    "parse_filter",
+    "filter_mask",
+    "Filter",
     "load_dataset",
     "list_datasets",
     "get_dataset",
