@@ -17,6 +17,7 @@ __all__ = [
     "FitError",
     "LawError",
     "FilterError",
+    "CacheError",
 ]
 
 
@@ -67,3 +68,7 @@ class FilterError(WorkbenchError, ValueError):
 
     See :mod:`workbench.data.filters`; the message names the token at fault.
     """
+
+
+class CacheError(WorkbenchError):
+    """A cached run is missing or damaged (sweeps move such entries aside and compute them again)."""
