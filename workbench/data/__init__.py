@@ -1,6 +1,5 @@
-"""Runs tables, public datasets and published parameter sets."""
+"""Runs tables and public datasets (published parameter sets of laws live in :mod:`workbench.laws`)."""
 
-from .params import PARAMETER_SETS, ParameterSet, get_parameter_set, list_parameter_sets
 from .registry import cache_dir, dataset_dir, get_dataset, list_datasets, load_dataset, register_loader
 from .runs import CANONICAL_COLUMNS, load_runs, validate_runs
 
@@ -14,8 +13,4 @@ __all__ = [
     "dataset_dir",
     "cache_dir",
     "register_loader",
-    "ParameterSet",
-    "PARAMETER_SETS",
-    "get_parameter_set",
-    "list_parameter_sets",
 ]

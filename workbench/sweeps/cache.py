@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 
 __all__ = ["config_key", "RunCache", "default_cache_dir"]
 
@@ -29,7 +29,7 @@ def _canonical(value):
         return float(repr(value)) if value != int(value) or abs(value) >= 2**53 else int(value)
     if isinstance(value, (str, int, bool)) or value is None:
         return value
-    raise WorkbenchError(
+    raise ArgumentError(
         f"Configuration values must be numbers, strings, booleans, lists or dicts; got {type(value).__name__} ({value!r})."
     )
 
