@@ -12,8 +12,10 @@ value (a bad runs table, an unknown name, an unusable setting) are also
     │   │   └── MissingColumnsError (KeyError)
     │   ├── UnknownNameError (KeyError) a name is not in its catalogue
     │   ├── LawError                    a law declared or called incorrectly
-    │   └── SamplesError                per-problem sample counts or test-time settings
+    │   ├── SamplesError                per-problem sample counts or test-time settings
+    │   └── FilterError                 a filter (holdout=, where=) outside the filter language
     ├── FitError (RuntimeError)         a fit could not be carried out
+    ├── CacheError                      a cached run is missing or damaged
     └── DatasetError                    a public dataset could not be obtained or read
         ├── DatasetOfflineError (ConnectionError)
         └── DatasetHashError
@@ -33,6 +35,8 @@ __all__ = [
     "DatasetError",
     "DatasetOfflineError",
     "DatasetHashError",
+    "FilterError",
+    "CacheError",
 ]
 
 
@@ -92,3 +96,14 @@ class DatasetOfflineError(DatasetError, ConnectionError):
 
 class DatasetHashError(DatasetError):
     """A downloaded or mirrored file does not match its pinned sha256."""
+
+
+class FilterError(ArgumentError):
+    """A filter (``holdout=``, ``where=``, ``--holdout``, ``--where``) is not in the filter language.
+
+    See :mod:`workbench.data.filters`; the message names the token at fault.
+    """
+
+
+class CacheError(WorkbenchError):
+    """A cached run is missing or damaged (sweeps move such entries aside and compute them again)."""
