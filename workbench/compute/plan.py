@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
+from ..results import Result
 from .constrained import DataConstrainedPlan, _plain_chinchilla, data_constrained_optimum
 from .hardware import DEFAULT_ASSUMPTIONS, HardwareEstimate, hardware_estimate
 from .inference import InferencePlan, inference_optimum
@@ -33,7 +34,7 @@ __all__ = ["Plan", "plan"]
 
 
 @dataclass(repr=False)
-class Plan:
+class Plan(Result):
     """Everything the planner knows about one budget.
 
     Attributes
@@ -233,12 +234,6 @@ class Plan:
             "warnings": self.warnings,
         }
 
-    def chart(self, **kwargs):
-        """IsoFLOP profiles around the budget with the optimum (and the recommended model) marked."""
-        from ..charts.compute import plan_chart
-
-        return plan_chart(self, **kwargs)
-
 
 def plan(
     compute: float,
@@ -266,7 +261,7 @@ def plan(
     source : Fit, str, ParameterSet or LawSource
         The law: a parameter-set name (default ``"besiroglu2024"``, the Chinchilla
         refit), ``"hoffmann2022"``, ``"muennighoff2023"``, or your own
-        :class:`~workbench.fit.Fit` (its bootstrap gives the intervals).
+        :class:`~workbench.fitting.Fit` (its bootstrap gives the intervals).
     unique_tokens : float, optional
         Unique training tokens available; repeated epochs are worth less
         (Muennighoff et al. 2023).
@@ -293,10 +288,10 @@ def plan(
     """
     C = float(compute)
     if not C > 0:
-        raise WorkbenchError(f"compute must be a positive number of FLOPs, got {compute!r}.")
+        raise ArgumentError(f"compute must be a positive number of FLOPs, got {compute!r}.")
     T = float(inference_tokens or 0.0)
     if T < 0:
-        raise WorkbenchError("inference_tokens cannot be negative.")
+        raise ArgumentError("inference_tokens cannot be negative.")
     src = as_source(source)
     samples = src.samples
     if src.has_samples and max_samples is not None and len(samples) > max_samples:
@@ -316,7 +311,7 @@ def plan(
         alloc = compute_optimal(src, C)
         law_src = src
     if alloc.method == "law of compute only":
-        raise WorkbenchError(f"Law {src.law.name!r} depends on compute only, so it cannot say how to split C into N and D.")
+        raise ArgumentError(f"Law {src.law.name!r} depends on compute only, so it cannot say how to split C into N and D.")
     inf = None
     if T > 0:
         inf = inference_optimum(law_src, T, compute=C, unique_tokens=U, reference=alloc)

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from ._errors import SamplesError
+from ..errors import SamplesError
 
 __all__ = [
     "BetaDifficulty",
