@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FitError, WorkbenchError
-from ..fit import fit
+from ..fitting import fit
 from ..laws import get_law
 from ..laws.core import Law
 from .results import Leaderboard, LawScore, TaskResult
