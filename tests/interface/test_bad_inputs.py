@@ -17,9 +17,18 @@ from hypothesis import strategies as st
 import workbench as wb
 from workbench.cli import main as cli_main
 from workbench.compute import plan
-from workbench.errors import FilterError, FitError, LawError, MissingColumnsError, RunsError, UnknownNameError, WorkbenchError
+from workbench.errors import (
+    ArgumentError,
+    FilterError,
+    FitError,
+    LawError,
+    MissingColumnsError,
+    RunsError,
+    SamplesError,
+    UnknownNameError,
+    WorkbenchError,
+)
 from workbench.testtime import fit_coverage_law, load_counts, pass_at_k
-from workbench.testtime._errors import SamplesError
 
 N = np.logspace(7, 10, 10)
 GOOD = pd.DataFrame({"N": N, "D": 20 * N, "loss": 1.8 + 300 * N**-0.3})
@@ -95,9 +104,9 @@ CASES = {
                     lambda p: ["fit", str(p), "--law", "chinchila"], UnknownNameError, "No law named 'chinchila'"),
     "unknown dataset": (None, lambda p: wb.load_dataset("chinchila"), lambda p: ["fit", "chinchila", "--law", "chinchilla"],
                         WorkbenchError, "chinchila"),
-    "negative bootstrap": (csv(GOOD), fit_api(bootstrap=-5), fit_cli("--bootstrap", "-5"), FitError,
+    "negative bootstrap": (csv(GOOD), fit_api(bootstrap=-5), fit_cli("--bootstrap", "-5"), ArgumentError,
                            "bootstrap must be a whole number of resamples >= 0"),
-    "level outside (0, 1)": (csv(GOOD), fit_api(level=1.5), fit_cli("--level", "1.5"), FitError, "level must be between 0 and 1"),
+    "level outside (0, 1)": (csv(GOOD), fit_api(level=1.5), fit_cli("--level", "1.5"), ArgumentError, "level must be between 0 and 1"),
     "holdout fraction out of range": (csv(GOOD), fit_api(holdout=1.5), fit_cli("--holdout", "1.5"), FitError,
                                       "fractional holdout must be between 0 and 1"),
     "filter that is not a condition": (csv(GOOD), fit_api(holdout="loss"), fit_cli("--where", "loss"), FilterError,

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
+from ..results import Result
 from .constrained import DataConstrainedPlan, _plain_chinchilla, data_constrained_optimum
 from .hardware import DEFAULT_ASSUMPTIONS, HardwareEstimate, hardware_estimate
 from .inference import InferencePlan, inference_optimum
@@ -33,18 +34,18 @@ __all__ = ["Plan", "plan"]
 
 
 def _finite(value, name: str, what: str, allow_zero: bool = False) -> float:
-    """``float(value)`` when it is finite and > 0 (>= 0 with ``allow_zero``), else a WorkbenchError."""
+    """``float(value)`` when it is finite and > 0 (>= 0 with ``allow_zero``), else an ArgumentError."""
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise WorkbenchError(f"{name} must be {what}, got {value!r}.") from None
+        raise ArgumentError(f"{name} must be {what}, got {value!r}.") from None
     if not (np.isfinite(v) and (v >= 0 if allow_zero else v > 0)):
-        raise WorkbenchError(f"{name} must be {what}, got {value!r}.")
+        raise ArgumentError(f"{name} must be {what}, got {value!r}.")
     return v
 
 
 @dataclass(repr=False)
-class Plan:
+class Plan(Result):
     """Everything the planner knows about one budget.
 
     Attributes
@@ -244,12 +245,6 @@ class Plan:
             "warnings": self.warnings,
         }
 
-    def chart(self, **kwargs):
-        """IsoFLOP profiles around the budget with the optimum (and the recommended model) marked."""
-        from ..charts.compute import plan_chart
-
-        return plan_chart(self, **kwargs)
-
 
 def plan(
     compute: float,
@@ -277,7 +272,7 @@ def plan(
     source : Fit, str, ParameterSet or LawSource
         The law: a parameter-set name (default ``"besiroglu2024"``, the Chinchilla
         refit), ``"hoffmann2022"``, ``"muennighoff2023"``, or your own
-        :class:`~workbench.fit.Fit` (its bootstrap gives the intervals).
+        :class:`~workbench.fitting.Fit` (its bootstrap gives the intervals).
     unique_tokens : float, optional
         Unique training tokens available; repeated epochs are worth less
         (Muennighoff et al. 2023).
@@ -325,7 +320,7 @@ def plan(
         alloc = compute_optimal(src, C)
         law_src = src
     if alloc.method == "law of compute only":
-        raise WorkbenchError(f"Law {src.law.name!r} depends on compute only, so it cannot say how to split C into N and D.")
+        raise ArgumentError(f"Law {src.law.name!r} depends on compute only, so it cannot say how to split C into N and D.")
     inf = None
     if T > 0:
         inf = inference_optimum(law_src, T, compute=C, unique_tokens=U, reference=alloc)
@@ -339,7 +334,7 @@ def plan(
     loss = float(law_src.law.predict(law_src.values, N=N, D=D, **extra)[0])
     if not all(np.isfinite(v) and v > 0 for v in (N, D, loss)):
         values = ", ".join(f"{n}={v:.6g}" for n, v in zip(law_src.law.param_names, np.asarray(law_src.values, float)))
-        raise WorkbenchError(
+        raise ArgumentError(
             f"The law {law_src.law.name!r} with {values} gives no finite plan at {C:.3g} FLOPs "
             f"(N={N:.3g}, D={D:.3g}, loss={loss:.3g}): check the parameter values and the budget."
         )

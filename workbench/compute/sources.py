@@ -1,9 +1,9 @@
 """Where a planner's law and parameter values come from.
 
 Every planner function accepts the same kinds of *source*: a fitted
-:class:`~workbench.fit.Fit` (its bootstrap resamples give the intervals), the name
+:class:`~workbench.fitting.Fit` (its bootstrap resamples give the intervals), the name
 of a published parameter set (``"hoffmann2022"``, ``"besiroglu2024"``,
-``"muennighoff2023"`` ...), a :class:`~workbench.data.params.ParameterSet`, a
+``"muennighoff2023"`` ...), a :class:`~workbench.laws.ParameterSet`, a
 ``(law, values)`` pair, or a :class:`LawSource` built by hand (which may carry
 your own parameter samples).
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data.params import PARAMETER_SETS, ParameterSet, get_parameter_set
+from ..laws.published import PARAMETER_SETS, ParameterSet, get_parameter_set
 from ..errors import LawError, UnknownNameError
 from ..laws import get_law
 from ..laws.core import Law
@@ -96,7 +96,7 @@ def as_source(source, values: Mapping | None = None, label: str | None = None) -
     label : str, optional
         Overrides the default label.
     """
-    from ..fit.result import Fit
+    from ..fitting.result import Fit
 
     if isinstance(source, LawSource):
         return source if label is None else LawSource(source.law, source.values, source.samples, label, source.level)

@@ -1,7 +1,6 @@
-"""Runs tables, public datasets and published parameter sets."""
+"""Runs tables and public datasets (published parameter sets of laws live in :mod:`workbench.laws`)."""
 
 from .filters import Filter, filter_mask, parse_filter
-from .params import PARAMETER_SETS, ParameterSet, get_parameter_set, list_parameter_sets
 from .registry import (
     PinnedFolder,
     cache_dir,
@@ -29,8 +28,4 @@ __all__ = [
     "PinnedFolder",
     "cache_dir",
     "register_loader",
-    "ParameterSet",
-    "PARAMETER_SETS",
-    "get_parameter_set",
-    "list_parameter_sets",
 ]

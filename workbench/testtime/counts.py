@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from ..data.runs import read_table
-from ._errors import SamplesError
+from ..errors import SamplesError
 
 __all__ = [
     "BetaDifficulty",
