@@ -7,8 +7,13 @@ Canonical columns
 ``C``      training FLOPs; derived as ``6 * N * D`` when absent
 ``loss``   loss in nats per token (or the quantity being fitted)
 
-Optional: ``step``, ``lr``, ``batch``, ``U`` (unique tokens), ``group``, ``seed``
-and any metric columns.
+Optional inputs of laws that go beyond ``N``, ``D`` and ``C`` (each law declares
+the columns it reads in ``Law.inputs``; :data:`INPUT_COLUMNS` lists every known
+column with its meaning, unit and the values it may take): ``U`` (unique tokens),
+``step``, ``lr``, ``batch``, ``V`` (vocabulary size), ``N_v`` (vocabulary
+parameters), ``experts``, ``G`` (expert granularity), ``bits``, mixture
+proportions ``mix_<domain>`` and ``output`` (which output of a multi-output law a
+row holds); also ``group``, ``seed`` and any metric columns.
 
 :func:`load_runs` turns anything a user hands in (a DataFrame, a CSV, Parquet or
 JSON file, a list of dicts) into this table, or raises a
@@ -20,6 +25,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,14 +33,82 @@ import pandas as pd
 
 from ..errors import MissingColumnsError, RunsError
 
-__all__ = ["CANONICAL_COLUMNS", "POSITIVE_COLUMNS", "MAX_MAGNITUDE", "load_runs", "validate_runs", "derive_columns",
-           "read_table"]
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "POSITIVE_COLUMNS",
+    "INPUT_COLUMNS",
+    "MIXTURE_PREFIX",
+    "MAX_MAGNITUDE",
+    "Column",
+    "column_info",
+    "mixture_columns",
+    "load_runs",
+    "validate_runs",
+    "derive_columns",
+    "stack_outputs",
+    "read_table",
+]
 
 CANONICAL_COLUMNS = ("N", "D", "C", "loss")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the runs table that laws may read: what it means, its unit and its allowed values.
+
+    ``kind`` is ``"positive"`` (finite, > 0), ``"nonnegative"`` (finite, >= 0),
+    ``"fraction"`` (finite, in [0, 1]) or ``"index"`` (an integer >= 0).
+    """
+
+    name: str
+    meaning: str
+    unit: str
+    kind: str = "positive"
+
+
+#: Every input column the workbench knows, by name. Laws declare which of them they read
+#: (``Law.inputs``); :func:`validate_runs` checks each one present against its ``kind``.
+INPUT_COLUMNS: dict[str, Column] = {
+    c.name: c
+    for c in (
+        Column("N", "parameters (all of them unless the dataset says otherwise)", "count"),
+        Column("D", "training data: tokens (pre-training), characters or examples (fine-tuning)", "tokens"),
+        Column("C", "training compute, 6 N D when not given", "FLOPs"),
+        Column("loss", "the loss being fitted", "nats per token"),
+        Column("U", "unique tokens available (data-constrained training)", "tokens"),
+        Column("step", "optimiser step of a checkpoint", "steps", "nonnegative"),
+        Column("lr", "peak learning rate", "1"),
+        Column("batch", "batch size", "tokens"),
+        Column("V", "vocabulary size", "tokens"),
+        Column("N_v", "vocabulary (embedding) parameters, V x model width", "count"),
+        Column("experts", "number of experts of a mixture-of-experts layer (1 = dense)", "count"),
+        Column("G", "expert granularity (experts split finer than the dense feed-forward width)", "1"),
+        Column("bits", "bit width of quantised weights", "bits"),
+        Column("output", "which output of a multi-output law the row holds (0, 1, ...)", "index", "index"),
+    )
+}
+#: Columns named ``mix_<domain>`` hold the proportion of a data domain in the training mixture (0..1).
+MIXTURE_PREFIX = "mix_"
+
 #: Columns that must be finite and strictly positive whenever present.
-POSITIVE_COLUMNS = ("N", "D", "C", "loss", "U", "lr", "batch")
+POSITIVE_COLUMNS = tuple(n for n, c in INPUT_COLUMNS.items() if c.kind == "positive")
 #: Columns that must be numeric (and finite) whenever present.
-NUMERIC_COLUMNS = POSITIVE_COLUMNS + ("step",)
+NUMERIC_COLUMNS = tuple(INPUT_COLUMNS)
+
+
+def mixture_columns(columns) -> list[str]:
+    """The mixture-proportion columns (``mix_<domain>``) among ``columns``, in order."""
+    return [str(c) for c in columns if str(c).startswith(MIXTURE_PREFIX)]
+
+
+def column_info(name: str) -> Column | None:
+    """What the runs-table column ``name`` means (``None`` for a column the workbench does not know)."""
+    if name in INPUT_COLUMNS:
+        return INPUT_COLUMNS[name]
+    if str(name).startswith(MIXTURE_PREFIX):
+        domain = str(name)[len(MIXTURE_PREFIX):]
+        return Column(str(name), f"proportion of domain {domain!r} in the training mixture", "fraction", "fraction")
+    return None
 
 # Common spellings of the canonical columns in other people's files (compared
 # case-insensitively, ignoring spaces, dashes and underscores).
@@ -47,6 +121,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "step": ("step", "steps", "iteration"),
     "lr": ("lr", "learningrate"),
     "batch": ("batch", "batchsize"),
+    "V": ("vocabsize", "vocabularysize"),
+    "N_v": ("vocabparameters", "vocabularyparameters"),
+    "experts": ("numexperts", "nexperts", "expertcount"),
+    "bits": ("bitwidth", "nbits", "wbits"),
 }
 
 _MAX_ROWS_SHOWN = 8
@@ -54,8 +132,6 @@ _MAX_ROWS_SHOWN = 8
 #: Largest magnitude accepted in a numeric column. Far beyond any real run (1e100 FLOPs, tokens or
 #: parameters), and small enough that products such as C = 6 N D and their squares stay finite.
 MAX_MAGNITUDE = 1e100
-_UNITS = {"N": "parameters", "D": "tokens", "C": "FLOPs", "loss": "nats per token", "U": "unique tokens",
-          "lr": "learning rate", "batch": "batch size", "step": "training step"}
 
 
 def _why_bound(col: str) -> str:
@@ -259,11 +335,11 @@ def validate_runs(
         raise RunsError(f"Column names repeat: {sorted(set(dup_cols))}. Rename them so each is unique.")
 
     problems: list[str] = []
-    for col in [c for c in NUMERIC_COLUMNS if c in df.columns]:
+    for col in [c for c in df.columns if c in NUMERIC_COLUMNS or column_info(c) is not None]:
         raw = df[col]
         kind = _wrong_kind(raw)
         if kind:
-            problems.append(f"column {col!r} holds {kind}; it must hold numbers ({_UNITS.get(col, 'a count')}).")
+            problems.append(f"column {col!r} holds {kind}; it must hold numbers ({column_info(col).unit}).")
             continue
         values = pd.to_numeric(raw, errors="coerce")
         if values.dtype.kind not in "iuf":
@@ -300,10 +376,24 @@ def validate_runs(
                     f"column {col!r} must be > 0 but is {examples} in rows {_rows(df.index[nonpos])}; "
                     "sizes, compute and losses are positive (check the units)."
                 )
-        elif col == "step":
-            neg = np.isfinite(arr) & (arr < 0)
-            if neg.any():
-                problems.append(f"column 'step' is negative in rows {_rows(df.index[neg])}.")
+        else:
+            kind = column_info(col).kind
+            if kind in ("nonnegative", "index", "fraction"):
+                neg = np.isfinite(arr) & (arr < 0)
+                if neg.any():
+                    problems.append(f"column {col!r} is negative in rows {_rows(df.index[neg])}.")
+            if kind == "fraction":
+                over = np.isfinite(arr) & (arr > 1)
+                if over.any():
+                    problems.append(
+                        f"column {col!r} holds proportions (0 to 1) but exceeds 1 in rows {_rows(df.index[over])}; "
+                        "give fractions, not percentages."
+                    )
+            if kind == "index":
+                frac = np.isfinite(arr) & (arr != np.round(arr))
+                if frac.any():
+                    problems.append(f"column {col!r} numbers outputs (0, 1, ...) but is not a whole number in rows "
+                                    f"{_rows(df.index[frac])}.")
     if problems:
         raise RunsError("The runs table has bad values:\n  - " + "\n  - ".join(problems))
 
@@ -379,3 +469,32 @@ def load_runs(
     df.columns = [str(c).strip() for c in df.columns]
     df = _apply_aliases(df, columns)
     return validate_runs(df, require=require, on_duplicates=on_duplicates)
+
+
+def stack_outputs(table: pd.DataFrame, columns: Sequence[str], target: str = "loss") -> pd.DataFrame:
+    """One row per (row of ``table``, output): the layout multi-output laws are fitted on.
+
+    ``columns`` are the target columns of a wide table (e.g. the loss on each of
+    five domains); the result repeats every other column once per output and
+    adds ``output`` (the output's number, 0, 1, ...) and ``target`` (its value).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"mix_a": [0.2, 0.7], "mix_b": [0.8, 0.3], "loss_a": [3.1, 2.9], "loss_b": [2.0, 2.4]})
+    >>> stack_outputs(t, ["loss_a", "loss_b"])[["mix_a", "output", "loss"]].values.tolist()
+    [[0.2, 0.0, 3.1], [0.7, 0.0, 2.9], [0.2, 1.0, 2.0], [0.7, 1.0, 2.4]]
+    """
+    columns = list(columns)
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise MissingColumnsError(f"stack_outputs: the table has no column(s) {missing}; its columns are {list(table.columns)}.")
+    if target in table.columns and target not in columns:
+        raise RunsError(f"stack_outputs: the table already has a column {target!r}; choose another target= name.")
+    rest = table.drop(columns=columns)
+    parts = []
+    for i, c in enumerate(columns):
+        part = rest.copy()
+        part["output"] = float(i)
+        part[target] = table[c].to_numpy()
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
