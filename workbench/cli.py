@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 from . import __version__
 from .errors import WorkbenchError
@@ -21,14 +22,16 @@ COMMANDS = [
     "workbench.commands.passk",
     "workbench.commands.report",
     "workbench.commands.catalogue",
+    "workbench.commands.notebooks",
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m workbench") -> argparse.ArgumentParser:
+    """The argument parser of every command; ``prog`` is the name shown in usage lines."""
     parser = argparse.ArgumentParser(
-        prog="python -m workbench",
+        prog=prog,
         description="Scaling Workbench: fit, plan and explore neural scaling laws.",
-        epilog="Run 'python -m workbench COMMAND --help' for a command's options.",
+        epilog=f"Run '{prog} COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"scaling-workbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -38,7 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
+    """Run one command; return its exit status (2 for input the user can fix)."""
+    # installed as the console script 'scaling-workbench', usage lines say so
+    called_as = Path(sys.argv[0]).name if argv is None and sys.argv and sys.argv[0] else ""
+    parser = build_parser("scaling-workbench" if called_as.startswith("scaling-workbench") else "python -m workbench")
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
