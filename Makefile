@@ -19,14 +19,15 @@ LAB_OPTS ?=
 DOCS_QUICK ?= 1
 DOCS_BUILD = WORKBENCH_QUICK=$(DOCS_QUICK) $(BIN)/python -m sphinx -b html -W --keep-going -q docs docs/_build/html
 
-.PHONY: lab test test-fast docs report benchmarks binder-check clean help
+.PHONY: lab test test-fast docs report benchmarks gpu-check binder-check clean help
 
 help:
 	@echo "make lab          open JupyterLab on notebooks/00_tour.ipynb"
-	@echo "make test         the docs build, unit, property, browser and notebook tests, and the Binder check (what CI runs)"
+	@echo "make test         import layers, the docs build, unit, property, browser and notebook tests, and the Binder check (what CI runs)"
 	@echo "make docs         build the documentation site into docs/_build/html (open index.html; works offline)"
 	@echo "make report       execute every notebook and write HTML reports to reports/"
 	@echo "make benchmarks   print performance figures"
+	@echo "make gpu-check    the toys at paper scale on a CUDA GPU, ~5 min (GPU_CHECK_ARGS=--smoke: tiny, on the CPU)"
 	@echo "make binder-check build a clean environment from binder/ and run the tour"
 
 $(BIN)/python:
@@ -57,12 +58,14 @@ docs: $(VENV)/.installed-docs
 	@start=$$(date +%s); $(DOCS_BUILD) && echo "docs: built in $$(( $$(date +%s) - start )) s; open docs/_build/html/index.html"
 
 test: $(VENV)/.installed-test
+	$(BIN)/lint-imports
 	@start=$$(date +%s); $(DOCS_BUILD) && echo "docs: built in $$(( $$(date +%s) - start )) s"
 	WORKBENCH_QUICK=1 $(BIN)/python -m pytest tests
 	WORKBENCH_QUICK=1 $(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks
 	bash binder/check.sh
 
 test-fast: $(VENV)/.installed-test
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests -m "not slow and not browser" -x -q
 
 report: $(VENV)/.installed
@@ -70,6 +73,11 @@ report: $(VENV)/.installed
 
 benchmarks: $(VENV)/.installed
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# On a CUDA machine: the paper-scale check (benchmarks/gpu_check.py); without one it runs the smoke sizes.
+GPU_CHECK_ARGS ?=
+gpu-check: $(VENV)/.installed
+	$(BIN)/python benchmarks/gpu_check.py $(GPU_CHECK_ARGS)
 
 binder-check:
 	bash binder/check.sh

@@ -176,8 +176,12 @@ def _resolves_in_package(target: str, module: str | None, cls: str | None, conte
                 obj = importlib.import_module(".".join(parts[:i]))
             except ImportError:
                 continue
+            rest = parts[i:]
             try:
-                for attr in parts[i:]:
+                for j, attr in enumerate(rest):
+                    if (j == len(rest) - 1 and inspect.isclass(obj)
+                            and any(attr in getattr(k, "__annotations__", {}) for k in obj.__mro__)):
+                        return True  # an instance attribute declared on the class (a dataclass field)
                     obj = getattr(obj, attr)
             except AttributeError:
                 break

@@ -29,52 +29,102 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Column:
-    """What a runs-table column means, its unit, the range a chart spans and the levels it holds."""
+class Axis:
+    """How a chart spans a column: its range, the levels drawn as separate lines, log or linear.
 
-    meaning: str
-    unit: str
+    ``meaning`` and ``unit`` are only for columns the package's registry
+    (:data:`workbench.data.runs.INPUT_COLUMNS`) does not describe: targets and derived inputs.
+    """
+
     span: tuple[float, float] = (1.0, 1e3)
     levels: tuple[float, ...] = ()
     log: bool = True
+    meaning: str = ""
+    unit: str = ""
 
 
-COLUMNS: dict[str, Column] = {
-    "N": Column("model size", "parameters", (1e7, 1e12), (1e8, 1e9, 1e10)),
-    "D": Column("training tokens", "tokens", (1e9, 1e13), (2e10, 2e11, 2e12)),
-    "C": Column("training compute", "FLOPs", (1e18, 1e25), (1e20, 1e22, 1e24)),
-    "U": Column("unique tokens available (the rest is repetition)", "tokens", (1e9, 1e12), (25e9,)),
-    "M": Column("tokens per parameter, D / N", "tokens per parameter", (1.0, 1e3), (20.0,)),
-    "loss": Column("loss", "nats per token", (1.6, 4.0), (2.0, 2.5, 3.0)),
-    "k": Column("samples per problem", "samples", (1.0, 1e4), (1.0, 10.0, 100.0)),
-    "S1": Column("forward area: sum of the learning rate over the steps so far", "learning rate x steps", (0.1, 30.0),
-                 (0.0, 1.0, 3.0)),
-    "S2": Column("annealing area: momentum-smoothed sum of learning-rate decreases", "learning rate x steps",
-                 (0.0, 3.0), (0.0, 1.0, 3.0), log=False),
-    "lr": Column("peak learning rate", "(dimensionless)", (1e-5, 1e-1), (1e-4, 1e-3)),
-    "batch": Column("batch size", "tokens", (1e5, 1e8), (1e6,)),
-    "error": Column("downstream error (average top-1 error)", "fraction", (0.0, 1.0), (), log=False),
-    "pass_rate": Column("pass rate of the task", "fraction", (1e-6, 1.0)),
-    "neg_log_coverage": Column("minus the log of coverage, -ln c(k)", "nats", (1e-3, 3.0)),
-    "step": Column("training step", "steps", (1.0, 1e5)),
+AXES: dict[str, Axis] = {
+    "N": Axis((1e7, 1e12), (1e8, 1e9, 1e10)),
+    "D": Axis((1e9, 1e13), (2e10, 2e11, 2e12)),
+    "C": Axis((1e18, 1e25), (1e20, 1e22, 1e24)),
+    "U": Axis((1e9, 1e12), (25e9,)),
+    "loss": Axis((1.6, 4.0), (2.0, 2.5, 3.0)),
+    "task_loss": Axis((0.3, 3.0), (1.0,), meaning="loss on the task's correct answers", unit="nats or bits per byte"),
+    "lr": Axis((1e-5, 1e-1), (1e-4, 1e-3, 1e-2)),
+    "batch": Axis((1e5, 1e8), (1e6,)),
+    "V": Axis((4e3, 5e5), (32e3,)),
+    "N_v": Axis((1e6, 1e9), (1e8,)),
+    "experts": Axis((1.0, 256.0), (1.0, 8.0, 64.0)),
+    "G": Axis((1.0, 64.0), (1.0, 8.0)),
+    "bits": Axis((2.0, 16.0), (3.0, 4.0, 8.0)),
+    "step": Axis((1.0, 1e5), (1e3,)),
+    "k": Axis((1.0, 1e4), (1.0, 10.0, 100.0), meaning="samples per problem", unit="samples"),
+    "S1": Axis((0.1, 30.0), (0.0, 1.0, 3.0), meaning="forward area: sum of the learning rate over the steps so far",
+               unit="learning rate x steps"),
+    "S2": Axis((0.0, 3.0), (0.0, 1.0, 3.0), log=False,
+               meaning="annealing area: momentum-smoothed sum of learning-rate decreases", unit="learning rate x steps"),
+    "error": Axis((0.0, 1.0), log=False, meaning="downstream error (average top-1 error)", unit="fraction"),
+    "accuracy": Axis((0.0, 1.0), log=False, meaning="accuracy on the task", unit="fraction"),
+    "pass_rate": Axis((1e-6, 1.0), meaning="pass rate of the task", unit="fraction"),
+    "neg_log_coverage": Axis((1e-3, 3.0), meaning="minus the log of coverage, -ln c(k)", unit="nats"),
 }
 
 
-def _chin_term(set_name: str, coef: str, exp: str) -> dict:
-    from workbench.data import get_parameter_set
+def describe_column(name: str) -> tuple[str, str]:
+    """(meaning, unit) of a column: from the package's registry, else from :data:`AXES`, else blank."""
+    from workbench.data.runs import column_info
 
-    v = get_parameter_set(set_name).values
+    info = column_info(name)
+    if info is not None:
+        return info.meaning, info.unit
+    axis = AXES.get(name)
+    return (axis.meaning, axis.unit) if axis else ("", "")
+
+
+def _axis(name: str) -> Axis:
+    """The chart range of a column; fractions span 0..1 and indices stay at 0 when not listed."""
+    from workbench.data.runs import column_info
+
+    if name in AXES:
+        return AXES[name]
+    info = column_info(name)
+    kind = info.kind if info is not None else ""
+    if kind == "fraction":
+        return Axis((0.0, 1.0), (0.2,), log=False)
+    if kind == "index":
+        return Axis((0.0, 0.0), (0.0,), log=False)
+    return Axis()
+
+
+def _chin_term(set_name: str, coef: str, exp: str) -> dict:
+    import workbench as wb
+
+    v = wb.get_parameter_set(set_name).values
     return {"E": v["E"], "A": v[coef], "alpha": v[exp]}
 
 
 def _overtraining_from_muennighoff() -> dict:
     # L = E + A/N^a + B/D^a with tied exponents, rewritten with C = 6ND and M = D/N:
     # A N^-a = A 6^(a/2) M^(a/2) C^(-a/2), so eta = a/2, a_ot = A 6^eta, b_ot = B 6^eta.
-    from workbench.data import get_parameter_set
+    import workbench as wb
 
-    v = get_parameter_set("muennighoff2023").values
+    v = wb.get_parameter_set("muennighoff2023").values
     eta = v["alpha"] / 2
     return {"E": v["E"], "a": v["A"] * 6**eta, "b": v["B"] * 6**eta, "eta": eta}
+
+
+def _frontier_from_chinchilla() -> dict:
+    # At the compute-optimal allocation both of Chinchilla's terms scale as C^(-alpha beta / (alpha + beta)),
+    # so L_opt(C) = E + K C^(-a) exactly, with a = alpha beta / (alpha + beta); K from one point of the frontier.
+    import workbench as wb
+
+    v = wb.get_parameter_set("hoffmann2022").values
+    law = wb.get_law("chinchilla")
+    a = v["alpha"] * v["beta"] / (v["alpha"] + v["beta"])
+    C = 1e21
+    N, D = law.compute_optimal(v, C)
+    L = float(law.predict(v, N=float(np.atleast_1d(N)[0]), D=float(np.atleast_1d(D)[0]))[0])
+    return {"E": v["E"], "A": (L - v["E"]) * C**a, "alpha": a}
 
 
 def _coverage_from_brown() -> dict:
@@ -89,6 +139,8 @@ ILLUSTRATIVE = {
                     lambda: _chin_term("hoffmann2022", "A", "alpha")),
     "power_law_D": ("Chinchilla's data term with an unlimited model (E, B, beta of hoffmann2022)",
                     lambda: _chin_term("hoffmann2022", "B", "beta")),
+    "power_law_C": ("Chinchilla's loss at the compute-optimal allocation (hoffmann2022), which is exactly "
+                    "E + A C^-alpha with alpha = alpha_N alpha_D / (alpha_N + alpha_D)", _frontier_from_chinchilla),
     "overtraining": ("muennighoff2023's Chinchilla-form fit (tied exponents) rewritten in C and M = D/N: "
                      "eta = alpha/2, a = A 6^eta, b = B 6^eta", _overtraining_from_muennighoff),
     "coverage_power_law": ("the two points of Brown et al. 2024's headline (SWE-bench Lite: 15.9% at 1 sample, "
@@ -100,7 +152,7 @@ ILLUSTRATIVE = {
     "lr_annealing": ("illustrative values: a loss of about 3.3 nats/token after a forward area of 1, "
                      "each unit of annealing area lowering it by 0.1", lambda: {"L0": 2.5, "A": 0.8, "alpha": 0.5, "C": 0.1}),
     **{f"broken_power_law_{x}": (f"illustrative values: a slope of 0.05 steepening to 0.35 after a break at {x} = {v:g}",
-                                 (lambda x=x, v=v: {"a": 1.7, "b": 2.0 * COLUMNS[x].span[0] ** 0.05, "c0": 0.05,
+                                 (lambda x=x, v=v: {"a": 1.7, "b": 2.0 * AXES[x].span[0] ** 0.05, "c0": 0.05,
                                                     "c1": 0.3, "d1": v, "f1": 0.3}))
        for x, v in (("N", 1e9), ("D", 1e11), ("C", 1e21))},
 }
@@ -108,7 +160,7 @@ ILLUSTRATIVE = {
 
 def chart_values(law) -> tuple[list[tuple[str, dict]], str]:
     """Parameter values to draw (one or more labelled sets) and a caption saying where they come from."""
-    from workbench.data import get_parameter_set, list_parameter_sets
+    from workbench import get_parameter_set, list_parameter_sets
 
     published = list_parameter_sets(law.name)
     if published:
@@ -119,44 +171,60 @@ def chart_values(law) -> tuple[list[tuple[str, dict]], str]:
     if law.name in ILLUSTRATIVE:
         why, make = ILLUSTRATIVE[law.name]
         return [("illustrative", make())], f"with {why} (no published parameter set yet)"
-    grid = law.start_grid()
-    centre = law.from_fit_space(grid[len(grid) // 2])
+    # the middle start value of each parameter (in fit space), turned into a value
+    centre = law.from_fit_space(np.array([p.grid[len(p.grid) // 2] for p in law.parameters], float))
     return [("start grid", dict(zip(law.param_names, centre)))], (
-        "with the centre of the law's default start grid: illustrative values, not a fit "
+        "with the middle of each parameter's default start values: illustrative, not a fit "
         "(no published parameter set yet)")
 
 
-def _column(name: str) -> Column:
-    return COLUMNS.get(name, Column(name, "", (1.0, 1e3), (1.0, 10.0, 100.0)))
+def _typical(axis: Axis) -> float:
+    if axis.levels:
+        return axis.levels[0]
+    lo, hi = axis.span
+    return math.sqrt(lo * hi) if axis.log and lo > 0 else (lo + hi) / 2
+
+
+def chart_inputs(law) -> tuple[str, str | None]:
+    """The input on the x axis (the first that varies) and the one drawn as separate lines, if any."""
+    varying = [x for x in law.inputs if _axis(x).span[0] < _axis(x).span[1]]
+    x_name = varying[0] if varying else law.inputs[0]
+    lines = [x for x in varying[1:] if len(_axis(x).levels) > 1]
+    return x_name, (lines[0] if lines else None)
 
 
 def curve_table(law, sets):
-    """Rows (x, y, line label) of the chart: the law against its first input."""
+    """Rows (x, y, line label) of the chart: the law against one input, a line per level of another."""
     import pandas as pd
 
-    x_name = law.inputs[0]
-    xc = _column(x_name)
-    lo, hi = xc.span
-    xs = np.geomspace(lo, hi, 60) if xc.log and lo > 0 else np.linspace(lo, hi, 60)
-    others = law.inputs[1:]
-    levels = [{}]
-    if others:
-        second = _column(others[0])
-        levels = [{others[0]: v} for v in (second.levels or (math.sqrt(second.span[0] * second.span[1]),))]
+    x_name, line_name = chart_inputs(law)
+    xa = _axis(x_name)
+    lo, hi = xa.span
+    xs = np.geomspace(lo, hi, 60) if xa.log and lo > 0 else np.linspace(lo, hi, 60)
+    levels = [{line_name: v} for v in _axis(line_name).levels] if line_name else [{}]
     rows = []
     for set_name, values in sets:
         for level in levels:
             inputs = {x_name: xs}
-            for name in others:
-                c = _column(name)
-                inputs[name] = np.full_like(xs, level.get(name, c.levels[0] if c.levels else
-                                                          math.sqrt(max(c.span[0], 1e-12) * c.span[1])))
-            y = np.asarray(law.predict(values, **inputs), float)
+            for name in law.inputs:
+                if name != x_name:
+                    inputs[name] = np.full_like(xs, level.get(name, _typical(_axis(name))))
+            with np.errstate(all="ignore"):
+                y = np.asarray(law.predict(values, **inputs), float).reshape(-1)
+            if y.size != xs.size:  # a law with several outputs per row: chart the first
+                y = y[: xs.size]
             label_parts = [set_name] if len(sets) > 1 else []
             label_parts += [f"{k} = {v:.3g}" for k, v in level.items()]
             label = ", ".join(label_parts) or law.target
             rows += [{"x": float(a), "y": float(b), "line": label} for a, b in zip(xs, y) if np.isfinite(b)]
     return pd.DataFrame(rows)
+
+
+def _axis_title(name: str) -> str:
+    """``name: meaning (unit)``, or ``name (unit)`` when the meaning is too long for an axis (the page lists it)."""
+    meaning, unit = describe_column(name)
+    text = f"{name}: {meaning}" if meaning and len(meaning) <= 32 else name
+    return f"{text} ({unit})" if unit else text
 
 
 def chart_svg(law, sets) -> str | None:
@@ -168,19 +236,22 @@ def chart_svg(law, sets) -> str | None:
     table = curve_table(law, sets)
     if len(table) < 2:
         return None
-    xc, yc = _column(law.inputs[0]), _column(law.target)
+    x_name, _ = chart_inputs(law)
     positive = bool((table["y"] > 0).all())
     span = table["y"].max() / table["y"].min() if positive and table["y"].min() > 0 else 0
     y_scale = alt.Scale(type="log") if positive and span > 3 else alt.Scale(zero=False)
-    x_log = bool(xc.log and table["x"].min() > 0)
+    x_log = bool(_axis(x_name).log and table["x"].min() > 0)
     x_scale = alt.Scale(type="log") if x_log else alt.Scale(zero=False)
+    decades = math.log10(table["x"].max() / table["x"].min()) if x_log else 0.0
+    several = table["line"].nunique() > 1
     chart = (
         alt.Chart(table)
         .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X("x:Q", scale=x_scale, axis=alt.Axis(format="~e" if x_log else "~g", labelOverlap=True), title=f"{law.inputs[0]}: {xc.meaning} ({xc.unit})" if xc.unit else law.inputs[0]),
-            y=alt.Y("y:Q", scale=y_scale, axis=alt.Axis(format="~g"), title=f"{law.target} ({yc.unit})" if yc.unit else law.target),
-            color=alt.Color("line:N", title=None, legend=alt.Legend(orient="bottom", columns=1) if table["line"].nunique() > 1 else None),
+            x=alt.X("x:Q", scale=x_scale, axis=alt.Axis(format="~e" if x_log and decades > 2 else "~g", labelOverlap=True),
+                    title=_axis_title(x_name)),
+            y=alt.Y("y:Q", scale=y_scale, axis=alt.Axis(format="~g"), title=_axis_title(law.target)),
+            color=alt.Color("line:N", title=None, legend=alt.Legend(orient="bottom", columns=1) if several else None),
         )
         .properties(width=320, height=200)
     )
@@ -213,12 +284,13 @@ def _rst_text(s: str) -> str:
 
 
 def law_page(law, svg: str | None, caption: str) -> str:
-    from workbench.data import get_parameter_set, list_parameter_sets
+    from workbench import get_parameter_set, list_parameter_sets
 
     title = _rst_text(law.title)
+    target_meaning, target_unit = describe_column(law.target)
     lines = [f".. _law-{law.name}:", "", title, "=" * len(title), "",
              f"``wb.get_law(\"{law.name}\")`` predicts ``{law.target}``"
-             + (f" ({_column(law.target).meaning}, {_column(law.target).unit})" if law.target in COLUMNS else "")
+             + (f" ({_rst_text(', '.join(t for t in (target_meaning, target_unit) if t))})" if target_meaning else "")
              + " from " + ", ".join(f"``{x}``" for x in law.inputs) + ".", ""]
     lines += ["Formula", "-------", "", ".. math::", ""]
     tex = equation_tex(law.equation)
@@ -227,7 +299,7 @@ def law_page(law, svg: str | None, caption: str) -> str:
     lines += ["", f"As the catalogue writes it: ``{law.equation}``", ""]
     lines += ["Inputs", "------", ""]
     lines += _list_table(["column", "meaning", "unit"],
-                         [[f"``{x}``", _rst_text(_column(x).meaning), _rst_text(_column(x).unit)] for x in law.inputs],
+                         [[f"``{x}``", *(_rst_text(t) for t in describe_column(x))] for x in law.inputs],
                          "15 60 25")
     lines += ["Parameters", "----------", ""]
     rows = []

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from ..data.runs import load_runs
-from ..errors import FitError, LawError, RunsError
+from ..errors import ArgumentError, FitError, LawError, RunsError
 from ..laws import get_law
 from ..laws.core import Law
+from ..results import ResultWarning
 from .engine import Problem, distinct_best, single_threaded_blas
 from .holdout import split_holdout
 from .result import Fit, FitWarning
@@ -178,8 +179,9 @@ def fit(
     bounds : mapping, optional
         Replace parameter bounds, e.g. ``{"alpha": (0, 1)}``.
     holdout : str, mask, callable or float, optional
-        Runs kept out of the fit to measure extrapolation: a pandas
-        expression (``"C > 1e21"``), a boolean mask, a function of the runs
+        Runs kept out of the fit to measure extrapolation: a filter
+        (``"C > 1e21"``; the language of :mod:`workbench.data.filters`, never
+        evaluated as Python), a boolean mask, a function of the runs
         table returning one, or a fraction (``0.2``: the 20% largest-compute runs).
     bootstrap : int
         Number of bootstrap resamples of the fitted runs (0 to skip).
@@ -216,11 +218,13 @@ def _fit(law, runs, *, loss, delta, weights, starts, fixed, bounds, holdout, boo
     if bounds:
         law = law.with_bounds(**bounds)
     if loss not in ("huber", "squares"):
-        raise FitError(f"loss must be 'huber' or 'squares', not {loss!r}.")
+        raise ArgumentError(f"loss must be 'huber' or 'squares', not {loss!r}.")
     if not (np.isfinite(delta) and delta > 0):
-        raise FitError(f"delta must be a positive number, not {delta!r}.")
+        raise ArgumentError(f"delta must be a positive number, not {delta!r}.")
     if not 0 < level < 1:
-        raise FitError(f"level must be between 0 and 1 (e.g. 0.95), not {level!r}.")
+        raise ArgumentError(f"level must be between 0 and 1 (e.g. 0.95), not {level!r}.")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
+        raise ArgumentError(f"bootstrap must be a whole number of resamples >= 0 (0 to skip), not {bootstrap!r}.")
     fixed = dict(fixed or {})
     unknown = set(fixed) - set(law.param_names)
     if unknown:
@@ -296,19 +300,20 @@ def _fit(law, runs, *, loss, delta, weights, starts, fixed, bounds, holdout, boo
         for bnd, side in ((lo[j], "lower"), (hi[j], "upper")):
             if np.isfinite(bnd) and abs(t - bnd) <= 1e-6 * max(1.0, abs(bnd)):
                 shown = np.exp(bnd) if p.log else bnd
-                warn_list.append(
+                warn_list.append(ResultWarning(
                     f"Parameter {p.name!r} ended at its {side} bound ({shown:g}): the data do not pin it down "
                     f"or the law does not fit. Try bounds={{'{p.name}': (...)}}, fix it with fixed={{'{p.name}': ...}}, "
-                    "or add runs over a wider range of scale."
-                )
+                    "or add runs over a wider range of scale.", code="at_bound"
+                ))
     if not info.get("optimizer_success", True) and "ABNORMAL" not in info.get("optimizer_message", ""):
-        warn_list.append(f"The polishing optimiser reported: {info.get('optimizer_message')}.")
+        warn_list.append(ResultWarning(f"The polishing optimiser reported: {info.get('optimizer_message')}.", code="optimizer"))
 
     boot = None
     if bootstrap and bootstrap > 0:
         boot = _bootstrap(problem, theta, int(bootstrap), seed)
         if len(boot) < 0.9 * bootstrap:
-            warn_list.append(f"Only {len(boot)} of {bootstrap} bootstrap refits converged; intervals may be too narrow.")
+            warn_list.append(ResultWarning(f"Only {len(boot)} of {bootstrap} bootstrap refits converged; intervals may be too narrow.",
+                                           code="bootstrap_failed"))
 
     for msg in warn_list:
         warnings.warn(msg, FitWarning, stacklevel=3)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,7 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import ArgumentError
 from ..laws.core import Law
+from ..results import Result, format_number
 
 __all__ = ["Fit", "FitWarning"]
 
@@ -19,17 +20,8 @@ class FitWarning(UserWarning):
     """A fit finished but something about it deserves attention."""
 
 
-def _fmt(v: float) -> str:
-    if v is None or not np.isfinite(v):
-        return "nan" if v is None or np.isnan(v) else str(v)
-    a = abs(v)
-    if a != 0 and (a >= 1e5 or a < 1e-3):
-        return f"{v:.4g}"
-    return f"{v:.4f}" if a < 10 else f"{v:.2f}" if a < 1e4 else f"{v:.0f}"
-
-
 @dataclass(repr=False)
-class Fit:
+class Fit(Result):
     """A fitted scaling law: parameters, uncertainty, predictions and diagnostics.
 
     Create with :func:`workbench.fit`. The main attributes are ``params``
@@ -152,7 +144,7 @@ class Fit:
     def predict_interval(self, runs=None, level: float | None = None, **inputs):
         """Bootstrap interval ``(lo, hi)`` of the prediction (the law's curve, not new noisy runs)."""
         if self.bootstrap_values is None:
-            raise ValueError("This fit has no bootstrap: refit with bootstrap=200 (or more) for intervals.")
+            raise ArgumentError("This fit has no bootstrap: refit with bootstrap=200 (or more) for intervals.")
         level = self.level if level is None else level
         if runs is None and not inputs:
             runs = self.fit_runs
@@ -224,116 +216,65 @@ class Fit:
             "rmse_log": float(np.sqrt(np.mean(logr**2))),
         }
 
+    @property
+    def statistics(self) -> dict:
+        """Goodness of fit and how the fit was made: runs, free parameters, objective, RMSE, AIC, BIC, starts, time."""
+        return {
+            "n_runs": self.n_runs,
+            "n_free_params": self.n_free,
+            "loss": self.loss,
+            "delta": self.delta if self.loss == "huber" else None,
+            "objective": self.objective,
+            "rmse_log": self.rmse_log,
+            "aic": self.aic,
+            "bic": self.bic,
+            "n_starts": self.info.get("n_starts"),
+            "bootstrap_resamples": 0 if self.bootstrap_values is None else int(len(self.bootstrap_values)),
+            "seconds": self.elapsed,
+        }
+
     # -------------------------------------------------------------- display
-    def summary(self) -> str:
-        """A plain-text report of the fit."""
-        pct = f"{100 * self.level:g}%"
-        lines = [f"{self.law.title}", f"  {self.law.equation}", ""]
+    _dict_exclude = ("values", "fit_runs", "holdout_runs", "bootstrap_values", "weights", "info", "elapsed", "objective",
+                     "loss", "delta")
+    _dict_properties = ("equation", "reference", "target", "params", "stderr", "statistics", "holdout_error")
+
+    @property
+    def equation(self) -> str:
+        return self.law.equation
+
+    @property
+    def reference(self) -> str:
+        return self.law.reference
+
+    def _title(self) -> str:
+        return self.law.title
+
+    def _summarize(self, s) -> None:
+        s.subtitle = self.law.equation
         se, iv = self.stderr, self.intervals
-        head = f"  {'parameter':>10} {'value':>12} {'std err':>12}   {pct + ' interval':>26}"
-        lines += [head, "  " + "-" * (len(head) - 2)]
-        for n, v in self.params.items():
-            if n in self.fixed:
-                lines.append(f"  {n:>10} {_fmt(v):>12} {'(fixed)':>12}")
-                continue
-            s = _fmt(se[n]) if se else "-"
-            i = f"[{_fmt(iv[n][0])}, {_fmt(iv[n][1])}]" if iv else "-"
-            lines.append(f"  {n:>10} {_fmt(v):>12} {s:>12}   {i:>26}")
-        lines.append("")
-        lines.append(
-            f"  runs fitted: {self.n_runs}   loss: {self.loss}"
-            + (f" (delta={self.delta:g})" if self.loss == "huber" else "")
-            + f"   objective: {self.objective:.6g}"
-        )
-        lines.append(f"  RMSE of log residuals: {self.rmse_log:.4g}   AIC: {self.aic:.2f}   BIC: {self.bic:.2f}")
-        n_b = 0 if self.bootstrap_values is None else len(self.bootstrap_values)
-        lines.append(
-            f"  starts: {self.info.get('n_starts', '?')}   bootstrap resamples: {n_b}   time: {self.elapsed:.2f} s"
-        )
-        he = self.holdout_error
-        if he:
-            lines.append(
-                f"  held out: {he['n']} runs   mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%   "
-                f"max {100 * he['max_abs_rel_error']:.2f}%"
-            )
-        for w in self.warnings:
-            lines.append(f"  warning: {w}")
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        ps = ", ".join(f"{n}={_fmt(v)}" for n, v in self.params.items())
-        return f"<Fit {self.law.name}: {ps}; {self.n_runs} runs>"
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        se, iv = self.stderr, self.intervals
-        pct = f"{100 * self.level:g}%"
         rows = []
         for n, v in self.params.items():
             if n in self.fixed:
-                rows.append(f"<tr><td>{html.escape(n)}</td><td>{_fmt(v)}</td><td colspan=2>fixed</td></tr>")
-                continue
-            s = _fmt(se[n]) if se else "&ndash;"
-            i = f"[{_fmt(iv[n][0])}, {_fmt(iv[n][1])}]" if iv else "&ndash;"
-            rows.append(f"<tr><td>{html.escape(n)}</td><td>{_fmt(v)}</td><td>{s}</td><td>{i}</td></tr>")
-        stats = [
-            f"runs fitted: {self.n_runs}",
-            f"loss: {self.loss}" + (f" (&delta;={self.delta:g})" if self.loss == "huber" else ""),
-            f"objective: {self.objective:.6g}",
-            f"RMSE(log): {self.rmse_log:.4g}",
-            f"AIC: {self.aic:.2f}",
-            f"BIC: {self.bic:.2f}",
+                rows.append([n, v, "(fixed)", ""])
+            else:
+                rows.append([n, v, se[n] if se else "-", iv[n] if iv else "-"])
+        s.add_table((["parameter", "value", "std err", f"{100 * self.level:g}% interval"], rows))
+        st = self.statistics
+        fields = [
+            ("runs fitted", st["n_runs"]),
+            ("loss", self.loss + (f" (delta={self.delta:g})" if self.loss == "huber" else "")),
+            ("objective", f"{self.objective:.6g}"),
+            ("RMSE of log residuals", f"{self.rmse_log:.4g}"),
+            ("AIC / BIC", f"{self.aic:.2f} / {self.bic:.2f}"),
+            ("starts / bootstrap resamples", f"{st['n_starts'] if st['n_starts'] is not None else '?'} / {st['bootstrap_resamples']}"),
+            ("time", f"{self.elapsed:.2f} s"),
         ]
         he = self.holdout_error
         if he:
-            stats.append(
-                f"held out: {he['n']} runs, mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%, "
-                f"max {100 * he['max_abs_rel_error']:.2f}%"
-            )
-        warn = "".join(f"<p style='color:#a33'>&#9888; {html.escape(w)}</p>" for w in self.warnings)
-        return (
-            f"<div class='workbench-fit'><b>{html.escape(self.law.title)}</b><br>"
-            f"<code>{html.escape(self.law.equation)}</code>"
-            "<table><thead><tr><th>parameter</th><th>value</th><th>std err</th>"
-            f"<th>{pct} interval</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            f"<p>{' &middot; '.join(stats)}</p>{warn}</div>"
-        )
+            fields.append(("held out", f"{he['n']} runs, mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%, "
+                                       f"max {100 * he['max_abs_rel_error']:.2f}%"))
+        s.add_fields(fields)
 
-    def to_dict(self) -> dict:
-        """JSON-ready description: law, parameters, errors, intervals and statistics."""
-        iv = self.intervals
-        out = {
-            "law": self.law.name,
-            "equation": self.law.equation,
-            "reference": self.law.reference,
-            "target": self.target,
-            "params": self.params,
-            "fixed": sorted(self.fixed),
-            "stderr": self.stderr,
-            "intervals": None if iv is None else {k: list(v) for k, v in iv.items()},
-            "level": self.level,
-            "statistics": {
-                "n_runs": self.n_runs,
-                "n_free_params": self.n_free,
-                "loss": self.loss,
-                "delta": self.delta if self.loss == "huber" else None,
-                "objective": self.objective,
-                "rmse_log": self.rmse_log,
-                "aic": self.aic,
-                "bic": self.bic,
-                "n_starts": self.info.get("n_starts"),
-                "bootstrap_resamples": 0 if self.bootstrap_values is None else int(len(self.bootstrap_values)),
-                "seconds": self.elapsed,
-            },
-            "holdout": self.holdout_error,
-            "warnings": list(self.warnings),
-        }
-        return out
-
-    def chart(self, **kwargs):
-        """Altair chart of data, fitted curve, extrapolated region and bootstrap band."""
-        from ..charts.fit import fit_chart
-
-        return fit_chart(self, **kwargs)
+    def _headline(self) -> str:
+        ps = ", ".join(f"{n}={format_number(v)}" for n, v in self.params.items())
+        return f"{self.law.name}: {ps}; {self.n_runs} runs"
