@@ -23,6 +23,7 @@ COMMANDS = [
     "workbench.commands.fit",
     "workbench.commands.plan",
     "workbench.commands.passk",
+    "workbench.commands.benchmark",
     "workbench.commands.report",
     "workbench.commands.catalogue",
     "workbench.commands.notebooks",
