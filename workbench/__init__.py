@@ -32,6 +32,7 @@ _PUBLIC = {
     "fit": "fitting",
     "Fit": "fitting",
     "benchmark_extrapolation": "benchmark",
+    "fit_task_ladder": "metrics",
     "Result": "results",
     "WorkbenchError": "errors",
 }

@@ -22,6 +22,7 @@ COMMANDS = [
     "workbench.commands.fit",
     "workbench.commands.plan",
     "workbench.commands.passk",
+    "workbench.commands.benchmark",
     "workbench.commands.report",
     "workbench.commands.catalogue",
 ]

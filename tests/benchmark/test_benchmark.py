@@ -159,7 +159,7 @@ def test_residuals_and_task_table():
     np.testing.assert_allclose(res["residual"], res["observed"] - res["predicted"])
     tab = r.table()
     assert tab["selected"].sum() == 1 and tab["expert"].sum() == 1
-    assert "[selected]" in r.summary()
+    assert "selected" in r.summary() and "human" in str(r.summary())
 
 
 def test_task_errors_are_clear():

@@ -1,8 +1,12 @@
-"""Results of the extrapolation benchmark: one :class:`TaskResult` per task, gathered in a :class:`Leaderboard`."""
+"""Results of the extrapolation benchmark: one :class:`TaskResult` per task, gathered in a :class:`Leaderboard`.
+
+Both are :class:`~workbench.results.Result` objects: ``summary()`` (text and
+HTML), a JSON-safe ``to_dict()``, warnings with codes and ``.chart()``
+(predicted against observed, drawn by :mod:`workbench.charts.benchmark`).
+"""
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 
@@ -10,33 +14,30 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UnknownNameError
+from ..results import Result, ResultWarning, format_number
 
 __all__ = ["LawScore", "TaskResult", "Leaderboard"]
-
-
-def _num(v, digits: int = 4) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "nan" if v is None or math.isnan(v) else ("inf" if v > 0 else "-inf")
-    return f"{v:.{digits}f}"
 
 
 def _clean(v):
     if isinstance(v, (float, np.floating)):
         v = float(v)
         return v if math.isfinite(v) else None
-    if isinstance(v, (np.integer,)):
+    if isinstance(v, np.integer):
         return int(v)
     return v
 
 
 @dataclass
 class LawScore:
-    """One law on one task: held-out scores, validation score on the training split, cost."""
+    """One law on one task: held-out scores (SLDBench's R-squared, NMSE, NMAE), the classical R-squared of the
+    held-out split alone, the validation NMSE on the training split, and the cost."""
 
     law: str
     r2: float
     nmse: float
     nmae: float
+    r2_heldout: float
     validation_nmse: float
     n_params: int
     seconds: float
@@ -49,7 +50,7 @@ class LawScore:
 
 
 @dataclass(repr=False)
-class TaskResult:
+class TaskResult(Result):
     """Every applicable law fitted on one task's training split and scored on its held-out split.
 
     Attributes
@@ -63,8 +64,10 @@ class TaskResult:
         The law chosen on the training split alone (smallest validation NMSE).
     expert : str
         The human-derived law.
+    validation_rule : str
+        What was held out of the training split to choose the law.
     predictions : dict
-        ``law -> (train predictions, held-out predictions)``.
+        ``law -> (training-split predictions, held-out predictions)``.
     fits : dict
         ``law -> {group: Fit}`` (the key is ``None`` for a task without groups).
     """
@@ -82,6 +85,10 @@ class TaskResult:
     skipped: list = field(default_factory=list)
     quick: bool = False
     seconds: float = 0.0
+    warnings: list = field(default_factory=list)
+
+    _dict_exclude = ("task", "train", "test", "predictions", "fits", "scores")
+    _dict_properties = ("name", "n_train", "n_test", "law_scores")
 
     # ------------------------------------------------------------ access
     @property
@@ -100,14 +107,19 @@ class TaskResult:
     def laws(self) -> list[str]:
         return [s.law for s in self.scores]
 
+    @property
+    def law_scores(self) -> list[dict]:
+        return [dict(vars(s)) for s in self.scores]
+
     def _scored(self, law: str) -> LawScore | None:
         return next((s for s in self.scores if s.law == law), None)
 
     def score(self, law: str) -> LawScore:
-        for s in self.scores:
-            if s.law == law:
-                return s
-        raise UnknownNameError(f"Law {law!r} was not scored on task {self.name!r}; scored: {', '.join(self.laws)}.")
+        """The scores of ``law`` on this task."""
+        s = self._scored(law)
+        if s is None:
+            raise UnknownNameError(f"Law {law!r} was not scored on task {self.name!r}; scored: {', '.join(self.laws)}.")
+        return s
 
     @property
     def best(self) -> LawScore:
@@ -116,7 +128,8 @@ class TaskResult:
         return max(finite, key=lambda s: s.r2) if finite else self.scores[0]
 
     def table(self) -> pd.DataFrame:
-        """One row per law: held-out R-squared, NMSE, NMAE, validation NMSE, parameters, seconds, flags."""
+        """One row per law: held-out R-squared (SLDBench's, and of the held-out split alone), NMSE, NMAE,
+        validation NMSE, parameters, seconds and flags."""
         rows = []
         for s in self.scores:
             rows.append(
@@ -125,6 +138,7 @@ class TaskResult:
                     "r2": s.r2,
                     "nmse": s.nmse,
                     "nmae": s.nmae,
+                    "r2_heldout": s.r2_heldout,
                     "validation_nmse": s.validation_nmse,
                     "n_params": s.n_params,
                     "seconds": s.seconds,
@@ -158,66 +172,72 @@ class TaskResult:
 
     def to_record(self) -> dict:
         """The ``--json`` object of this task: ``{"task", "n_train", "n_test", "selected", "expert", "laws"}``."""
+        expert = self._scored(self.expert)
         return {
             "task": self.name,
             "n_train": int(self.n_train),
             "n_test": int(self.n_test),
             "selected": self.score(self.selected).to_record(),
-            "expert": None if self._scored(self.expert) is None else self._scored(self.expert).to_record(),
+            "expert": None if expert is None else expert.to_record(),
             "laws": [s.to_record() for s in self.scores],
         }
 
     # ------------------------------------------------------------ display
-    def summary(self) -> str:
-        lines = [
-            f"{self.task.title}  [{self.name}]",
-            f"  train {self.n_train} rows, held out {self.n_test} rows ({self.task.split.describe()})",
-            f"  law chosen on the training split by holding out: {self.validation_rule} "
-            f"({self.n_validation_folds} fold{'s' if self.n_validation_folds != 1 else ''})",
-            f"  {'law':<28} {'R2':>9} {'NMSE':>9} {'NMAE':>9} {'val NMSE':>9}",
-        ]
-        for s in self.scores:
-            flag = (" [selected]" if s.law == self.selected else "") + (" [human]" if s.law == self.expert else "")
-            lines.append(
-                f"  {s.law:<28} {_num(s.r2):>9} {_num(s.nmse):>9} {_num(s.nmae):>9} {_num(s.validation_nmse):>9}{flag}"
-            )
-            if s.error:
-                lines.append(f"    warning: {s.error}")
-        for note in self.skipped:
-            lines.append(f"  not applicable: {note}")
-        return "\n".join(lines)
+    def _title(self) -> str:
+        return f"{self.task.title}  [{self.name}]"
 
-    def __repr__(self) -> str:
+    def _summarize(self, s) -> None:
+        s.subtitle = f"held out: {self.task.split.describe()}"
+        s.add_fields(
+            [
+                ("training / held-out rows", f"{self.n_train} / {self.n_test}"),
+                ("law chosen by holding out", f"{self.validation_rule} ({self.n_validation_folds} fold"
+                 f"{'s' if self.n_validation_folds != 1 else ''}, training split only)"),
+                ("human-derived law", self.expert),
+                ("selected law", self.selected),
+                ("time", f"{self.seconds:.1f} s"),
+            ]
+        )
+        rows = []
+        for x in self.scores:
+            flag = " ".join(f for f, on in (("selected", x.law == self.selected), ("human", x.law == self.expert)) if on)
+            rows.append([x.law, x.r2, x.nmse, x.nmae, x.r2_heldout, x.validation_nmse, flag])
+        s.add_table((["law", "R2", "NMSE", "NMAE", "R2 (held-out only)", "validation NMSE", ""], rows))
+        s.add_text("R2 = 1 - NMSE, NMSE normalised by the variance of all the task's targets (SLDBench); "
+                   "'R2 (held-out only)' by the variance of the held-out targets alone.")
+
+    def _headline(self) -> str:
         sel, exp = self.score(self.selected), self._scored(self.expert)
-        human = f", human {self.expert} (R2 {_num(exp.r2)})" if exp is not None else ""
-        return f"<TaskResult {self.name}: selected {self.selected} (R2 {_num(sel.r2)}){human}>"
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def chart(self, law: str | None = None, **kwargs):
-        """Predicted vs observed for ``law`` (default: the selected law), training and held-out runs."""
-        from ..charts.benchmark import task_chart
-
-        return task_chart(self, law=law, **kwargs)
+        human = f", human {self.expert} (R2 {format_number(exp.r2)})" if exp is not None else ""
+        return f"{self.name}: selected {self.selected} (R2 {format_number(sel.r2)}){human}"
 
 
 @dataclass(repr=False)
-class Leaderboard:
+class Leaderboard(Result):
     """The extrapolation benchmark over several tasks.
 
     Attributes
     ----------
     tasks : list of TaskResult
     quick : bool
-        Whether it ran in quick mode (fewer laws and groups).
-    seconds : float
-        Wall-clock time of the whole benchmark.
+        Whether it ran in quick mode (fewer laws, rows and groups: not the benchmark's numbers).
+    seconds, cpu_seconds : float
+        Wall-clock and processor time of the whole benchmark.
     """
 
     tasks: list
     quick: bool = False
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    warnings: list = field(default_factory=list)
+
+    _dict_exclude = ("tasks",)
+    _dict_properties = ("records",)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not self.warnings:
+            self.warnings = [ResultWarning(f"{t.name}: {w}", code=w.code) for t in self.tasks for w in t.warnings]
 
     def task(self, name: str) -> TaskResult:
         for t in self.tasks:
@@ -236,7 +256,7 @@ class Leaderboard:
         return pd.concat(parts, ignore_index=True)
 
     def table(self, metric: str = "r2") -> pd.DataFrame:
-        """Held-out ``metric`` of every law (columns) on every task (rows); empty where a law does not apply."""
+        """Held-out ``metric`` of every law (columns) on every task (rows); NaN where a law does not apply."""
         s = self.scores
         return s.pivot(index="task", columns="law", values=metric).reindex([t.name for t in self.tasks])
 
@@ -265,80 +285,48 @@ class Leaderboard:
         col = {"selected": "selected_r2", "human": "human_r2", "expert": "human_r2", "best": "best_r2"}[which]
         return float(self.overview()[col].mean())
 
+    @property
+    def records(self) -> list[dict]:
+        return self.to_records()
+
+    def to_dict(self) -> dict:
+        """JSON-safe: ``records`` (the ``--json`` list), ``mean_r2`` of the selected and human-derived laws, timing."""
+        out = super().to_dict()
+        out["mean_r2"] = {k: _clean(self.mean_r2(k)) for k in ("selected", "human", "best")}
+        return out
+
     def to_records(self) -> list[dict]:
         """The ``--json`` output: one object per task (see :meth:`TaskResult.to_record`)."""
         return [t.to_record() for t in self.tasks]
 
-    def to_dict(self) -> dict:
-        return {
-            "tasks": self.to_records(),
-            "mean_r2": {"selected": _clean(self.mean_r2("selected")), "human": _clean(self.mean_r2("human"))},
-            "quick": self.quick,
-            "seconds": self.seconds,
-        }
-
     # ------------------------------------------------------------ display
-    def summary(self) -> str:
+    def _title(self) -> str:
+        return "Extrapolation benchmark" + (" (quick mode: fewer laws, rows and groups)" if self.quick else "")
+
+    def _summarize(self, s) -> None:
+        s.subtitle = "every law fitted on each task's training split by the same engine; scored on the held-out split"
         ov = self.overview()
-        lines = [
-            "Extrapolation benchmark" + (" (quick mode)" if self.quick else ""),
-            "  every law fitted on each task's training split by the same engine; scored on the held-out split",
-            f"  {'task':<18} {'train':>6} {'test':>5}  {'human-derived law':<28} {'R2':>8}  {'selected law':<28} {'R2':>8}",
-        ]
-        for r in ov.itertuples():
-            lines.append(
-                f"  {r.task:<18} {r.n_train:>6} {r.n_test:>5}  {r.human_law:<28} {_num(r.human_r2):>8}  "
-                f"{r.selected_law:<28} {_num(r.selected_r2):>8}"
+        s.add_table(
+            (
+                ["task", "train", "held out", "human-derived law", "R2", "selected law", "R2"],
+                [[r.task, r.n_train, r.n_test, r.human_law, r.human_r2, r.selected_law, r.selected_r2] for r in ov.itertuples()],
             )
-        lines.append(
-            f"  mean R2 across tasks: selected {_num(self.mean_r2('selected'))}, human-derived {_num(self.mean_r2('human'))}"
         )
-        lines.append(f"  time: {self.seconds:.1f} s")
-        lines.append("")
-        lines.append("  held-out R2 of every law ([h] human-derived, [s] selected on the training split):")
-        for t in self.tasks:
-            cells = []
-            for s in t.scores:
-                mark = ("[h]" if s.law == t.expert else "") + ("[s]" if s.law == t.selected else "")
-                cells.append(f"{s.law}{mark} {_num(s.r2)}")
-            lines.append(f"  {t.name:<18} " + "; ".join(cells))
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def __repr__(self) -> str:
-        return (f"<Leaderboard: {len(self.tasks)} tasks, mean R2 selected {_num(self.mean_r2('selected'))}, "
-                f"human-derived {_num(self.mean_r2('human'))}>")
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        head = "".join(f"<th>{h}</th>" for h in ("task", "train", "held out", "law", "R²", "NMSE", "NMAE", "validation NMSE"))
-        body = []
-        for t in self.tasks:
-            for i, s in enumerate(t.scores):
-                flags = []
-                if s.law == t.expert:
-                    flags.append("human-derived")
-                if s.law == t.selected:
-                    flags.append("<b>selected</b>")
-                style = " style='background:#eef6ee'" if s.law == t.selected else ""
-                task_cells = (f"<td rowspan={len(t.scores)}>{e(t.name)}</td><td rowspan={len(t.scores)}>{t.n_train}</td>"
-                              f"<td rowspan={len(t.scores)}>{t.n_test}</td>") if i == 0 else ""
-                body.append(
-                    f"<tr{style}>{task_cells}<td>{e(s.law)} {' '.join(flags)}</td><td>{_num(s.r2)}</td>"
-                    f"<td>{_num(s.nmse)}</td><td>{_num(s.nmae)}</td><td>{_num(s.validation_nmse)}</td></tr>"
-                )
-        return (
-            "<div class='workbench-leaderboard'><b>Extrapolation benchmark</b>"
-            + (" (quick mode)" if self.quick else "")
-            + f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-            f"<p>mean R² across tasks: selected <b>{_num(self.mean_r2('selected'))}</b>, human-derived "
-            f"{_num(self.mean_r2('human'))} &middot; {self.seconds:.1f} s</p></div>"
+        s.add_fields(
+            [
+                ("mean R2 across tasks (selected)", self.mean_r2("selected")),
+                ("mean R2 across tasks (human-derived)", self.mean_r2("human")),
+                ("time", f"{self.seconds:.1f} s wall, {self.cpu_seconds:.1f} s processor"),
+            ]
         )
+        rows = []
+        for t in self.tasks:
+            for x in t.scores:
+                flag = " ".join(f for f, on in (("selected", x.law == t.selected), ("human", x.law == t.expert)) if on)
+                rows.append([t.name, x.law, x.r2, x.nmse, x.nmae, x.validation_nmse, flag])
+        s.add_table((["task", "law", "R2", "NMSE", "NMAE", "validation NMSE", ""], rows),
+                    title="held-out scores of every law (R2 = 1 - NMSE, SLDBench's normalisation)")
 
-    def chart(self, kind: str = "parity", **kwargs):
-        """Predicted vs observed on each task's held-out split (``kind="parity"``) or residuals (``"residuals"``)."""
-        from ..charts.benchmark import leaderboard_chart
-
-        return leaderboard_chart(self, kind=kind, **kwargs)
+    def _headline(self) -> str:
+        return (f"{len(self.tasks)} tasks, mean R2 selected {format_number(self.mean_r2('selected'))}, "
+                f"human-derived {format_number(self.mean_r2('human'))}")

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import FitError, WorkbenchError
 from ..fitting import fit
+from ..results import ResultWarning
 from ..laws import get_law
 from ..laws.core import Law
 from .results import Leaderboard, LawScore, TaskResult
@@ -48,10 +49,9 @@ def _fit_groups(law: Law, rows: pd.DataFrame, group: str | None, options: dict):
     groups = [(None, rows)] if group is None else list(rows.groupby(group, sort=False))
     for key, sub in groups:
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # kept on the fit (Fit.warnings) and summarised per law
                 fits[key] = fit(law, sub, **options)
-            fits[key]._bench_warnings = [str(w.message) for w in caught]
         except (FitError, WorkbenchError, np.linalg.LinAlgError, FloatingPointError) as exc:
             errors[key] = str(exc)
     return fits, errors
@@ -171,8 +171,9 @@ def score_task(
         pred_test = _predict_groups(law, fits, test, task.group)
         pred_train = _predict_groups(law, fits, train, task.group)
         s = extrapolation_scores(pred_test, observed, reference)
+        heldout_only = extrapolation_scores(pred_test, observed, observed)["r2"] if len(observed) > 1 else float("nan")
         val = _validation_nmse(law, train, masks, task.target, task.group, options) if masks else float("nan")
-        warn = sorted({w for f in fits.values() for w in getattr(f, "_bench_warnings", [])})
+        warn = sorted({f"{getattr(w, 'code', 'warning')}: {w}" for f in fits.values() for w in f.warnings})
         error = None
         if errors:
             n_groups = len(fits) + len(errors)
@@ -184,6 +185,7 @@ def score_task(
                 r2=s["r2"],
                 nmse=s["nmse"],
                 nmae=s["nmae"],
+                r2_heldout=heldout_only,
                 validation_nmse=val,
                 n_params=law.n_params,
                 seconds=time.perf_counter() - t1,
@@ -193,6 +195,10 @@ def score_task(
         )
         predictions[law.name] = (pred_train, pred_test)
         fitted[law.name] = fits
+    warn = [ResultWarning(f"{note} (not scored)", code="not_applicable") for note in skipped]
+    warn += [ResultWarning(f"{s.law}: {s.error}", code="fit_failed") for s in scores if s.error]
+    warn += [ResultWarning(f"{s.law}: no finite prediction for every held-out run, so no score", code="no_score")
+             for s in scores if not np.isfinite(s.r2) and not s.error]
     finite = [s for s in scores if np.isfinite(s.validation_nmse)]
     selected = min(finite, key=lambda s: s.validation_nmse).law if finite else task.expert_name
     if selected not in {s.law for s in scores}:
@@ -211,6 +217,7 @@ def score_task(
         skipped=skipped,
         quick=quick,
         seconds=time.perf_counter() - t0,
+        warnings=warn,
     )
 
 
@@ -261,7 +268,7 @@ def benchmark_extrapolation(
     >>> lb = wb.benchmark_extrapolation(["moe"], quick=True)   # doctest: +SKIP
     >>> lb.table()                                              # doctest: +SKIP
     """
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if quick is None:
         quick = bool(os.environ.get("WORKBENCH_QUICK"))
     if tasks is None:
@@ -280,4 +287,4 @@ def benchmark_extrapolation(
         iterator = tqdm(tasks, desc="extrapolation benchmark", unit="task", leave=False)
     for task in iterator:
         results.append(score_task(task, extra_laws=extra, quick=quick, fit_options=fit_options))
-    return Leaderboard(tasks=results, quick=quick, seconds=time.perf_counter() - t0)
+    return Leaderboard(tasks=results, quick=quick, seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0)

@@ -4,7 +4,7 @@ Importing this package registers every builder that draws a result type, so
 ``result.chart()`` finds it (see :mod:`workbench.charts.registry`).
 """
 
-from . import compute, dynamics, fit, metrics, pruning, superposition, testtime  # noqa: F401  (they register builders)
+from . import benchmark, compute, dynamics, fit, ladder, metrics, pruning, superposition, testtime  # noqa: F401  (they register builders)
 from .fit import fit_chart
 from .registry import draw, draws
 
