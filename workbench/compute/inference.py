@@ -25,15 +25,12 @@ import pandas as pd
 from ..errors import LawError
 from ..results import ResultWarning
 from ._eval import repeat_rows, rowwise
-from .optimal import _fmt, _interval, compute_optimal
+from ..format import fmt, number, percent
+from .optimal import _interval, compute_optimal
 from .optimize import minimize_anchored, solve_decreasing, solve_decreasing_fast
 from .sources import LawSource, as_source
 
 __all__ = ["InferencePlan", "inference_optimum", "tokens_for_loss"]
-
-
-def _pct(v: float) -> str:
-    return f"{0.0 if abs(v) < 5e-4 else 100 * v:.1f}%"
 
 
 def tokens_for_loss(law, values, N, target, U=None):
@@ -238,15 +235,15 @@ class InferencePlan:
     def summary(self) -> str:
         lines = [
             f"Inference-aware optimum — {self.source.label} [{self.source.law.name}]",
-            f"  target loss {self.target_loss:.4f} nats/token; compute-optimal model of that loss: "
-            f"N = {_fmt(self.reference_N)}, D = {_fmt(self.reference_D)}",
+            f"  target loss {fmt(self.target_loss, 'nats/token')}; compute-optimal model of that loss: "
+            f"N = {fmt(self.reference_N, 'parameters')}, D = {fmt(self.reference_D, 'tokens')}",
         ]
         for i, t in enumerate(np.atleast_1d(self.inference_tokens)):
             lines.append(
-                f"  serving {t:.3g} tokens: N = {_fmt(self.value('N', i))}, D = {_fmt(self.value('D', i))} "
-                f"({_fmt(self.value('tokens_per_parameter', i))} tokens/param), training {self.value('training_flops', i):.3g} + "
-                f"inference {self.value('inference_flops', i):.3g} = {self.value('total_flops', i):.3g} FLOPs, "
-                f"{_pct(self.value('saving', i))} less than the compute-optimal model of the same loss"
+                f"  serving {fmt(t, 'tokens')}: N = {fmt(self.value('N', i), 'parameters')}, D = {fmt(self.value('D', i), 'tokens')} "
+                f"({number(self.value('tokens_per_parameter', i))} tokens/param), training {fmt(self.value('training_flops', i), 'FLOPs')} + "
+                f"inference {fmt(self.value('inference_flops', i), 'FLOPs')} = {fmt(self.value('total_flops', i), 'FLOPs')}, "
+                f"{percent(self.value('saving', i))} less than the compute-optimal model of the same loss"
             )
         for w in self.warnings:
             lines.append(f"  warning: {w}")

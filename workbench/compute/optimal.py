@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LawError
+from ..format import fmt, fmt_interval, number
 from ..laws.core import Law
 from ..results import Result, ResultWarning
 from ._eval import repeat_rows, rowwise
@@ -279,14 +280,6 @@ def compute_optimal_values(law, params, C, U=None, method: str = "auto"):
 
 
 # ----------------------------------------------------------------------------- result object
-def _fmt(v, unit: str = "") -> str:
-    if v is None or not np.isfinite(v):
-        return "n/a"
-    a = abs(v)
-    s = f"{v:.3g}" if (a >= 1e4 or a < 1e-2) else f"{v:.4g}"
-    return s + unit
-
-
 def _interval(samples: np.ndarray, level: float):
     """Percentile interval ``(lo, hi)`` over axis 0, ignoring ``nan`` (numpy's default linear interpolation).
 
@@ -309,6 +302,8 @@ def _interval(samples: np.ndarray, level: float):
 
 
 QUANTITIES = ("N", "D", "tokens_per_parameter", "loss")
+#: Units of the quantities (for :func:`workbench.format.fmt`).
+UNITS = {"N": "parameters", "D": "tokens", "tokens_per_parameter": None, "loss": "nats/token", "epochs": None}
 LABELS = {
     "N": "model size N (parameters)",
     "D": "training tokens D",
@@ -389,16 +384,16 @@ class Allocation(Result):
         lines = [f"Compute-optimal allocation — {self.source.label} [{self.source.law.name}, {self.method}]"]
         pct = f"{100 * self.level:g}%"
         for i, c in enumerate(np.atleast_1d(self.compute)):
-            lines.append(f"  C = {c:.3g} FLOPs" + (f", U = {self.unique_tokens[i]:.3g} unique tokens" if self.unique_tokens is not None else ""))
+            lines.append(f"  C = {fmt(c, 'FLOPs')}" + (f", U = {fmt(self.unique_tokens[i], 'tokens')} unique" if self.unique_tokens is not None else ""))
             for q in QUANTITIES:
                 v = self.value(q, i)
-                s = f"    {LABELS[q]:<34} {_fmt(v):>10}"
+                s = f"    {LABELS[q]:<34} {fmt(v, UNITS[q]):>18}"
                 if self.intervals:
                     lo, hi = self.interval(q, i)
-                    s += f"   {pct} [{_fmt(lo)}, {_fmt(hi)}]"
+                    s += f"   {pct} [{fmt_interval(lo, hi, UNITS[q])}]"
                 lines.append(s)
             if self.unique_tokens is not None:
-                lines.append(f"    {LABELS['epochs']:<34} {_fmt(self.value('D', i) / self.unique_tokens[i]):>10}")
+                lines.append(f"    {LABELS['epochs']:<34} {number(self.value('D', i) / self.unique_tokens[i]):>18}")
         for w in self.warnings:
             lines.append(f"  warning: {w}")
         return "\n".join(lines)
@@ -420,12 +415,12 @@ class Allocation(Result):
         for i, c in enumerate(np.atleast_1d(self.compute)):
             cells = []
             for q in QUANTITIES:
-                s = _fmt(self.value(q, i))
+                s = html.escape(fmt(self.value(q, i), UNITS[q]))
                 if self.intervals:
                     lo, hi = self.interval(q, i)
-                    s += f"<br><small>{pct}: [{_fmt(lo)}, {_fmt(hi)}]</small>"
+                    s += f"<br><small>{pct}: {html.escape(fmt_interval(lo, hi, UNITS[q]))}</small>"
                 cells.append(f"<td>{s}</td>")
-            rows.append(f"<tr><td>{c:.3g}</td>{''.join(cells)}</tr>")
+            rows.append(f"<tr><td>{html.escape(fmt(c, 'FLOPs'))}</td>{''.join(cells)}</tr>")
         warn = "".join(f"<p style='color:#a33'>&#9888; {html.escape(w)}</p>" for w in self.warnings)
         return (
             f"<div class='workbench-allocation'><b>Compute-optimal allocation</b> &mdash; {html.escape(self.source.label)} "

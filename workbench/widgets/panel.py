@@ -47,7 +47,7 @@ import numpy as np
 from ..charts.data import inline_datasets, rows_of, split_spec_data
 from ..charts.theme import house_style
 from ..errors import ArgumentError, WorkbenchError
-from ..format import Quantity, compact, fmt, parse_number
+from ..format import compact, parse_number
 from ..format import number as _number
 
 __all__ = ["Panel", "View", "log_slider", "control_values", "readout_html", "LABEL_WIDTH", "TRACK_WIDTH", "PANEL_CSS"]
