@@ -105,14 +105,16 @@ def running_lab(root: Path, state: Path, notebooks: Path = REPO / "notebooks", e
 
 
 #: True once every code cell shows an execution count, or a stderr output names an error.
-ALL_RAN = """() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent);
-    const failed = document.querySelector(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']");
+ALL_RAN = """() => { const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)') || document;
+    const p = [...nb.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent);
+    const failed = nb.querySelector(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']");
     return (failed && /Error/.test(failed.textContent)) || (p.length > 0 && p.every(t => /\\[\\d+\\]/.test(t))); }"""
 
 
 def run_all(page, url: str, notebook: str, timeout_ms: int = 420_000) -> None:
     """Open ``notebook`` in JupyterLab, run all cells, wait until every cell has run; raise on a cell error."""
-    page.goto(f"{url}/lab/tree/{notebook}")
+    # a workspace of its own, reset: only this notebook is open (no tabs restored from earlier pages)
+    page.goto(f"{url}/lab/workspaces/{Path(notebook).stem.replace('_', '-')}/tree/{notebook}?reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
     page.wait_for_function("() => document.querySelector('.jp-Notebook') && !document.querySelector('.jp-Spinner')",
                            timeout=60_000)
@@ -120,7 +122,8 @@ def run_all(page, url: str, notebook: str, timeout_ms: int = 420_000) -> None:
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_text("Run All Cells", exact=True).click()
     page.wait_for_function(ALL_RAN, timeout=timeout_ms)
-    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']", has_text="Error")
+    errors = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
+                          has_text="Error")
     if errors.count():
         raise LabError(f"{notebook}: a cell failed:\n{errors.first.text_content()[:2000]}")
 

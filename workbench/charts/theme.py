@@ -199,25 +199,25 @@ def _kind(field: str, title: str) -> str:
     return "power"
 
 
-def _style_encoding(enc: dict, scales: dict) -> None:
-    scale = enc.get("scale")
-    if not isinstance(scale, dict) or scale.get("type") != "log":
-        return
+def _is_log(enc) -> bool:
+    return isinstance(enc, dict) and isinstance(enc.get("scale"), dict) and enc["scale"].get("type") == "log"
+
+
+def _style_encoding(enc: dict, kind: str) -> None:
     axis = enc.get("axis", {})
     if axis is None:
         return
     axis = dict(axis) if isinstance(axis, dict) else {}
     if "labelExpr" in axis or "values" in axis:
         return
-    field = enc.get("field", "")
-    kind = _kind(str(field), _title_text(axis, enc))
+    scale = enc["scale"]
     if kind == "narrow":
         axis.setdefault("format", "~g")
         enc["axis"] = axis
         return
     axis.pop("format", None)
     axis.pop("tickCount", None)
-    enc["axis"] = {**log_axis("count" if kind == "count" else "power"), **axis}
+    enc["axis"] = {**log_axis(kind), **axis}
     if "domain" not in scale and "domainMin" not in scale and "domainMax" not in scale:
         scale = dict(scale)
         scale["nice"] = True
@@ -225,16 +225,43 @@ def _style_encoding(enc: dict, scales: dict) -> None:
         enc["scale"] = scale
 
 
+def _encodings(node: dict, channel: str) -> list[dict]:
+    """The ``channel`` encodings of a view and of its layers (which share that axis in Vega-Lite)."""
+    out = []
+    enc = node.get("encoding")
+    if isinstance(enc, dict) and isinstance(enc.get(channel), dict):
+        out.append(enc[channel])
+    for sub in node.get("layer", []) or []:
+        if isinstance(sub, dict):
+            out += _encodings(sub, channel)
+    return out
+
+
+def _style_view(node: dict) -> None:
+    """Style the log axes of one view or layered view: one kind per shared axis, decided by its title and fields."""
+    for ch in ("x", "y"):
+        encs = [e for e in _encodings(node, ch) if _is_log(e)]
+        if not encs:
+            continue
+        titled = [e for e in encs if _title_text(e.get("axis") or {}, e)]
+        ref = titled[0] if titled else encs[0]
+        kind = _kind(str(ref.get("field", "")), _title_text(ref.get("axis") or {}, ref))
+        if not titled:  # no title anywhere: any field that names the quantity decides
+            kinds = {_kind(str(e.get("field", "")), "") for e in encs} - {"power"}
+            kind = kinds.pop() if len(kinds) == 1 else kind
+        for e in encs:
+            _style_encoding(e, "power" if kind == "power" else kind)
+
+
 def _walk(node, scales: dict) -> None:
     if isinstance(node, dict):
-        enc = node.get("encoding")
-        if isinstance(enc, dict):
-            for ch in ("x", "y"):
-                e = enc.get(ch)
-                if isinstance(e, dict):
-                    _style_encoding(e, scales)
-        for key in ("layer", "hconcat", "vconcat", "concat"):
+        if "encoding" in node or "layer" in node:
+            _style_view(node)
+        for key in ("hconcat", "vconcat", "concat"):
             for sub in node.get(key, []) or []:
+                _walk(sub, scales)
+        for sub in node.get("layer", []) or []:  # nested concatenations inside layers (rare)
+            if isinstance(sub, dict) and any(k in sub for k in ("hconcat", "vconcat", "concat")):
                 _walk(sub, scales)
         if isinstance(node.get("spec"), dict):
             _walk(node["spec"], scales)
