@@ -85,15 +85,12 @@ def power_of_ten(v: float, digits: int = 3) -> str:
     if v == 0:
         return "0"
     sign = "−" if v < 0 else ""
-    a = _round_sig(abs(v), digits)
-    e = int(math.floor(math.log10(a)))
-    m = _round_sig(a / 10**e, digits)
-    if m >= 10:  # 9.999 rounded up
-        m, e = m / 10, e + 1
-    exp = f"10{str(e).translate(SUPERSCRIPT)}"
+    mant, exp = f"{abs(v):.{max(digits, 1) - 1}e}".split("e")  # decimal digits, denormals included
+    m, e = float(mant), int(exp)
+    exp_text = f"10{str(e).translate(SUPERSCRIPT)}"
     if abs(m - 1) < 1e-12:
-        return sign + exp
-    return f"{sign}{_plain(m, digits)} × {exp}"
+        return sign + exp_text
+    return f"{sign}{_plain(m, digits)} × {exp_text}"
 
 
 def number(v, digits: int = 3) -> str:
@@ -181,6 +178,8 @@ def _money(usd: float, digits: int) -> str:
         return sign + "$" + si(a, digits)
     if a >= 1:
         return f"{sign}${_round_sig(a, digits):,.0f}"
+    if a < 0.005:  # less than half a cent
+        return "$0"
     return f"{sign}${_plain(a, digits)}"
 
 
