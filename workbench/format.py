@@ -384,7 +384,7 @@ def parse_number(text: str) -> float:
 
 
 def frame(df, columns: dict | None = None, units: dict | None = None, index: bool = True, digits: int = 3,
-          caption: str | None = None):
+          caption: str | None = None, zero_below: float | None = None):
     """A table for people: readable headers and formatted numbers (a pandas ``Styler``).
 
     Parameters
@@ -399,18 +399,27 @@ def frame(df, columns: dict | None = None, units: dict | None = None, index: boo
         Show the index.
     digits : int
         Significant digits of columns without a unit.
+    zero_below : float, optional
+        Show values smaller than this in size as 0 (rounding noise of a difference, e.g. ``-4.4e-16``).
     """
     import pandas as pd
 
     units = dict(units or {})
     columns = dict(columns or {})
+
+    def clean(v):
+        try:
+            return 0.0 if zero_below is not None and abs(float(v)) < zero_below else v
+        except (TypeError, ValueError):
+            return v
+
     formatters = {}
     for c in df.columns:
         if c in units:
             u = units[c]
-            formatters[c] = (lambda u: lambda v: fmt(v, u))(u)
+            formatters[c] = (lambda u: lambda v: fmt(clean(v), u))(u)
         elif pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]):
-            formatters[c] = lambda v, d=digits: number(v, d)
+            formatters[c] = lambda v, d=digits: number(clean(v), d)
     styler = df.style.format(formatters, na_rep="n/a")
     styler = styler.format_index(lambda v: number(v, digits) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v,
                                  axis=0)
