@@ -79,6 +79,19 @@ WATCH = """([panelSel, limitMs]) => { window.__wbRedraw = new Promise(resolve =>
 }); }"""
 
 
+def bring_into_view(page, element) -> None:
+    """Scroll the notebook until ``element`` sits inside the window (JupyterLab's windowed notebook can move it
+    again after one scroll, so check and repeat)."""
+    viewport = page.viewport_size
+    for _ in range(10):
+        element.evaluate("e => e.scrollIntoView({block: 'center', inline: 'nearest'})")
+        time.sleep(0.3)
+        box = element.bounding_box()
+        if box and 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"]:
+            return
+    raise AssertionError(f"could not scroll {element} into view: {element.bounding_box()}")
+
+
 def drag(page, slider, fraction: float) -> None:
     """Drag a slider's handle to ``fraction`` of its track in five steps (so every move is substantial and stays
     inside the range, whatever width fonts and layout give the track)."""
@@ -147,9 +160,9 @@ def test_notebook_runs_offline_and_its_panels_work(jupyter_lab, offline_context,
             if sliders.count() == 0:
                 continue
             slider = sliders.first
-            slider.scroll_into_view_if_needed()
             times, kind = [], ""
             for fraction in (0.3, 0.75, 0.45):
+                bring_into_view(page, slider)
                 page.evaluate(WATCH, [sel, 180_000])
                 drag(page, slider, fraction)
                 result = page.evaluate("window.__wbRedraw")

@@ -217,7 +217,7 @@ def _style_encoding(enc: dict, kind: str) -> None:
         return
     axis.pop("format", None)
     axis.pop("tickCount", None)
-    enc["axis"] = {**log_axis(kind), **axis}
+    enc["axis"] = {**axis, **log_axis(kind)}  # the house labels, grid and ticks win over a builder's defaults
     if "domain" not in scale and "domainMin" not in scale and "domainMax" not in scale:
         scale = dict(scale)
         scale["nice"] = True
