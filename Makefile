@@ -11,13 +11,14 @@ ifneq ($(wildcard $(MIRROR)),)
 export WORKBENCH_DATA_MIRROR ?= $(MIRROR)
 endif
 
-.PHONY: lab test test-fast report benchmarks binder-check clean help
+.PHONY: lab test test-fast report benchmarks gpu-check binder-check clean help
 
 help:
 	@echo "make lab          open JupyterLab on notebooks/00_tour.ipynb"
 	@echo "make test         unit, property, browser and notebook tests, and the Binder check (what CI runs)"
 	@echo "make report       execute every notebook and write HTML reports to reports/"
 	@echo "make benchmarks   print performance figures"
+	@echo "make gpu-check    the toys at paper scale on a CUDA GPU, ~5 min (GPU_CHECK_ARGS=--smoke: tiny, on the CPU)"
 	@echo "make binder-check build a clean environment from binder/ and run the tour"
 
 $(BIN)/python:
@@ -52,6 +53,11 @@ report: $(VENV)/.installed
 
 benchmarks: $(VENV)/.installed
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# On a CUDA machine: the paper-scale check (benchmarks/gpu_check.py); without one it runs the smoke sizes.
+GPU_CHECK_ARGS ?=
+gpu-check: $(VENV)/.installed
+	$(BIN)/python benchmarks/gpu_check.py $(GPU_CHECK_ARGS)
 
 binder-check:
 	bash binder/check.sh

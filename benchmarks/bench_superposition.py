@@ -75,20 +75,34 @@ def line(name, ours, ref, extra=""):
     print(f"{name}: ours {ours:.2f} s, reference {ref:.2f} s, ratio {ref / ours:.1f}x{extra}", flush=True)
 
 
+def batched_vs_alone(widths, **kw):
+    """Train ``widths`` one model at a time, then as one batched model (padded to the widest, and
+    padded in groups within 1.5x); same seed and settings (``kw``: :func:`train_superposition`'s).
+
+    Returns ``{"one_at_a_time_s": seconds, "batched": {"padded to the widest": (seconds, max |ΔW|),
+    "padded in groups within 1.5x": (seconds, max |ΔW|)}}``, ``max |ΔW|`` the largest difference
+    between a width's weights trained alone and in the batch (also used by ``gpu_check.py``).
+    """
+    t = time.perf_counter()
+    alone = {m: sp.train_superposition([m], **kw) for m in widths}
+    out = {"one_at_a_time_s": time.perf_counter() - t, "batched": {}}
+    for label, ratio in (("padded to the widest", float("inf")), ("padded in groups within 1.5x", 1.5)):
+        t = time.perf_counter()
+        batched = sp.train_superposition(widths, bucket_ratio=ratio, **kw)
+        seconds = time.perf_counter() - t
+        diff = max(float(np.abs(batched.weights[key] - alone[key[0]].weights[key]).max()) for key in batched.weights)
+        out["batched"][label] = (seconds, diff)
+    return out
+
+
 def cpu_figures(args):
     widths = [int(round(v)) for v in np.geomspace(8, 64, args.widths)]
     kw = dict(n_features=args.n, alpha=1.0, steps=args.steps, batch_size=args.batch, eval_samples=2048, bar=False)
     sp.train_superposition((8, 16), n_features=64, steps=5, batch_size=16, eval_samples=64, bar=False)  # warm-up
-    t = time.perf_counter()
-    alone = {m: sp.train_superposition([m], **kw) for m in widths}
-    ref = time.perf_counter() - t
-    for label, ratio in (("padded to the widest", float("inf")), ("padded in groups within 1.5x", 1.5)):
-        t = time.perf_counter()
-        batched = sp.train_superposition(widths, bucket_ratio=ratio, **kw)
-        ours = time.perf_counter() - t
-        diff = max(float(np.abs(batched.weights[(m, 0, -1.0)] - alone[m].weights[(m, 0, -1.0)]).max())
-                   for m in widths)
-        name = "batched" if ratio == float("inf") else "batched_grouped"
+    res = batched_vs_alone(widths, **kw)
+    ref = res["one_at_a_time_s"]
+    for label, (ours, diff) in res["batched"].items():
+        name = "batched" if label == "padded to the widest" else "batched_grouped"
         line(f"superposition_{len(widths)}_widths_{name}_vs_one_at_a_time", ours, ref,
              f" ({label}; n={args.n}, m={widths[0]}..{widths[-1]}, {args.steps} steps of {args.batch}; "
              f"max |dW| {diff:.1e})")

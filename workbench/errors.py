@@ -16,6 +16,8 @@ __all__ = [
     "UnknownNameError",
     "FitError",
     "LawError",
+    "FilterError",
+    "CacheError",
 ]
 
 
@@ -59,3 +61,14 @@ class LawError(WorkbenchError, ValueError):
 
 class FitError(WorkbenchError, RuntimeError):
     """A fit could not be carried out or did not converge."""
+
+
+class FilterError(WorkbenchError, ValueError):
+    """A filter (``holdout=``, ``where=``, ``--holdout``, ``--where``) is not in the filter language.
+
+    See :mod:`workbench.data.filters`; the message names the token at fault.
+    """
+
+
+class CacheError(WorkbenchError):
+    """A cached run is missing or damaged (sweeps move such entries aside and compute them again)."""

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import workbench as wb
-from workbench.errors import FitError, LawError, MissingColumnsError, RunsError
+from workbench.errors import FilterError, FitError, LawError, MissingColumnsError, RunsError
 from workbench.fit import FitWarning
 
 
@@ -59,7 +59,7 @@ def test_bad_options(kw, words):
 
 
 def test_bad_holdout_expression():
-    with pytest.raises(FitError, match="Could not evaluate holdout"):
+    with pytest.raises(FilterError, match="holdout='params > 3': unknown column 'params'"):
         wb.fit("power_law_N", runs(), holdout="params > 3")
     with pytest.raises(FitError, match="boolean mask"):
         wb.fit("power_law_N", runs(), holdout=[True, False])

@@ -29,12 +29,12 @@ def read_runs_arg(data: str, columns: list[str] | None = None, where: str | None
         raise WorkbenchError(
             f"{data!r} is neither a file nor a registered dataset. Datasets: {', '.join(list_datasets())}."
         )
-    if where:
-        try:
-            keep = runs.eval(where)
-        except Exception as exc:
-            raise WorkbenchError(f"Could not evaluate --where {where!r}: {exc}") from None
-        runs = runs.loc[np.asarray(keep, bool)]
+    if where is not None:
+        from ..data.filters import filter_mask
+
+        runs = runs.loc[filter_mask(runs, where, label="--where")]
+        if len(runs) == 0:
+            raise WorkbenchError(f"--where {where!r} keeps no runs: loosen the condition.")
     return runs
 
 

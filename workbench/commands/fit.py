@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import argparse
 import warnings
 
 from ._common import dump_json, read_runs_arg
 
 
 def add_parser(sub) -> None:
+    from ..data.filters import FILTER_HELP
+
     p = sub.add_parser(
         "fit",
         help="fit a scaling law to a dataset or a file of runs",
-        description="Fit a scaling law to runs from a registered dataset or a CSV/Parquet/JSON file, "
+        description="Fit a scaling law to runs from a registered dataset or a CSV/Parquet/JSON file,\n"
         "with bootstrap intervals and an optional held-out extrapolation check.",
+        epilog=FILTER_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("data", metavar="DATA", help="registered dataset name (e.g. chinchilla) or a CSV/Parquet/JSON file")
     p.add_argument("--law", required=True, help="law name (see 'python -m workbench laws')")
-    p.add_argument("--holdout", help="runs to hold out: a pandas expression such as 'C > 1e21', or a fraction such as 0.2")
-    p.add_argument("--where", help="keep only runs matching this pandas expression, e.g. 'loss < 3.5'")
+    p.add_argument("--holdout", help="runs to hold out: a filter such as 'C > 1e21' (see below), or a fraction such as 0.2 "
+                   "(the largest-compute runs)")
+    p.add_argument("--where", help="keep only runs matching this filter (see below), e.g. 'loss < 3.5'")
     p.add_argument("--column", action="append", metavar="OLD=NEW", help="rename a column (repeatable), e.g. params=N")
     p.add_argument("--loss", choices=["huber", "squares"], default="huber", help="robust loss on log residuals (default huber)")
     p.add_argument("--delta", type=float, default=1e-3, help="Huber threshold (default 1e-3)")

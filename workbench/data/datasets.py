@@ -1,19 +1,19 @@
 """Readers that turn each registered dataset's files into a table.
 
-Each reader takes the dataset's verified folder and dataset-specific options;
+Each reader takes the dataset's verified folder as a :class:`~workbench.data.registry.PinnedFolder`
+(it shows only the files the manifest pins) and dataset-specific options;
 call them through :func:`workbench.data.load_dataset`.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DatasetError
-from .registry import register_loader
+from .registry import PinnedFolder, register_loader
 from .runs import validate_runs
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
 
 
 @register_loader("chinchilla")
-def read_chinchilla(folder: Path) -> pd.DataFrame:
+def read_chinchilla(folder: PinnedFolder) -> pd.DataFrame:
     """Chinchilla runs as a runs table: ``N`` (Model Size), ``C`` (Training FLOP), ``D = C/(6N)``, ``loss``.
 
     The digitised plotting columns (x, y, colours) are dropped.
@@ -65,7 +65,7 @@ def _val_name(paths) -> str:
 
 
 @register_loader("overtraining")
-def read_overtraining(folder: Path, val_set: str = "c4_val", training_set: str | None = None, evals: bool = False) -> pd.DataFrame:
+def read_overtraining(folder: PinnedFolder, val_set: str = "c4_val", training_set: str | None = None, evals: bool = False) -> pd.DataFrame:
     """Over-training runs (Gadre et al. 2024) as a runs table.
 
     Parameters
@@ -116,7 +116,7 @@ def read_overtraining(folder: Path, val_set: str = "c4_val", training_set: str |
     return validate_runs(df, on_duplicates="keep")
 
 
-def read_overtraining_evals(folder: Path) -> pd.DataFrame:
+def read_overtraining_evals(folder: PinnedFolder) -> pd.DataFrame:
     """Downstream accuracies of the over-training runs: one row per run, ``acc_<task>`` columns."""
     rows = []
     for path in sorted((folder / "exp_data" / "evals").glob("*.json")):
@@ -130,7 +130,7 @@ def read_overtraining_evals(folder: Path) -> pd.DataFrame:
 
 
 @register_loader("datablations")
-def read_datablations(folder: Path) -> pd.DataFrame:
+def read_datablations(folder: PinnedFolder) -> pd.DataFrame:
     """Data-constrained runs (Muennighoff et al. 2023): ``N``, ``D`` (tokens seen), ``U`` (unique tokens), ``loss``,
     plus ``name`` and ``epochs = D / U``. Seeds of the same configuration appear as separate rows."""
     raw = pd.read_csv(folder / "parametric_fit_points.csv")
@@ -171,7 +171,7 @@ def _observational_meta(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 @register_loader("observational")
-def read_observational(folder: Path, table: str = "benchmark", complete: bool = False) -> pd.DataFrame:
+def read_observational(folder: PinnedFolder, table: str = "benchmark", complete: bool = False) -> pd.DataFrame:
     """Benchmark scores of public models (Ruan et al. 2024, 'Observational Scaling Laws').
 
     Parameters
@@ -250,7 +250,7 @@ _EMERGENCE_COLUMNS = {
 
 
 @register_loader("emergence-metrics")
-def read_emergence_metrics(folder: Path) -> pd.DataFrame:
+def read_emergence_metrics(folder: PinnedFolder) -> pd.DataFrame:
     """The same model outputs scored by several metrics (Lu et al. 2023), one row per evaluation run.
 
     Columns: ``task`` (BIG-bench task), ``n_items`` (test-set size), ``model``,
@@ -319,7 +319,7 @@ def _nominal_size(name: str) -> float:
 
 
 @register_loader("pythia-evals")
-def read_pythia_evals(folder: Path, suite: str | None = None, shots: int | None = None, final_only: bool = False) -> pd.DataFrame:
+def read_pythia_evals(folder: PinnedFolder, suite: str | None = None, shots: int | None = None, final_only: bool = False) -> pd.DataFrame:
     """Benchmark results of Pythia (every size, 27 training checkpoints), BLOOM and OPT, as a long table.
 
     Parameters
@@ -344,8 +344,9 @@ def read_pythia_evals(folder: Path, suite: str | None = None, shots: int | None 
     if shots is not None and shots not in (0, 5):
         raise DatasetError(f"shots must be 0 or 5, not {shots!r}.")
     rows = []
-    for path in sorted((folder / "evals").rglob("*.json")):
-        rel = path.relative_to(folder / "evals").parts
+    evals = folder / "evals"
+    for path in evals.rglob("*.json"):
+        rel = path.relative_to(evals).parts
         j = json.loads(path.read_text())
         n_shots = int(j.get("config", {}).get("num_fewshot", 0))
         if rel[0] == "pythia-v1":

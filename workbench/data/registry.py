@@ -10,9 +10,11 @@ Nothing touches the network at import time.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import json
 import os
+import posixpath
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +25,10 @@ import pandas as pd
 from ..errors import DatasetError, DatasetHashError, DatasetOfflineError, UnknownNameError
 from .manifest import REGISTRY_FILE, sha256_of
 
-__all__ = ["Dataset", "DataFile", "get_dataset", "list_datasets", "load_dataset", "dataset_dir", "cache_dir", "register_loader"]
+__all__ = [
+    "Dataset", "DataFile", "PinnedFolder", "get_dataset", "list_datasets", "load_dataset", "dataset_dir",
+    "dataset_files", "cache_dir", "register_loader",
+]
 
 MIRROR_ENV = "WORKBENCH_DATA_MIRROR"
 CACHE_ENV = "WORKBENCH_CACHE"
@@ -217,11 +222,81 @@ def dataset_dir(name: str) -> Path:
     return root
 
 
+class PinnedFolder(os.PathLike):
+    """A dataset's verified folder that shows only the files its manifest pins.
+
+    Readers receive one of these instead of a bare folder, so a file dropped into
+    a mirror or the download cache beside the pinned ones is never read:
+    ``folder / "a.csv"`` gives the path of a pinned file (and raises
+    :class:`~workbench.errors.DatasetError` for any other name), ``folder / "sub"``
+    a view of a sub-folder, and :meth:`glob` / :meth:`rglob` match pinned files only.
+
+    Parameters
+    ----------
+    root : Path
+        The dataset's folder (every pinned file in it already checked by sha256).
+    pinned : sequence of str
+        The manifest's paths, relative to ``root``, with ``/`` separators.
+    name : str
+        The dataset's name, for messages.
+    """
+
+    def __init__(self, root: Path, pinned, name: str, _prefix: str = ""):
+        self.root = Path(root)
+        self.name = name
+        self._pinned = tuple(sorted(pinned))
+        self._prefix = _prefix
+
+    @property
+    def path(self) -> Path:
+        """The real folder this view stands for."""
+        return self.root / self._prefix if self._prefix else self.root
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+    def __repr__(self) -> str:
+        return f"PinnedFolder({str(self.path)!r}, {len(self._below())} pinned files)"
+
+    def _below(self) -> list[str]:
+        lead = self._prefix + "/" if self._prefix else ""
+        return [p[len(lead):] for p in self._pinned if p.startswith(lead)]
+
+    def __truediv__(self, part) -> Path | PinnedFolder:
+        rel = posixpath.normpath(posixpath.join(self._prefix, Path(part).as_posix()))
+        if rel in self._pinned:
+            return self.root / rel
+        if any(p.startswith(rel + "/") for p in self._pinned):
+            return PinnedFolder(self.root, self._pinned, self.name, rel)
+        raise DatasetError(
+            f"{rel!r} is not a file of dataset {self.name!r}: its manifest (workbench/data/datasets.json) pins "
+            f"{len(self._pinned)} files, and only those are read."
+        )
+
+    def glob(self, pattern: str) -> list[Path]:
+        """Pinned files directly in this folder whose names match ``pattern`` (sorted)."""
+        return [self.path / rel for rel in self._below() if "/" not in rel and fnmatch.fnmatchcase(rel, pattern)]
+
+    def rglob(self, pattern: str) -> list[Path]:
+        """Pinned files anywhere below this folder whose names match ``pattern`` (sorted)."""
+        return [self.path / rel for rel in self._below() if fnmatch.fnmatchcase(posixpath.basename(rel), pattern)]
+
+
+def dataset_files(name: str) -> PinnedFolder:
+    """The verified folder of dataset ``name`` as a :class:`PinnedFolder`: pinned files only."""
+    root = dataset_dir(name)
+    return PinnedFolder(root, [f.path for f in get_dataset(name).files], name)
+
+
 _LOADERS: dict[str, Callable[..., pd.DataFrame]] = {}
 
 
 def register_loader(name: str):
-    """Decorator: register ``func(folder: Path, **options) -> DataFrame`` as the reader of a dataset."""
+    """Decorator: register ``func(folder: PinnedFolder, **options) -> DataFrame`` as the reader of a dataset.
+
+    The reader is handed a :class:`PinnedFolder`: it can open the files the
+    dataset's manifest pins (each checked by sha256) and nothing else.
+    """
 
     def deco(func):
         _LOADERS[name] = func
@@ -245,7 +320,9 @@ def load_dataset(name: str, **options) -> pd.DataFrame:
     Notes
     -----
     Downloads into :func:`cache_dir` on first use and checks each file's sha256;
-    reads ``WORKBENCH_DATA_MIRROR`` instead when it is set. Offline with no
+    reads ``WORKBENCH_DATA_MIRROR`` instead when it is set. Only the files the
+    manifest pins are read; anything else in the mirror or cache folder is
+    ignored. Offline with no
     mirror, raises :class:`~workbench.errors.DatasetOfflineError`.
     """
     from . import datasets  # noqa: F401  (registers the loaders)
@@ -253,8 +330,7 @@ def load_dataset(name: str, **options) -> pd.DataFrame:
     ds = get_dataset(name)
     if name not in _LOADERS:
         raise DatasetError(f"Dataset {name!r} is registered but has no reader yet; use dataset_dir({name!r}) for its files.")
-    folder = dataset_dir(name)
-    df = _LOADERS[name](folder, **options)
+    df = _LOADERS[name](dataset_files(name), **options)
     df.attrs["dataset"] = name
     df.attrs["citation"] = ds.citation
     return df

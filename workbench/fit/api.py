@@ -178,8 +178,9 @@ def fit(
     bounds : mapping, optional
         Replace parameter bounds, e.g. ``{"alpha": (0, 1)}``.
     holdout : str, mask, callable or float, optional
-        Runs kept out of the fit to measure extrapolation: a pandas
-        expression (``"C > 1e21"``), a boolean mask, a function of the runs
+        Runs kept out of the fit to measure extrapolation: a filter
+        (``"C > 1e21"``; the language of :mod:`workbench.data.filters`, never
+        evaluated as Python), a boolean mask, a function of the runs
         table returning one, or a fraction (``0.2``: the 20% largest-compute runs).
     bootstrap : int
         Number of bootstrap resamples of the fitted runs (0 to skip).

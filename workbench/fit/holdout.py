@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.filters import filter_mask
 from ..errors import FitError
 
 __all__ = ["split_holdout"]
@@ -18,32 +19,24 @@ def split_holdout(runs: pd.DataFrame, holdout) -> np.ndarray:
     runs : DataFrame
         A validated runs table.
     holdout : None, str, float, callable or boolean array
-        ``None``: hold nothing out. A string: a pandas expression evaluated on
-        the table, e.g. ``"C > 1e21"`` or ``"N >= 1e9 and D > 2e10"``. A float
+        ``None``: hold nothing out. A string: a condition in the workbench's
+        filter language (:mod:`workbench.data.filters`; never evaluated as
+        Python), e.g. ``"C > 1e21"`` or ``"N >= 1e9 and D > 2e10"``. A float
         in (0, 1): the given fraction of runs with the largest compute ``C``.
         A callable: ``f(runs) -> mask``. A boolean array: the mask itself.
 
     Raises
     ------
+    FilterError
+        The string is not a condition of the filter language on the table's columns.
     FitError
-        The expression does not evaluate, or the mask has the wrong length.
+        The mask has the wrong length, or the fraction is out of range.
     """
     n = len(runs)
     if holdout is None:
         return np.zeros(n, bool)
     if isinstance(holdout, str):
-        text = holdout.strip()
-        try:
-            mask = runs.eval(text)
-        except Exception as exc:
-            raise FitError(
-                f"Could not evaluate holdout={holdout!r} on the runs table ({exc}). Use an expression over its "
-                f"columns {list(runs.columns)}, e.g. 'C > 1e21'."
-            ) from None
-        mask = np.asarray(mask)
-        if mask.dtype != bool or mask.shape != (n,):
-            raise FitError(f"holdout={holdout!r} must give one true/false value per run.")
-        return mask
+        return filter_mask(runs, holdout, label="holdout")
     if isinstance(holdout, (float, np.floating)) and not isinstance(holdout, bool):
         if not 0 < holdout < 1:
             raise FitError(f"A fractional holdout must be between 0 and 1, got {holdout}.")

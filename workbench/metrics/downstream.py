@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data import dataset_dir, load_dataset
+from ..data import dataset_files, load_dataset
 from ..errors import DatasetError, MissingColumnsError, WorkbenchError
 from ..fit import Fit, fit
 
@@ -60,7 +60,7 @@ def random_baselines() -> pd.Series:
 
     The file lists 51 tasks; the 46 evaluated in the over-training runs are among them.
     """
-    meta = pd.read_csv(dataset_dir("overtraining") / "exp_data" / "eval_metadata.csv")
+    meta = pd.read_csv(dataset_files("overtraining") / "exp_data" / "eval_metadata.csv")
     return pd.Series(meta["Random baseline"].to_numpy(float) / 100.0, index=meta["Eval Task"].to_numpy(), name="random_baseline")
 
 

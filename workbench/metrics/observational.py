@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..data.datasets import OBSERVATIONAL_BENCHMARKS
 from ..errors import FitError, MissingColumnsError, WorkbenchError
+from ..data.filters import parse_filter
 from ..fit.holdout import split_holdout
 
 __all__ = ["PCAResult", "benchmark_pca", "ObservationalFit", "fit_observational"]
@@ -225,7 +226,7 @@ def fit_observational(
         Components used (Ruan et al. use 3).
     holdout : float, str or mask
         Models held out: a fraction (default 0.2: the 20% with the most
-        training compute), a pandas expression such as ``"C > 1e23"``, or a mask.
+        training compute), a filter such as ``"C > 1e23"`` (:mod:`workbench.data.filters`), or a mask.
         Models of unknown compute are used in neither part when holding out by
         compute.
     floor, ceiling : float
@@ -256,7 +257,7 @@ def fit_observational(
     if not 1 <= n_components <= len(pca.loadings.columns):
         raise WorkbenchError(f"n_components must be between 1 and {len(pca.loadings.columns)}, got {n_components}.")
     rows = table.dropna(subset=list(pca.loadings.index))
-    by_compute = predictor == "log_compute" or isinstance(holdout, float) or (isinstance(holdout, str) and "C" in holdout)
+    by_compute = predictor == "log_compute" or isinstance(holdout, float) or (isinstance(holdout, str) and "C" in parse_filter(holdout, label="holdout").columns)
     usable = rows[target].notna()
     if by_compute:
         if "C" not in rows:

@@ -1,7 +1,7 @@
 """Sweeps: run a grid of configurations (in process, on any ``concurrent.futures`` executor, or on a
 Dask cluster), cache every finished run on disk, and resume after an interruption."""
 
-from .cache import RunCache, config_key, default_cache_dir
+from .cache import CacheWarning, RunCache, config_key, default_cache_dir
 from .runner import SweepResult, grid, run_sweep
 
-__all__ = ["grid", "run_sweep", "SweepResult", "RunCache", "config_key", "default_cache_dir"]
+__all__ = ["grid", "run_sweep", "SweepResult", "RunCache", "CacheWarning", "config_key", "default_cache_dir"]

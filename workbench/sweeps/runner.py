@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from ..errors import WorkbenchError
-from .cache import RunCache, config_key, default_cache_dir
+from .cache import DAMAGED_DIR, CacheWarning, RunCache, config_key, default_cache_dir
 
 __all__ = ["grid", "run_sweep", "SweepResult"]
 
@@ -25,7 +26,10 @@ def grid(**axes: Sequence) -> list[dict]:
 
 class SweepResult(pd.DataFrame):
     """The concatenated runs of a sweep, with ``attrs`` recording how it went:
-    ``n_configs``, ``n_cached`` (read from disk), ``n_computed``, ``complete`` and ``cache_dir``."""
+    ``n_configs``, ``n_cached`` (read from disk), ``n_computed``, ``complete``, ``cache_dir``,
+    ``n_damaged`` (cache entries found damaged, moved to ``cache_dir/damaged`` and computed again),
+    ``damaged`` (one ``{key, config, reason, moved_to}`` per such entry), ``n_temporary_removed``
+    (half-written files of killed writers removed) and ``warnings`` (``{code, message}``)."""
 
     @property
     def _constructor(self):
@@ -54,8 +58,12 @@ def run_sweep(
     """Run ``func(config) -> DataFrame`` for every configuration; cache and resume.
 
     Each finished run is written at once to ``cache_dir`` as Parquet under a hash of its
-    configuration (and of ``func``'s name), so re-running a sweep skips finished runs and a
-    sweep killed halfway loses nothing and duplicates nothing.
+    configuration (and of ``func``'s name), with a record of that configuration and of the
+    file's sha256, so re-running a sweep skips finished runs and a sweep killed halfway loses
+    nothing and duplicates nothing. A cached entry that is truncated, corrupt, edited, swapped
+    with another configuration's or half-written is moved to ``cache_dir/damaged`` (never
+    deleted) and computed again, counted in ``attrs["n_damaged"]`` and reported in one
+    :class:`~workbench.sweeps.cache.CacheWarning`; temporary files of killed writers are removed.
 
     Parameters
     ----------
@@ -97,13 +105,30 @@ def run_sweep(
 
     tables: dict[str, pd.DataFrame] = {}
     todo = []
+    damaged: list[dict] = []
+    removed = cache.clean_temporary() if cache is not None else []
     for c, k in zip(configs, keys):
         if cache is not None and cache.has(k):
-            tables[k] = cache.load(k)
-        else:
-            todo.append((c, k))
+            table, problem = cache.read(k)
+            if problem is None:
+                tables[k] = table
+                continue
+            moved = cache.move_aside(k, problem)
+            damaged.append({"key": k, "config": c, "reason": problem, "moved_to": [str(p) for p in moved]})
+        todo.append((c, k))
     n_cached = len(tables)
-
+    sweep_warnings = []
+    if damaged:
+        reasons: dict[str, int] = {}
+        for d in damaged:
+            reasons[d["reason"]] = reasons.get(d["reason"], 0) + 1
+        message = (
+            f"{len(damaged)} cached run(s) in {str(cache.directory)!r} were damaged ("
+            + "; ".join(f"{n} {r}" for r, n in reasons.items())
+            + f"): moved to {str(cache.directory / DAMAGED_DIR)!r} (not deleted) and computed again."
+        )
+        sweep_warnings.append({"code": "cache_damaged", "message": message})
+        warnings.warn(message, CacheWarning, stacklevel=2)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -114,7 +139,7 @@ def run_sweep(
         if not isinstance(table, pd.DataFrame):
             raise WorkbenchError(f"The sweep function must return a DataFrame, got {type(table).__name__} for {config}.")
         if cache is not None:
-            cache.save(key, table, config)
+            cache.save(key, table, config, ns)
         tables[key] = table
         if bar is not None:
             bar.update(1)
@@ -170,5 +195,9 @@ def run_sweep(
         n_computed=len(tables) - n_cached,
         complete=complete,
         cache_dir=None if cache is None else str(cache.directory),
+        n_damaged=len(damaged),
+        damaged=damaged,
+        n_temporary_removed=len(removed),
+        warnings=sweep_warnings,
     )
     return out

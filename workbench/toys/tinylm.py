@@ -692,7 +692,7 @@ def _run_stacks(configs: list[dict], cache_dir=None, progress=None, executor=Non
         progress = None
     cache = RunCache(default_cache_dir() if cache_dir is None else cache_dir) if cache_dir is not False else None
     keys = [config_key(c, SWEEP_NAMESPACE) for c in configs]
-    cached = [cache is not None and cache.has(k) for k in keys]
+    cached = [cache is not None and cache.check(k) is None for k in keys]
     offsets = {}
     o = sum(_work(c) for c, is_cached in zip(configs, cached) if is_cached)
     for c, k, is_cached in zip(configs, keys, cached):
