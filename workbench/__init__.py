@@ -10,7 +10,7 @@ Quick start
 
 from .data import get_parameter_set, list_datasets, list_parameter_sets, load_dataset, load_runs
 from .errors import WorkbenchError
-from .fit import Fit, fit
+from .fit import Fit, Rollout, fit, rollout
 from .laws import get_law, list_laws
 
 __version__ = "0.1.0"
@@ -23,6 +23,8 @@ __all__ = [
     "list_parameter_sets",
     "fit",
     "Fit",
+    "rollout",
+    "Rollout",
     "get_law",
     "list_laws",
     "WorkbenchError",

@@ -115,8 +115,8 @@ def at_bound(problem, theta: np.ndarray) -> list[FitDiagnostic]:
                     f"ln {p.name}, which ran off to {t:.3g}): its term changes no prediction by even "
                     f"{100 * NEGLIGIBLE_SHARE:g}%, so the data show no sign of it and its interval means nothing. "
                     f"Fix it (fixed={{'{p.name}': ...}}, e.g. a published value), bound it (bounds={{'{p.name}': (lo, hi)}}"
-                    + (", or cap='lowest_loss'" if p.name == "E" else "")
-                    + "), or add runs that reach closer to the floor.")
+                    + "), or add runs " + ("that reach closer to the floor." if p.name == "E"
+                                           else "over a wider range of scale."))
         else:
             text = (f"Parameter {p.name!r} ended at its {side} bound ({shown_b:g}): the data do not pin it down "
                     f"or the law does not fit. Try bounds={{'{p.name}': (...)}}, fix it with fixed={{'{p.name}': ...}}, "

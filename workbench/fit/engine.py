@@ -165,6 +165,14 @@ class Problem:
         if self.memory_budget is None:
             self.memory_budget = default_memory_budget()
 
+    def subset(self, rows) -> "Problem":
+        """The same problem on some of the runs (``rows``: indices or a mask)."""
+        rows = np.asarray(rows)
+        sub = Problem(self.law, {k: v[rows] for k, v in self.x.items()}, np.asarray(self.y)[rows], self.weights[rows],
+                      loss=self.loss, delta=self.delta, fixed=self.fixed, tie=self.tie,
+                      overestimate_penalty=self.overestimate_penalty, memory_budget=self.memory_budget)
+        return sub
+
     # ---------------------------------------------------------------- spaces
     def values(self, theta: np.ndarray) -> np.ndarray:
         """Fit-space coordinates ``(K, Pf)`` -> full parameter values ``(K, P)``."""

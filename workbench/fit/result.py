@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import FitError
 from ..laws.core import Law
 
 __all__ = ["Fit", "FitWarning"]
@@ -53,6 +54,12 @@ class Fit:
     warnings: list = field(default_factory=list)
     elapsed: float = 0.0
     weights: np.ndarray | None = None
+    tie: tuple = ()
+    groups: object = None
+    noise: object = None
+    resample: str = "runs"
+    notes: list = field(default_factory=list)
+    overestimate_penalty: float = 1.0
 
     # ------------------------------------------------------------ parameters
     @property
@@ -87,14 +94,40 @@ class Fit:
         return {n: (0.0 if n in self.fixed else float(s)) for n, s in zip(self.law.param_names, sd)}
 
     @property
+    def dof(self) -> float:
+        """Effective degrees of freedom of the residual scatter (``inf`` when unknown)."""
+        return float(self.noise.dof) if self.noise is not None else float("inf")
+
+    def _interval(self, estimate, draws, level=None):
+        from .uncertainty import expanded_percentile
+
+        return expanded_percentile(estimate, draws, self.level if level is None else level, self.dof)
+
+    @property
     def intervals(self) -> dict[str, tuple[float, float]] | None:
-        """Percentile bootstrap intervals at ``level`` (``None`` without a bootstrap)."""
+        """Bootstrap intervals at ``level`` (``None`` without a bootstrap).
+
+        Percentile intervals of the refits, taken in the space each parameter is fitted in
+        (``ln`` of log-scale parameters) and widened by ``t_dof / z`` for a scatter estimated
+        from few runs (:func:`~workbench.fit.uncertainty.expanded_percentile`).
+        """
         if self.bootstrap_values is None or len(self.bootstrap_values) < 2:
             return None
-        q = (1 - self.level) / 2
-        lo = np.quantile(self.bootstrap_values, q, axis=0)
-        hi = np.quantile(self.bootstrap_values, 1 - q, axis=0)
-        return {n: (float(a), float(b)) for n, a, b in zip(self.law.param_names, lo, hi)}
+        log = self.law.log_mask
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = np.where(log, np.log(self.values), self.values)
+            draws = np.where(log, np.log(self.bootstrap_values), self.bootstrap_values)
+        lo, hi = self._interval(est, draws)
+        lo, hi = np.where(log, np.exp(lo), lo), np.where(log, np.exp(hi), hi)
+        return {n: ((float(v), float(v)) if n in self.fixed else (float(a), float(b)))
+                for n, v, a, b in zip(self.law.param_names, self.values, lo, hi)}
+
+    @property
+    def untrusted(self) -> list[str]:
+        """Parameters a warning flags (at a bound or not identified): their values and intervals mean little."""
+        from .diagnostics import trusted
+
+        return [n for n in self.law.param_names if not trusted(self.warnings, n)]
 
     def propagate(self, func: Callable[[dict], np.ndarray], level: float | None = None) -> dict:
         """Point value and bootstrap interval of any quantity derived from the parameters.
@@ -117,10 +150,10 @@ class Fit:
         if self.bootstrap_values is not None and len(self.bootstrap_values) >= 2:
             cols = {n: self.bootstrap_values[:, j] for j, n in enumerate(self.law.param_names)}
             samples = np.asarray(func(cols), float)
-            q = (1 - level) / 2
+            lo, hi = self._interval(np.asarray(value, float), samples, level)
             out.update(
-                lo=np.nanquantile(samples, q, axis=0),
-                hi=np.nanquantile(samples, 1 - q, axis=0),
+                lo=lo,
+                hi=hi,
                 stderr=np.nanstd(samples, axis=0, ddof=1),
                 samples=samples,
             )
@@ -149,17 +182,45 @@ class Fit:
             runs = self.fit_runs
         return self.law.predict(self.values, runs, **inputs)
 
-    def predict_interval(self, runs=None, level: float | None = None, **inputs):
-        """Bootstrap interval ``(lo, hi)`` of the prediction (the law's curve, not new noisy runs)."""
-        if self.bootstrap_values is None:
-            raise ValueError("This fit has no bootstrap: refit with bootstrap=200 (or more) for intervals.")
+    def predict_interval(self, runs=None, level: float | None = None, kind: str = "prediction", **inputs):
+        """Interval ``(lo, hi)`` at ``level`` for the loss at given runs or inputs.
+
+        Parameters
+        ----------
+        kind : {"prediction", "confidence"}
+            ``"prediction"`` (default): where a *new run's observed* loss would lie, the law's
+            uncertainty plus the scatter of one run around it (``fit.noise``): on each side
+            the confidence half-width ``h`` (in ``ln``) and ``t_dof sigma`` in quadrature,
+            ``exp(ln f_hat -+ sqrt(h^2 + t^2 (sigma_between^2 + sigma_within^2)))``; for a
+            symmetric bootstrap, ``t sqrt(se^2 + sigma^2)``.
+            ``"confidence"``: where the law itself (the mean loss) lies, from the bootstrap
+            refits (expanded percentile interval).
+        """
+        if self.bootstrap_values is None or len(self.bootstrap_values) < 2:
+            raise FitError("This fit has no bootstrap: refit with bootstrap=200 (or more) for intervals.")
+        if kind not in ("prediction", "confidence"):
+            raise FitError(f"kind must be 'prediction' or 'confidence', not {kind!r}.")
         level = self.level if level is None else level
+        if not 0 < level < 1:
+            raise FitError(f"level must be between 0 and 1, not {level!r}.")
         if runs is None and not inputs:
             runs = self.fit_runs
         x = self.law.inputs_from(runs, **inputs)
-        preds = self.law.predict_batch(self.bootstrap_values, x)
-        q = (1 - level) / 2
-        return np.nanquantile(preds, q, axis=0), np.nanquantile(preds, 1 - q, axis=0)
+        center = self.law.log_predict_batch(self.values[None, :], x)[0]
+        draws = self.law.log_predict_batch(self.bootstrap_values, x)
+        lo, hi = self._interval(center, draws, level)
+        if kind == "confidence":
+            return np.exp(lo), np.exp(hi)
+        from scipy import stats
+
+        # each side: the law's (possibly skewed) half-width and the scatter of a new run, in quadrature;
+        # for a symmetric bootstrap this is t * sqrt(se^2 + sigma^2)
+        s = self.noise.sigma if self.noise is not None else 0.0
+        q = 1 - (1 - level) / 2
+        t = stats.t.ppf(q, self.dof) if np.isfinite(self.dof) else stats.norm.ppf(q)
+        down = np.sqrt((center - lo) ** 2 + (t * s) ** 2)
+        up = np.sqrt((hi - center) ** 2 + (t * s) ** 2)
+        return np.exp(center - down), np.exp(center + up)
 
     # ----------------------------------------------------------- diagnostics
     @property
@@ -197,32 +258,65 @@ class Fit:
 
     @property
     def holdout_table(self) -> pd.DataFrame | None:
-        """Held-out runs with the prediction, relative error and (with a bootstrap) interval."""
+        """Held-out runs with the prediction, relative error and (with a bootstrap) intervals.
+
+        ``pred_lo``/``pred_hi``: prediction interval of the observed loss at ``level``;
+        ``conf_lo``/``conf_hi``: confidence interval of the law; ``covered``: the observed
+        loss lies in the prediction interval.
+        """
         if self.holdout_runs is None or len(self.holdout_runs) == 0:
             return None
         t = self.holdout_runs.copy()
         pred = self.predict(t)
+        obs = t[self.target].to_numpy(float)
         t["predicted"] = pred
-        t["rel_error"] = (pred - t[self.target].to_numpy(float)) / t[self.target].to_numpy(float)
-        if self.bootstrap_values is not None:
-            lo, hi = self.predict_interval(t)
-            t["pred_lo"], t["pred_hi"] = lo, hi
+        t["rel_error"] = (pred - obs) / obs
+        if self.bootstrap_values is not None and len(self.bootstrap_values) >= 2:
+            t["pred_lo"], t["pred_hi"] = self.predict_interval(t, kind="prediction")
+            t["conf_lo"], t["conf_hi"] = self.predict_interval(t, kind="confidence")
+            t["covered"] = (t["pred_lo"] <= obs) & (obs <= t["pred_hi"])
         return t
 
     @property
     def holdout_error(self) -> dict | None:
-        """Extrapolation error on held-out runs: mean and max absolute relative error, RMSE of log residuals."""
+        """Extrapolation error on held-out runs: mean and max absolute relative error, RMSE of log
+        residuals, and (with a bootstrap) the share of held-out losses inside their prediction intervals."""
         t = self.holdout_table
         if t is None:
             return None
         rel = t["rel_error"].to_numpy()
         logr = np.log(t[self.target].to_numpy(float)) - np.log(t["predicted"].to_numpy())
-        return {
+        out = {
             "n": int(len(t)),
             "mean_abs_rel_error": float(np.mean(np.abs(rel))),
             "max_abs_rel_error": float(np.max(np.abs(rel))),
             "rmse_log": float(np.sqrt(np.mean(logr**2))),
         }
+        if "covered" in t:
+            out["coverage"] = float(np.mean(t["covered"]))
+            out["level"] = self.level
+        return out
+
+    @property
+    def holdout_predictions(self) -> list[dict] | None:
+        """One entry per held-out row: its inputs, ``observed``, ``predicted``, ``lo``, ``hi``
+        (prediction interval at ``level``) and ``rel_error``."""
+        t = self.holdout_table
+        if t is None:
+            return None
+        cols = list(dict.fromkeys([*self.law.inputs, *(c for c in ("N", "D", "C", "step") if c in t.columns)]))
+        label = next((c for c in ("group", "run", "model", "name") if c in t.columns), None)
+        out = []
+        for _, row in t.iterrows():
+            e = {c: float(row[c]) for c in cols}
+            if label is not None:
+                e[label] = row[label] if isinstance(row[label], str) else str(row[label])
+            e.update(observed=float(row[self.target]), predicted=float(row["predicted"]),
+                     lo=float(row["pred_lo"]) if "pred_lo" in t else None,
+                     hi=float(row["pred_hi"]) if "pred_hi" in t else None,
+                     rel_error=float(row["rel_error"]))
+            out.append(e)
+        return out
 
     # -------------------------------------------------------------- display
     def summary(self) -> str:
@@ -232,13 +326,18 @@ class Fit:
         se, iv = self.stderr, self.intervals
         head = f"  {'parameter':>10} {'value':>12} {'std err':>12}   {pct + ' interval':>26}"
         lines += [head, "  " + "-" * (len(head) - 2)]
+        bad = set(self.untrusted)
         for n, v in self.params.items():
             if n in self.fixed:
                 lines.append(f"  {n:>10} {_fmt(v):>12} {'(fixed)':>12}")
                 continue
+            tied = self._tied_to(n)
+            if tied:
+                lines.append(f"  {n:>10} {_fmt(v):>12} {'(tied to ' + tied + ')':>12}")
+                continue
             s = _fmt(se[n]) if se else "-"
             i = f"[{_fmt(iv[n][0])}, {_fmt(iv[n][1])}]" if iv else "-"
-            lines.append(f"  {n:>10} {_fmt(v):>12} {s:>12}   {i:>26}")
+            lines.append(f"  {n:>10} {_fmt(v):>12} {s:>12}   {i:>26}" + ("   (not to be trusted: see warnings)" if n in bad else ""))
         lines.append("")
         lines.append(
             f"  runs fitted: {self.n_runs}   loss: {self.loss}"
@@ -248,17 +347,37 @@ class Fit:
         lines.append(f"  RMSE of log residuals: {self.rmse_log:.4g}   AIC: {self.aic:.2f}   BIC: {self.bic:.2f}")
         n_b = 0 if self.bootstrap_values is None else len(self.bootstrap_values)
         lines.append(
-            f"  starts: {self.info.get('n_starts', '?')}   bootstrap resamples: {n_b}   time: {self.elapsed:.2f} s"
+            f"  starts: {self.info.get('n_starts', '?')}   bootstrap resamples: {n_b}"
+            + (f" ({self._resample_words()})" if n_b else "") + f"   time: {self.elapsed:.2f} s"
         )
+        if self.noise is not None:
+            lines.append(f"  scatter of a run around the law (log loss): between runs {self.noise.sigma_between:.3g}, "
+                         f"within a run {self.noise.sigma_within:.3g} ({self.dof:.3g} degrees of freedom)")
+        for note in self.notes:
+            lines.append(f"  {note}")
         he = self.holdout_error
         if he:
             lines.append(
-                f"  held out: {he['n']} runs   mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%   "
+                f"  held out: {he['n']} rows   mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%   "
                 f"max {100 * he['max_abs_rel_error']:.2f}%"
+                + (f"   inside their {pct} prediction intervals: {100 * he['coverage']:.0f}%" if "coverage" in he else "")
             )
         for w in self.warnings:
-            lines.append(f"  warning: {w}")
+            lines.append(f"  warning [{getattr(w, 'code', 'warning')}]: {w}")
         return "\n".join(lines)
+
+    def _tied_to(self, name: str) -> str | None:
+        for group in self.tie or ():
+            if name in group[1:]:
+                return group[0]
+        return None
+
+    def _resample_words(self) -> str:
+        G = self.groups.n_groups if self.groups is not None else self.n_runs
+        what = "runs" if self.groups is None or self.groups.source != "rows" else "rows"
+        if self.resample == "runs":
+            return f"whole {what} drawn with replacement, {G} {what}"
+        return f"each of {G} {what} keeps its place, its noise redrawn"
 
     def __repr__(self) -> str:
         ps = ", ".join(f"{n}={_fmt(v)}" for n, v in self.params.items())
@@ -292,7 +411,8 @@ class Fit:
                 f"held out: {he['n']} runs, mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%, "
                 f"max {100 * he['max_abs_rel_error']:.2f}%"
             )
-        warn = "".join(f"<p style='color:#a33'>&#9888; {html.escape(w)}</p>" for w in self.warnings)
+        warn = "".join(f"<p style='color:#a33'>&#9888; <code>{html.escape(getattr(w, 'code', 'warning'))}</code> "
+                       f"{html.escape(w)}</p>" for w in self.warnings)
         return (
             f"<div class='workbench-fit'><b>{html.escape(self.law.title)}</b><br>"
             f"<code>{html.escape(self.law.equation)}</code>"
@@ -327,8 +447,16 @@ class Fit:
                 "bootstrap_resamples": 0 if self.bootstrap_values is None else int(len(self.bootstrap_values)),
                 "seconds": self.elapsed,
             },
-            "holdout": self.holdout_error,
-            "warnings": list(self.warnings),
+            "holdout": None if self.holdout_error is None else dict(self.holdout_error,
+                                                                      predictions=self.holdout_predictions),
+            "noise": None if self.noise is None else self.noise.to_dict(),
+            "runs": None if self.groups is None else {"n_runs": self.groups.n_groups, "source": self.groups.source,
+                                                      "description": self.groups.description},
+            "resample": self.resample,
+            "tie": [list(t) for t in self.tie],
+            "notes": list(self.notes),
+            "warnings": [w.to_dict() if hasattr(w, "to_dict") else {"code": "warning", "message": str(w)}
+                         for w in self.warnings],
         }
         return out
 
