@@ -15,7 +15,7 @@ endif
 
 help:
 	@echo "make lab          open JupyterLab on notebooks/00_tour.ipynb"
-	@echo "make test         unit, property, browser and notebook tests, and the Binder check (what CI runs)"
+	@echo "make test         import layers, unit, property, browser and notebook tests, and the Binder check (what CI runs)"
 	@echo "make report       execute every notebook and write HTML reports to reports/"
 	@echo "make benchmarks   print performance figures"
 	@echo "make gpu-check    the toys at paper scale on a CUDA GPU, ~5 min (GPU_CHECK_ARGS=--smoke: tiny, on the CPU)"
@@ -41,11 +41,13 @@ lab: $(VENV)/.installed
 	$(BIN)/jupyter lab notebooks/00_tour.ipynb
 
 test: $(VENV)/.installed-test
+	$(BIN)/lint-imports
 	WORKBENCH_QUICK=1 $(BIN)/python -m pytest tests
 	WORKBENCH_QUICK=1 $(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks
 	bash binder/check.sh
 
 test-fast: $(VENV)/.installed-test
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests -m "not slow and not browser" -x -q
 
 report: $(VENV)/.installed

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import workbench as wb  # noqa: E402
-from workbench.fit.engine import Problem, single_threaded_blas  # noqa: E402
+from workbench.fitting.engine import Problem, single_threaded_blas  # noqa: E402
 
 
 def chinchilla_runs():

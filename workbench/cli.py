@@ -2,7 +2,9 @@
 
 Each command lives in its own module under :mod:`workbench.commands` and
 provides ``add_parser(subparsers)`` and ``run(args) -> int``. Errors the user
-can fix are printed as one clear message (exit status 2), never a traceback.
+can fix (a :class:`~workbench.errors.WorkbenchError`, or a bad option) are
+printed as exactly one line, ``error: ...``, with exit status 2, never a
+traceback; ``--verbose`` adds the full message, the usage and the traceback.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 
 from . import __version__
 from .errors import WorkbenchError
@@ -20,34 +23,75 @@ COMMANDS = [
     "workbench.commands.rollout",
     "workbench.commands.plan",
     "workbench.commands.passk",
+    "workbench.commands.benchmark",
     "workbench.commands.report",
     "workbench.commands.catalogue",
 ]
 
 
+def one_line(message: str) -> str:
+    """A message on one line: a list under a heading (``"...:\\n  - a\\n  - b"``) becomes ``"...: a; b"``."""
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    head, items = lines[0], [line.removeprefix("- ").strip() for line in lines[1:]]
+    if not items:
+        return head
+    if not head.endswith(":"):
+        head, items = "", [head] + items
+    joined = "; ".join([item.rstrip(".") for item in items[:-1]] + items[-1:])
+    return f"{head} {joined}" if head else joined
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (exit status 2); ``--verbose`` adds the usage."""
+
+    verbose = False
+
+    def error(self, message):
+        if Parser.verbose:
+            self.print_usage(sys.stderr)
+        self.exit(2, f"error: {self.prog}: {one_line(message)} (see '{self.prog} --help')\n")
+
+
+def _add_verbose(parser: argparse.ArgumentParser, dest: str) -> None:
+    parser.add_argument("--verbose", dest=dest, action="store_true",
+                        help="on an error, print the full message and the traceback instead of one line")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m workbench",
         description="Scaling Workbench: fit, plan and explore neural scaling laws.",
         epilog="Run 'python -m workbench COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"scaling-workbench {__version__}")
+    _add_verbose(parser, "verbose_first")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).add_parser(sub)
+    for command in sub.choices.values():
+        _add_verbose(command, "verbose")
     return parser
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    Parser.verbose = "--verbose" in argv
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 0
+    verbose = bool(getattr(args, "verbose", False) or getattr(args, "verbose_first", False))
     try:
         return int(args.run(args) or 0)
     except WorkbenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if verbose:
+            traceback.print_exc(file=sys.stderr)
+            print(f"error: {exc}", file=sys.stderr)
+        else:
+            print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

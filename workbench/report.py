@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import WorkbenchError
+from .errors import ArgumentError, WorkbenchError
 
 __all__ = ["ReportResult", "execute_notebook", "export_html", "build_reports"]
 
@@ -82,7 +82,7 @@ def execute_notebook(path, *, quick: bool = False, timeout: int = 1200, kernel_n
 
     path = Path(path)
     if not path.is_file():
-        raise WorkbenchError(f"No notebook at {str(path)!r}.")
+        raise ArgumentError(f"No notebook at {str(path)!r}.")
     nb = nbformat.read(path, as_version=4)
     setup = nbformat.v4.new_code_cell(_SETUP, metadata={"tags": [_SETUP_TAG]})
     memory = nbformat.v4.new_code_cell(_MEMORY, metadata={"tags": [_MEMORY_TAG]})

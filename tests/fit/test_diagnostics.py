@@ -149,7 +149,7 @@ def test_warnings_are_machine_readable_in_json(tmp_path):
     d = json.loads(json.dumps(f.to_dict()))
     w = d["warnings"][0]
     assert set(w) >= {"code", "message"} and w["code"] == "at_bound" and w["parameters"] == ["E"]
-    assert "warning [at_bound]" in f.summary()
+    assert "warning: Parameter 'E'" in str(f.summary()) and f.untrusted == ["E"]
 
 
 def test_synthetic_runs_fit_without_warnings():

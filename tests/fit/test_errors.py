@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import workbench as wb
-from workbench.errors import FilterError, FitError, LawError, MissingColumnsError, RunsError
-from workbench.fit import FitWarning
+from workbench.errors import ArgumentError, FilterError, FitError, LawError, MissingColumnsError, RunsError
+from workbench.fitting import FitWarning
 
 
 def runs(n=12, seed=0):
@@ -54,8 +54,9 @@ def test_unknown_law_and_parameter_names():
 
 @pytest.mark.parametrize("kw,words", [({"loss": "l1"}, "huber"), ({"delta": -1}, "delta"), ({"level": 1.5}, "level")])
 def test_bad_options(kw, words):
-    with pytest.raises(FitError, match=words):
+    with pytest.raises(ArgumentError, match=words) as err:
         wb.fit("power_law_N", runs(), **kw)
+    assert isinstance(err.value, ValueError) and isinstance(err.value, wb.WorkbenchError)
 
 
 def test_bad_holdout_expression():

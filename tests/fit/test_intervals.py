@@ -12,7 +12,7 @@ import pytest
 import workbench as wb
 from workbench.data.synthetic import synthetic_runs, synthetic_trajectories
 from workbench.errors import FitError, RunsError
-from workbench.fit.groups import resolve_groups
+from workbench.fitting.groups import resolve_groups
 
 
 def quiet_fit(*args, **kwargs):
@@ -65,7 +65,7 @@ def test_bootstrap_resamples_whole_runs(trajectories, monkeypatch):
     """The bootstrap is handed the runs (8 of them), not the rows."""
     import sys
 
-    api = sys.modules["workbench.fit.api"]
+    api = sys.modules["workbench.fitting.api"]
     real = api.run_bootstrap
     seen = []
 
@@ -102,7 +102,7 @@ def test_prediction_interval_contains_confidence_interval(traj_fit):
     # the prediction interval at the data is about +-t*sigma wide, sigma the scatter of a run
     lo, hi = traj_fit.predict_interval(kind="prediction", N=1e8, D=2e9)
     assert np.log(hi / lo)[0] > 2 * 1.9 * traj_fit.noise.sigma
-    with pytest.raises(FitError, match="kind"):
+    with pytest.raises(wb.WorkbenchError, match="kind"):
         traj_fit.predict_interval(kind="both", N=1e8, D=2e9)
 
 
@@ -120,7 +120,7 @@ def test_intervals_contain_the_estimate(traj_fit):
 
 def test_no_bootstrap_no_interval():
     f = quiet_fit("power_law_N", synthetic_runs("power_law_N", {"E": 1.5, "A": 300, "alpha": 0.3}, seed=0), bootstrap=0)
-    with pytest.raises(FitError, match="bootstrap"):
+    with pytest.raises(wb.WorkbenchError, match="bootstrap"):
         f.predict_interval(N=1e10)
 
 

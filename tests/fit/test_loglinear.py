@@ -8,7 +8,7 @@ import pytest
 
 import workbench as wb
 from workbench.errors import FitError, RunsError
-from workbench.fit import fit_power_law
+from workbench.fitting import fit_power_law
 
 
 def test_recovers_slope_with_interval():

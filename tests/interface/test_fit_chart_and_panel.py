@@ -10,7 +10,7 @@ import pytest
 
 import workbench as wb
 from workbench.charts.data import spec_datasets
-from workbench.fit import FitWarning
+from workbench.fitting import FitWarning
 from workbench.widgets import control_values, fitting_panel
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import workbench as wb
-from workbench.data import get_parameter_set
+from workbench.laws import get_parameter_set
 from workbench.laws import chinchilla_optimum, get_law, list_laws
 from workbench.errors import LawError, UnknownNameError
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from workbench.compute import inference_optimum
-from workbench.data import get_parameter_set
+from workbench.laws import get_parameter_set
 from workbench.laws import chinchilla_optimum
 from workbench.testtime import (
     LogitAbilityLaw,

@@ -12,7 +12,7 @@ import torch
 
 from workbench.data import validate_runs
 from workbench.errors import WorkbenchError
-from workbench.fit import fit, fit_power_law
+from workbench.fitting import fit, fit_power_law
 from workbench.sweeps import grid, run_sweep
 from workbench.toys import Progress
 from workbench.toys.superposition import (

@@ -12,7 +12,12 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..compute.crossover import Crossover
+from ..compute.isoflop import EnvelopeAnalysis, IsoFLOPAnalysis
+from ..compute.optimal import Allocation
+from ..compute.plan import Plan
 from .data import named_data
+from .registry import draws
 
 __all__ = [
     "plan_chart",
@@ -125,6 +130,7 @@ def plan_chart_data(plan) -> dict:
     return {"isoflop_curves": curves, "isoflop_optima": optima, "marked": marked}
 
 
+@draws(Plan)
 def plan_chart(plan, width: int = 460, height: int = 300, template=None):
     """The isoFLOP profiles around a :class:`~workbench.compute.Plan`'s budget, the compute-optimal model of
     each budget (diamonds, joined by the dashed frontier) and the plan's models (circle: compute-optimal at
@@ -188,6 +194,7 @@ def frontier_chart(sources, compute=None, width: int = 460, height: int = 280, w
     return (alt.layer(*layers).properties(width=width, height=height, title="Compute-optimal allocation"))
 
 
+@draws(Allocation)
 def allocation_chart(allocation, width: int = 460, height: int = 280):
     """An :class:`~workbench.compute.Allocation` over its budgets: N and D against compute (with bands)."""
     df = allocation.to_frame()
@@ -216,6 +223,7 @@ def _budget_color(title="compute budget (FLOPs)", legend=True):
                      legend=alt.Legend(format="~e") if legend else None)
 
 
+@draws(IsoFLOPAnalysis)
 def isoflop_runs_chart(analysis, width: int = 380, height: int = 280, published=(0.46, 0.50)):
     """An :class:`~workbench.compute.IsoFLOPAnalysis`: the runs and fitted parabolas per budget (left) and
     ``N_opt`` against compute with the fitted power law (right), next to the published exponent range."""
@@ -269,6 +277,7 @@ def isoflop_runs_chart(analysis, width: int = 380, height: int = 280, published=
     return (alt.hconcat(left, right).resolve_scale(color="independent", strokeDash="independent"))
 
 
+@draws(EnvelopeAnalysis)
 def envelope_chart(analysis, width: int = 380, height: int = 280, max_curves: int = 60):
     """An :class:`~workbench.compute.EnvelopeAnalysis`: training curves against compute with their lower
     envelope (left) and the envelope's ``N_opt`` against compute (right)."""
@@ -336,6 +345,7 @@ def repetition_chart(table: pd.DataFrame, width: int = 420, height: int = 260):
     ).properties(width=width, height=height, title="What repeating data costs (Muennighoff et al. 2023)"))
 
 
+@draws(Crossover)
 def crossover_chart(result, width: int = 460, height: int = 280):
     """Two laws' losses along compute (or N, or D) with bands and the crossing(s) marked."""
     titles = {"C": C_TITLE, "N": N_TITLE, "D": "training tokens D"}

@@ -13,7 +13,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..fitting.result import Fit
 from .data import attach_data, named
+from .registry import draws
 
 __all__ = ["fit_chart", "fit_chart_data", "frontier", "curve_data"]
 
@@ -122,9 +124,10 @@ def fit_chart_data(fit, extend: float = 10.0) -> dict[str, pd.DataFrame]:
     return {"curve": curve, "runs": _points(fit, xname), "extrapolated_region": shade}
 
 
+@draws(Fit)
 def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, title: str | None = None,
               template=None) -> alt.LayerChart:
-    """Runs, fitted curve, extrapolated region and bootstrap band of a :class:`~workbench.fit.Fit`.
+    """Runs, fitted curve, extrapolated region and bootstrap band of a :class:`~workbench.fitting.Fit`.
 
     Parameters
     ----------

@@ -11,7 +11,12 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..metrics.downstream import DownstreamFit
+from ..metrics.inverse import InverseFit
+from ..metrics.mirage import MirageResult
+from ..metrics.observational import ObservationalFit, PCAResult
 from .data import named_data
+from .registry import draws
 
 __all__ = [
     "mirage_chart",
@@ -45,6 +50,7 @@ def _xlog(field: str, title: str, **kw) -> alt.X:
     return alt.X(f"{field}:Q", title=title, scale=alt.Scale(type="log", nice=False), axis=_N_AXIS, **kw)
 
 
+@draws(MirageResult)
 def mirage_chart(result, width: int = 460, height: int = 280, log_y: bool = False, name: str = "mirage") -> alt.LayerChart:
     """One model family under one metric: expected curve, a finite test set, the resolution floor, the verdict.
 
@@ -207,6 +213,7 @@ def passuntil_chart(table: pd.DataFrame, width: int = 460, height: int = 280) ->
                                          title="Dotted: true pass rate; dashed: 1/(samples) floor; orange: task law fitted to PassUntil")
 
 
+@draws(DownstreamFit)
 def loss_error_chart(result, width: int = 420, height: int = 280) -> alt.LayerChart:
     """Average downstream error against validation loss: fitted runs, held-out runs, the law and chance."""
     f = result.fit
@@ -228,6 +235,7 @@ def loss_error_chart(result, width: int = 420, height: int = 280) -> alt.LayerCh
     ).properties(width=width, height=height, title="Err(L) = eps - k exp(-gamma L); dashed: random guessing")
 
 
+@draws(PCAResult)
 def pca_chart(pca, width: int = 300, height: int = 180) -> alt.Chart:
     """Share of variance explained by each principal component."""
     df = pd.DataFrame({"component": list(pca.loadings.columns), "share": pca.explained_variance_ratio})
@@ -239,6 +247,7 @@ def pca_chart(pca, width: int = 300, height: int = 180) -> alt.Chart:
     )
 
 
+@draws(ObservationalFit)
 def observational_chart(result, width: int = 320, height: int = 300) -> alt.LayerChart:
     """Observed against predicted target; held-out (larger) models in red."""
     t = result.table
@@ -255,6 +264,7 @@ def observational_chart(result, width: int = 320, height: int = 300) -> alt.Laye
     ).properties(width=width, height=height, title="Sigmoid of principal components: held-out larger models in red")
 
 
+@draws(InverseFit)
 def inverse_chart(result, width: int = 420, height: int = 260, title: str | None = None) -> alt.LayerChart:
     """Measured points and the fitted broken power law (in the metric's own units)."""
     f = result.fit

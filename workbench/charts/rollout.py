@@ -6,7 +6,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..fitting.rollout import Rollout
 from .data import attach_data, named
+from .registry import draws
 
 __all__ = ["rollout_chart", "rollout_chart_data"]
 
@@ -35,6 +37,7 @@ def rollout_chart_data(result) -> dict[str, pd.DataFrame]:
     return {"points": pts, "zero": pd.DataFrame({size: [lo / 1.5, hi * 1.5], "y": [0.0, 0.0]})}
 
 
+@draws(Rollout)
 def rollout_chart(result, width: int = 460, height: int = 280, title: str | None = None) -> alt.LayerChart:
     """Relative error of each rollout step (fit on the sizes up to one, predict the next).
 

@@ -12,7 +12,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..toys.elhage import ToyModelsResult
+from ..toys.superposition import SuperpositionResult
 from .data import named_data
+from .registry import draws
 
 __all__ = [
     "loss_vs_width_chart",
@@ -38,7 +41,7 @@ def _regime(g: float) -> str:
 
 def _fits(runs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Fitted power laws per weight decay: line data and slopes."""
-    from ..fit import fit_power_law
+    from ..fitting import fit_power_law
 
     lines, slopes = [], {}
     for g, grp in runs.groupby("weight_decay"):
@@ -53,7 +56,7 @@ def _fits(runs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 
 def loss_vs_width_chart(runs: pd.DataFrame, width: int = 420, height: int = 300, title: str | None = None) -> alt.LayerChart:
     """Loss (summed over features) against width ``m`` on log–log axes, with the power law fitted
-    by :func:`workbench.fit.fit_power_law` for each weight decay and the ``1/m`` reference
+    by :func:`workbench.fitting.fit_power_law` for each weight decay and the ``1/m`` reference
     (slope −1, anchored at the geometric mean of the strong-regime runs).
 
     ``runs`` is :attr:`SuperpositionResult.runs` (columns ``N``, ``loss``, ``weight_decay``, ``seed``).
@@ -218,3 +221,17 @@ def dims_per_feature_chart(runs: pd.DataFrame, width: int = 420, height: int = 2
                  "n_represented:Q", alt.Tooltip("loss:Q", format=".4g"), "seed:N"])
     return alt.layer(rules, pts).properties(width=width, height=height,
                                             title=title or f"Dimensions per feature (n = {n}, m = {m})")
+
+
+@draws(SuperpositionResult)
+def superposition_chart(result, **kwargs) -> alt.LayerChart:
+    """Loss against width with the fitted slope and the ``1/m`` reference (:func:`loss_vs_width_chart`)."""
+    return loss_vs_width_chart(result.runs, **kwargs)
+
+
+@draws(ToyModelsResult)
+def toy_models_chart(result, **kwargs) -> alt.LayerChart:
+    """The two-dimensional feature directions (``m = 2``) or dimensions per feature."""
+    if result.settings["width"] == 2:
+        return geometry_chart(result.features(), **kwargs)
+    return dims_per_feature_chart(result.runs, **kwargs)

@@ -10,7 +10,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..testtime.coverage import ExtrapolationComparison
+from ..testtime.flops import FlopsMatchedComparison
+from ..testtime.verifier import VerifierCurve
 from .data import named_data
+from .registry import draws
 
 __all__ = [
     "side_by_side",
@@ -115,6 +119,7 @@ def extrapolation_chart_data(cmp) -> dict[str, pd.DataFrame]:
             "extrapolation_gap": gap, "extrapolations_part": first}
 
 
+@draws(ExtrapolationComparison)
 def extrapolation_chart(cmp, *, width: int = 460, height: int = 280, show_gap: bool = True,
                         title: str = "Coverage: measured, and extrapolated two ways") -> alt.TopLevelMixin:
     """Coverage against samples per problem ``k``: the measurements, the fitted coverage law and the
@@ -169,6 +174,7 @@ def coverage_law_chart(a: float, b: float, points: dict | None = None, *, k_min:
     return alt.layer(*layers).properties(width=width, height=height, title=title)
 
 
+@draws(VerifierCurve)
 def verifier_chart(curve, *, width: int = 460, height: int = 280,
                    title: str = "Resampling against an imperfect verifier") -> alt.LayerChart:
     """Accuracy, false positives and utility against attempts ``K``, with the accuracy ceiling and the best ``K``."""
@@ -202,6 +208,7 @@ def verifier_chart(curve, *, width: int = 460, height: int = 280,
     return alt.layer(lines, ceil, ceil_text, best_rule, best_pt, best_text).properties(width=width, height=height, title=title)
 
 
+@draws(FlopsMatchedComparison)
 def flops_matched_chart(cmp, *, width: int = 420, height: int = 260, title: str | None = None) -> alt.Chart:
     """Success of the small model's ``k`` samples and the large model's one, by difficulty bin."""
     b = cmp.by_difficulty

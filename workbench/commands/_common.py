@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 
 
 def read_runs_arg(data: str, columns: list[str] | None = None, where: str | None = None):
@@ -18,7 +18,7 @@ def read_runs_arg(data: str, columns: list[str] | None = None, where: str | None
     rename = {}
     for item in columns or []:
         if "=" not in item:
-            raise WorkbenchError(f"--column expects OLD=NEW (e.g. params=N), got {item!r}.")
+            raise ArgumentError(f"--column expects OLD=NEW (e.g. params=N), got {item!r}.")
         old, new = item.split("=", 1)
         rename[old] = new
     if Path(data).exists():
@@ -26,7 +26,7 @@ def read_runs_arg(data: str, columns: list[str] | None = None, where: str | None
     elif data in list_datasets():
         runs = load_runs(load_dataset(data), columns=rename or None, require=(), on_duplicates="keep")
     else:
-        raise WorkbenchError(
+        raise ArgumentError(
             f"{data!r} is neither a file nor a registered dataset. Datasets: {', '.join(list_datasets())}."
         )
     if where is not None:
@@ -34,7 +34,7 @@ def read_runs_arg(data: str, columns: list[str] | None = None, where: str | None
 
         runs = runs.loc[filter_mask(runs, where, label="--where")]
         if len(runs) == 0:
-            raise WorkbenchError(f"--where {where!r} keeps no runs: loosen the condition.")
+            raise ArgumentError(f"--where {where!r} keeps no runs: loosen the condition.")
     return runs
 
 

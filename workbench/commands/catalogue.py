@@ -42,7 +42,7 @@ def run_datasets(args) -> int:
 
 
 def run_params(args) -> int:
-    from ..data import get_parameter_set, list_parameter_sets
+    from ..laws import get_parameter_set, list_parameter_sets
 
     names = [args.name] if args.name else list_parameter_sets()
     sets = [get_parameter_set(n) for n in names]

@@ -90,7 +90,7 @@ def _holdout(value):
 
 
 def run(args) -> int:
-    from ..fit import fit
+    from ..fitting import fit
 
     runs = read_runs_arg(args.data, args.column, args.where)
     with warnings.catch_warnings(record=True):

@@ -24,19 +24,19 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..errors import WorkbenchError
+    from ..errors import ArgumentError
     from ..testtime import aggregate_pass_at_k, fit_beta_binomial, fit_coverage_law, group_counts, load_counts
 
     rename = {}
     for item in args.column or []:
         if "=" not in item:
-            raise WorkbenchError(f"--column expects OLD=NEW (e.g. attempts=n), got {item!r}.")
+            raise ArgumentError(f"--column expects OLD=NEW (e.g. attempts=n), got {item!r}.")
         old, new = item.split("=", 1)
         rename[old] = new
     counts = load_counts(args.file, columns=rename or None)
     table = aggregate_pass_at_k(counts, args.k, level=args.level)
     out = {"file": args.file, "n_rows": len(counts), "pass_at_k": table.to_dict(orient="records")}
-    if args.fit_coverage:
+    if args.fit_coverage is not None:
         fits = {}
         for model, g in group_counts(counts).items():
             law = fit_coverage_law(g, args.fit_coverage, bootstrap=200, level=args.level)

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import math
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 from ._common import dump_json
 
 
 def _flops(text: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number such as 1e23, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0 such as 1e23, got {text!r}")
+    return value
 
 
 def add_parser(sub) -> None:
     from ..compute.hardware import ACCELERATORS, DEFAULT_ASSUMPTIONS
-    from ..data.params import list_parameter_sets
+    from ..laws.published import list_parameter_sets
 
     d = DEFAULT_ASSUMPTIONS
     p = sub.add_parser(
@@ -49,27 +53,27 @@ def add_parser(sub) -> None:
 
 
 def _source(args):
-    from ..data.params import get_parameter_set, list_parameter_sets
+    from ..laws.published import get_parameter_set, list_parameter_sets
     from ..laws import get_law
 
     values = {}
     for item in args.set or []:
         if "=" not in item:
-            raise WorkbenchError(f"--set expects NAME=VALUE (e.g. E=1.8), got {item!r}.")
+            raise ArgumentError(f"--set expects NAME=VALUE (e.g. E=1.8), got {item!r}.")
         k, v = item.split("=", 1)
         try:
             values[k.strip()] = float(v)
         except ValueError:
-            raise WorkbenchError(f"--set {item!r}: {v!r} is not a number.") from None
+            raise ArgumentError(f"--set {item!r}: {v!r} is not a number.") from None
     if args.params:
         ps = get_parameter_set(args.params)
         if args.law and args.law != ps.law:
-            raise WorkbenchError(f"Parameter set {args.params!r} belongs to law {ps.law!r}, not {args.law!r}.")
+            raise ArgumentError(f"Parameter set {args.params!r} belongs to law {ps.law!r}, not {args.law!r}.")
         if values:
             law = get_law(ps.law)
             unknown = set(values) - set(law.param_names)
             if unknown:
-                raise WorkbenchError(f"Law {law.name!r} has no parameter(s) {sorted(unknown)}; it has {list(law.param_names)}.")
+                raise ArgumentError(f"Law {law.name!r} has no parameter(s) {sorted(unknown)}; it has {list(law.param_names)}.")
             return (law.name, {**ps.values, **values})
         return args.params
     if args.law:
@@ -77,14 +81,14 @@ def _source(args):
         if values:
             missing = [n for n in law.param_names if n not in values]
             if missing:
-                raise WorkbenchError(f"Law {law.name!r} needs values for {missing} (--set NAME=VALUE), or use --params.")
+                raise ArgumentError(f"Law {law.name!r} needs values for {missing} (--set NAME=VALUE), or use --params.")
             return (law.name, values)
         sets = list_parameter_sets(law.name)
         if not sets:
-            raise WorkbenchError(f"Law {law.name!r} has no published parameter set: give its values with --set NAME=VALUE.")
+            raise ArgumentError(f"Law {law.name!r} has no published parameter set: give its values with --set NAME=VALUE.")
         return sets[0]
     if values:
-        raise WorkbenchError("--set needs --law (or --params to start from a published set).")
+        raise ArgumentError("--set needs --law (or --params to start from a published set).")
     return "besiroglu2024"
 
 

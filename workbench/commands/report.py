@@ -5,7 +5,7 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 
 
 def add_parser(sub) -> None:
@@ -30,10 +30,10 @@ def run(args) -> int:
 
     notebooks = args.notebooks or sorted(glob.glob("notebooks/*.ipynb"))
     if not notebooks:
-        raise WorkbenchError("No notebooks given and none found in notebooks/: pass paths to .ipynb files.")
+        raise ArgumentError("No notebooks given and none found in notebooks/: pass paths to .ipynb files.")
     missing = [n for n in notebooks if not Path(n).is_file()]
     if missing:
-        raise WorkbenchError(f"No such notebook(s): {', '.join(missing)}.")
+        raise ArgumentError(f"No such notebook(s): {', '.join(missing)}.")
     quick = args.quick or os.environ.get("WORKBENCH_QUICK", "") not in ("", "0")
     results = build_reports(notebooks, args.out, quick=quick, hide_code=args.hide_code, timeout=args.timeout)
     print(f"reports written to {Path(args.out).resolve()}/index.html")

@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..fit import rollout
+    from ..fitting import rollout
 
     runs = read_runs_arg(args.data, args.column, args.where)
     opts = fit_options(args)

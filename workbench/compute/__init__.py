@@ -6,7 +6,7 @@ The main entry points:
   size, tokens, predicted loss with interval, days, energy, emissions and cost.
 * :func:`compute_optimal` — ``N_opt``, ``D_opt``, tokens per parameter and loss for
   any law of ``N`` and ``D`` (closed form for Chinchilla, numeric otherwise), with
-  intervals from a :class:`~workbench.fit.Fit`'s bootstrap.
+  intervals from a :class:`~workbench.fitting.Fit`'s bootstrap.
 * :func:`isoflop_analysis` / :func:`envelope_analysis` — Hoffmann et al.'s Approaches
   2 and 1 from runs.
 * :func:`data_constrained_optimum` — Muennighoff et al.'s optimum with limited unique data.

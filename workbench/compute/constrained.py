@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data.params import get_parameter_set
+from ..laws.published import get_parameter_set
 from ..errors import LawError
 from ..laws import get_law
 from ._eval import rowwise

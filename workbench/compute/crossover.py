@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LawError
+from ..results import Result
 from ._eval import rowwise
 from .optimal import _interval, optimal_allocation
 from .sources import LawSource, as_source
@@ -88,7 +89,7 @@ def _crossings(x, d):
 
 
 @dataclass(repr=False)
-class Crossover:
+class Crossover(Result):
     """Result of :func:`crossover`.
 
     Attributes
@@ -177,11 +178,6 @@ class Crossover:
             "interval": None if self.interval is None else list(self.interval),
             "statement": self.statement,
         }
-
-    def chart(self, **kwargs):
-        from ..charts.compute import crossover_chart
-
-        return crossover_chart(self, **kwargs)
 
 
 def crossover(a, b, along: str = "C", lo: float | None = None, hi: float | None = None, fixed: dict | None = None,

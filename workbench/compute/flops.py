@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 
 __all__ = ["training_flops", "inference_flops", "TransformerShape", "transformer_flops", "flops_comparison", "KNOWN_SHAPES"]
 
@@ -72,7 +72,7 @@ class TransformerShape:
     def __post_init__(self):
         for f in ("n_layers", "d_model", "n_heads", "vocab_size", "context"):
             if not getattr(self, f) >= 1:
-                raise WorkbenchError(f"TransformerShape.{f} must be a positive integer, got {getattr(self, f)}.")
+                raise ArgumentError(f"TransformerShape.{f} must be a positive integer, got {getattr(self, f)}.")
 
     @property
     def f(self) -> int:

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import UnknownNameError, WorkbenchError
+from ..errors import ArgumentError, UnknownNameError
 
 __all__ = [
     "Accelerator",
@@ -112,9 +112,9 @@ def accelerator_table() -> pd.DataFrame:
 def register_accelerator(name: str, peak_flops: float, power_watts: float, source: str, notes: str = "") -> Accelerator:
     """Add an accelerator to the table, or replace one of the same name. ``source`` is required."""
     if not (peak_flops > 0 and power_watts > 0):
-        raise WorkbenchError("An accelerator needs peak_flops > 0 (FLOP/s) and power_watts > 0 (W).")
+        raise ArgumentError("An accelerator needs peak_flops > 0 (FLOP/s) and power_watts > 0 (W).")
     if not str(source).strip():
-        raise WorkbenchError("Say where the numbers come from: source='datasheet ...'.")
+        raise ArgumentError("Say where the numbers come from: source='datasheet ...'.")
     acc = Accelerator(str(name), float(peak_flops), float(power_watts), str(source), str(notes))
     ACCELERATORS[acc.name] = acc
     return acc
@@ -264,14 +264,14 @@ def hardware_estimate(
     """
     acc = get_accelerator(accelerator, table)
     if not (0 < utilisation <= 1):
-        raise WorkbenchError(f"utilisation is a fraction of the peak in (0, 1], got {utilisation}.")
+        raise ArgumentError(f"utilisation is a fraction of the peak in (0, 1], got {utilisation}.")
     if not devices >= 1:
-        raise WorkbenchError(f"devices must be at least 1, got {devices}.")
+        raise ArgumentError(f"devices must be at least 1, got {devices}.")
     if not pue >= 1:
-        raise WorkbenchError(f"PUE is total facility power over IT power, so at least 1; got {pue}.")
+        raise ArgumentError(f"PUE is total facility power over IT power, so at least 1; got {pue}.")
     if carbon_intensity < 0 or price_per_device_hour < 0:
-        raise WorkbenchError("carbon_intensity and price_per_device_hour cannot be negative.")
+        raise ArgumentError("carbon_intensity and price_per_device_hour cannot be negative.")
     f = np.asarray(flops, float)
     if np.any(f < 0):
-        raise WorkbenchError("FLOPs cannot be negative.")
+        raise ArgumentError("FLOPs cannot be negative.")
     return HardwareEstimate(f, acc, int(devices), float(utilisation), float(pue), float(carbon_intensity), float(price_per_device_hour))

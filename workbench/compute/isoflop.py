@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from ..data.runs import load_runs
-from ..errors import RunsError, WorkbenchError
+from ..errors import ArgumentError, RunsError
+from ..results import Result
 from ._eval import repeat_rows, rowwise
 from .optimal import _interval, optimal_allocation
 from .sources import as_source
@@ -91,7 +92,7 @@ def bin_budgets(runs, budgets="auto", tolerance: float = 0.05, min_runs: int = 5
     else:
         b = np.asarray(sorted(float(v) for v in budgets))
         if b.size == 0 or np.any(b <= 0):
-            raise WorkbenchError("budgets must be positive FLOPs.")
+            raise ArgumentError("budgets must be positive FLOPs.")
         dist = np.abs(lc[:, None] - np.log10(b)[None, :])
         j = np.argmin(dist, axis=1)
         near = dist[np.arange(len(lc)), j] <= tolerance
@@ -161,7 +162,7 @@ def _ols(x, y, names):
 
 
 @dataclass(repr=False)
-class IsoFLOPAnalysis:
+class IsoFLOPAnalysis(Result):
     """Result of :func:`isoflop_analysis` (Approach 2).
 
     Attributes
@@ -260,11 +261,6 @@ class IsoFLOPAnalysis:
             "warnings": list(self.warnings),
         }
 
-    def chart(self, **kwargs):
-        from ..charts.compute import isoflop_runs_chart
-
-        return isoflop_runs_chart(self, **kwargs)
-
 
 def isoflop_analysis(
     runs,
@@ -361,7 +357,7 @@ def isoflop_analysis(
 
 # ----------------------------------------------------------------------------- Approach 1
 @dataclass(repr=False)
-class EnvelopeAnalysis:
+class EnvelopeAnalysis(Result):
     """Result of :func:`envelope_analysis` (Approach 1).
 
     Attributes
@@ -417,11 +413,6 @@ class EnvelopeAnalysis:
             "level": self.level,
             "warnings": list(self.warnings),
         }
-
-    def chart(self, **kwargs):
-        from ..charts.compute import envelope_chart
-
-        return envelope_chart(self, **kwargs)
 
 
 def _envelope(run_ids, logC_list, loss_list, N_of_run, grid, drop_edges, N_range):

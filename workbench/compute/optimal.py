@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..errors import LawError
 from ..laws.core import Law
+from ..results import Result
 from ._eval import repeat_rows, rowwise
 from .optimize import minimize_anchored
 from .sources import LawSource, as_source
@@ -177,7 +178,7 @@ def optimal_allocation(law: Law, values, C, U=None, method: str = "auto"):
 def compute_optimal_values(law, params, C, U=None, method: str = "auto"):
     """``(N_opt, D_opt, loss)`` from parameters given as a mapping of floats or arrays.
 
-    Written for :meth:`workbench.fit.Fit.propagate`, which calls it with the
+    Written for :meth:`workbench.fitting.Fit.propagate`, which calls it with the
     point estimate (floats) and with one array per parameter over the bootstrap
     resamples::
 
@@ -243,7 +244,7 @@ LABELS = {
 
 
 @dataclass(repr=False)
-class Allocation:
+class Allocation(Result):
     """Compute-optimal allocation at one or more budgets, with intervals when the source has samples.
 
     Attributes
@@ -367,12 +368,6 @@ class Allocation:
         out["warnings"] = list(self.warnings)
         return out
 
-    def chart(self, **kwargs):
-        """Compute-optimal N, D and loss against compute (see :func:`workbench.charts.compute.allocation_chart`)."""
-        from ..charts.compute import allocation_chart
-
-        return allocation_chart(self, **kwargs)
-
 
 def _edge_warning(at_edge, law) -> list[str]:
     if at_edge is not None and np.any(at_edge):
@@ -389,7 +384,7 @@ def compute_optimal(source, compute, unique_tokens=None, values=None, method: st
     Parameters
     ----------
     source : Fit, str, ParameterSet, LawSource or (law, values)
-        Which law and parameters: a :class:`~workbench.fit.Fit` (intervals come
+        Which law and parameters: a :class:`~workbench.fitting.Fit` (intervals come
         from its bootstrap), a parameter-set name such as ``"besiroglu2024"``,
         or a law name with ``values=``.
     compute : float or array

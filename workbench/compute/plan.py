@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
+from ..results import Result
 from .constrained import DataConstrainedPlan, _plain_chinchilla, data_constrained_optimum
 from .hardware import DEFAULT_ASSUMPTIONS, HardwareEstimate, hardware_estimate
 from .inference import InferencePlan, inference_optimum
@@ -32,8 +33,19 @@ from .sources import LawSource, as_source
 __all__ = ["Plan", "plan"]
 
 
+def _finite(value, name: str, what: str, allow_zero: bool = False) -> float:
+    """``float(value)`` when it is finite and > 0 (>= 0 with ``allow_zero``), else an ArgumentError."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"{name} must be {what}, got {value!r}.") from None
+    if not (np.isfinite(v) and (v >= 0 if allow_zero else v > 0)):
+        raise ArgumentError(f"{name} must be {what}, got {value!r}.")
+    return v
+
+
 @dataclass(repr=False)
-class Plan:
+class Plan(Result):
     """Everything the planner knows about one budget.
 
     Attributes
@@ -233,12 +245,6 @@ class Plan:
             "warnings": self.warnings,
         }
 
-    def chart(self, **kwargs):
-        """IsoFLOP profiles around the budget with the optimum (and the recommended model) marked."""
-        from ..charts.compute import plan_chart
-
-        return plan_chart(self, **kwargs)
-
 
 def plan(
     compute: float,
@@ -266,7 +272,7 @@ def plan(
     source : Fit, str, ParameterSet or LawSource
         The law: a parameter-set name (default ``"besiroglu2024"``, the Chinchilla
         refit), ``"hoffmann2022"``, ``"muennighoff2023"``, or your own
-        :class:`~workbench.fit.Fit` (its bootstrap gives the intervals).
+        :class:`~workbench.fitting.Fit` (its bootstrap gives the intervals).
     unique_tokens : float, optional
         Unique training tokens available; repeated epochs are worth less
         (Muennighoff et al. 2023).
@@ -291,12 +297,10 @@ def plan(
     -------
     Plan
     """
-    C = float(compute)
-    if not C > 0:
-        raise WorkbenchError(f"compute must be a positive number of FLOPs, got {compute!r}.")
-    T = float(inference_tokens or 0.0)
-    if T < 0:
-        raise WorkbenchError("inference_tokens cannot be negative.")
+    C = _finite(compute, "compute", "a positive number of FLOPs, e.g. 1e23")
+    T = _finite(inference_tokens or 0.0, "inference_tokens", "a finite number of tokens, not negative", allow_zero=True)
+    if unique_tokens is not None:
+        _finite(unique_tokens, "unique_tokens", "a positive number of tokens")
     src = as_source(source)
     samples = src.samples
     if src.has_samples and max_samples is not None and len(samples) > max_samples:
@@ -316,7 +320,7 @@ def plan(
         alloc = compute_optimal(src, C)
         law_src = src
     if alloc.method == "law of compute only":
-        raise WorkbenchError(f"Law {src.law.name!r} depends on compute only, so it cannot say how to split C into N and D.")
+        raise ArgumentError(f"Law {src.law.name!r} depends on compute only, so it cannot say how to split C into N and D.")
     inf = None
     if T > 0:
         inf = inference_optimum(law_src, T, compute=C, unique_tokens=U, reference=alloc)
@@ -328,6 +332,12 @@ def plan(
     # predicted loss of the recommended model, and its spread over the samples
     extra = {} if U is None else {"U": U}
     loss = float(law_src.law.predict(law_src.values, N=N, D=D, **extra)[0])
+    if not all(np.isfinite(v) and v > 0 for v in (N, D, loss)):
+        values = ", ".join(f"{n}={v:.6g}" for n, v in zip(law_src.law.param_names, np.asarray(law_src.values, float)))
+        raise ArgumentError(
+            f"The law {law_src.law.name!r} with {values} gives no finite plan at {C:.3g} FLOPs "
+            f"(N={N:.3g}, D={D:.3g}, loss={loss:.3g}): check the parameter values and the budget."
+        )
     loss_iv = (float("nan"), float("nan"))
     if law_src.has_samples:
         x = law_src.law.inputs_from(N=N, D=D, **extra)

@@ -1,9 +1,9 @@
 """Where a planner's law and parameter values come from.
 
 Every planner function accepts the same kinds of *source*: a fitted
-:class:`~workbench.fit.Fit` (its bootstrap resamples give the intervals), the name
+:class:`~workbench.fitting.Fit` (its bootstrap resamples give the intervals), the name
 of a published parameter set (``"hoffmann2022"``, ``"besiroglu2024"``,
-``"muennighoff2023"`` ...), a :class:`~workbench.data.params.ParameterSet`, a
+``"muennighoff2023"`` ...), a :class:`~workbench.laws.ParameterSet`, a
 ``(law, values)`` pair, or a :class:`LawSource` built by hand (which may carry
 your own parameter samples).
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data.params import PARAMETER_SETS, ParameterSet, get_parameter_set
+from ..laws.published import PARAMETER_SETS, ParameterSet, get_parameter_set
 from ..errors import LawError, UnknownNameError
 from ..laws import get_law
 from ..laws.core import Law
@@ -73,6 +73,16 @@ class LawSource:
         return LawSource(law, np.asarray(values, float), samples, self.label if label is None else label, self.level)
 
 
+def _checked_values(law: Law, values) -> np.ndarray:
+    """The values as an array, after checking that each is finite and inside its parameter's bounds."""
+    arr = law._values_array(values)
+    bad = [f"{p.name}={v:g} (allowed {p.lower:g} to {p.upper:g})" for p, v in zip(law.parameters, np.atleast_2d(arr)[0])
+           if not (np.isfinite(v) and p.lower <= v <= p.upper)]
+    if bad:
+        raise LawError(f"Law {law.name!r}: parameter value(s) out of range: {', '.join(bad)}.")
+    return arr
+
+
 def as_source(source, values: Mapping | None = None, label: str | None = None) -> LawSource:
     """Turn anything a user may hand the planner into a :class:`LawSource`.
 
@@ -86,7 +96,7 @@ def as_source(source, values: Mapping | None = None, label: str | None = None) -
     label : str, optional
         Overrides the default label.
     """
-    from ..fit.result import Fit
+    from ..fitting.result import Fit
 
     if isinstance(source, LawSource):
         return source if label is None else LawSource(source.law, source.values, source.samples, label, source.level)
@@ -124,7 +134,7 @@ def as_source(source, values: Mapping | None = None, label: str | None = None) -
         law = get_law(source)
         if values is None:
             raise LawError(f"Law {law.name!r} needs parameter values: pass values={{...}} for {list(law.param_names)}.")
-        return LawSource(law, law._values_array(values), None, label or f"{law.name} (your values)")
+        return LawSource(law, _checked_values(law, values), None, label or f"{law.name} (your values)")
     raise LawError(
         f"Cannot plan with a {type(source).__name__}: pass a Fit, a parameter-set name "
         f"({', '.join(sorted(PARAMETER_SETS))}), a ParameterSet, or (law, values)."

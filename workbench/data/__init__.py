@@ -1,7 +1,6 @@
-"""Runs tables, public datasets and published parameter sets."""
+"""Runs tables and public datasets (published parameter sets of laws live in :mod:`workbench.laws`)."""
 
 from .filters import Filter, filter_mask, parse_filter
-from .params import PARAMETER_SETS, ParameterSet, get_parameter_set, list_parameter_sets
 from .registry import (
     PinnedFolder,
     cache_dir,
@@ -12,12 +11,20 @@ from .registry import (
     load_dataset,
     register_loader,
 )
-from .runs import CANONICAL_COLUMNS, load_runs, validate_runs
+from .runs import CANONICAL_COLUMNS, INPUT_COLUMNS, load_runs, stack_outputs, validate_runs
+from .splits import AnyOf, Equals, Folds, Largest, SplitRule
 
 __all__ = [
     "CANONICAL_COLUMNS",
     "load_runs",
     "validate_runs",
+    "INPUT_COLUMNS",
+    "stack_outputs",
+    "SplitRule",
+    "Largest",
+    "Equals",
+    "AnyOf",
+    "Folds",
     "parse_filter",
     "filter_mask",
     "Filter",
@@ -29,8 +36,4 @@ __all__ = [
     "PinnedFolder",
     "cache_dir",
     "register_loader",
-    "ParameterSet",
-    "PARAMETER_SETS",
-    "get_parameter_set",
-    "list_parameter_sets",
 ]

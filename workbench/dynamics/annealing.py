@@ -29,11 +29,13 @@ reading; pass ``warmup_steps=0`` to apply the recursion to every step.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..errors import MissingColumnsError, RunsError, WorkbenchError
+from ..errors import ArgumentError, MissingColumnsError, RunsError
+from ..results import Result
 from .schedules import Schedule
 
 __all__ = [
@@ -83,11 +85,11 @@ def annealing_areas(lrs, decay: float = DEFAULT_DECAY, warmup_steps: int | None 
     """
     lrs = np.asarray(lrs, float)
     if lrs.ndim != 1 or len(lrs) == 0:
-        raise WorkbenchError("annealing_areas() needs a 1-D array of learning rates, one per step.")
+        raise ArgumentError("annealing_areas() needs a 1-D array of learning rates, one per step.")
     if not np.all(np.isfinite(lrs)) or np.any(lrs < 0):
-        raise WorkbenchError("Learning rates must be finite and >= 0.")
+        raise ArgumentError("Learning rates must be finite and >= 0.")
     if not 0.0 <= decay < 1.0:
-        raise WorkbenchError(f"The decay factor lambda must be in [0, 1), got {decay!r} (the paper uses 0.999).")
+        raise ArgumentError(f"The decay factor lambda must be in [0, 1), got {decay!r} (the paper uses 0.999).")
     S1 = np.cumsum(lrs)
     w = _warmup_end(lrs) if warmup_steps is None else int(warmup_steps)
     delta = np.zeros_like(lrs)
@@ -168,12 +170,13 @@ def schedule_areas(schedule: Schedule, steps: int, decay: float = DEFAULT_DECAY)
     return pd.DataFrame({"step": np.arange(1, steps + 1), "lr": lrs, "S1": S1, "S2": S2})
 
 
-class AnnealingFit:
-    """An annealing-law fit: the :class:`~workbench.fit.Fit` of ``lr_annealing`` and its decay factor.
+@dataclass(repr=False)
+class AnnealingFit(Result):
+    """An annealing-law fit: the :class:`~workbench.fitting.Fit` of ``lr_annealing`` and its decay factor.
 
     Attributes
     ----------
-    fit : workbench.fit.Fit
+    fit : workbench.fitting.Fit
         The fit at the chosen decay factor (``.params``, ``.intervals``, ``.summary()``).
     decay : float
         The decay factor ``lambda`` used for ``S2`` (chosen by the lowest objective when
@@ -182,20 +185,35 @@ class AnnealingFit:
         Objective of the fit at each decay factor tried.
     """
 
-    def __init__(self, fit, decay: float, profile: pd.DataFrame):
-        self.fit = fit
-        self.decay = float(decay)
-        self.profile = profile
+    fit: object
+    decay: float
+    profile: pd.DataFrame
 
     @property
     def params(self) -> dict:
         return dict(self.fit.params)
 
+    @property
+    def intervals(self):
+        return self.fit.intervals
+
+    @property
+    def level(self) -> float:
+        return self.fit.level
+
+    @property
+    def warnings(self) -> list:
+        return self.fit.warnings
+
     def predict(self, schedule: Schedule, steps: int) -> pd.DataFrame:
         """Predicted held-out loss at every step of ``schedule`` run for ``steps`` steps."""
         return predict_curve(self, schedule, steps)
 
-    def summary(self) -> str:
+    def _title(self) -> str:
+        return self.fit._title()
+
+    def _summarize(self, s) -> None:
+        self.fit._summarize(s)
         decays = list(self.profile["decay"])
         if len(decays) == 1:
             how = "fixed"
@@ -203,15 +221,11 @@ class AnnealingFit:
             how = f"best of {', '.join(f'{d:g}' for d in decays)}"
             if self.decay in (min(decays), max(decays)):
                 how += "; at the edge of the grid: try values beyond it"
-        return self.fit.summary() + f"\nDecay factor lambda = {self.decay:g} ({how})."
+        s.add_text(f"Decay factor lambda = {self.decay:g} ({how}).")
 
-    def _repr_html_(self) -> str:
-        return self.fit._repr_html_() + f"<p>Decay factor &lambda; = {self.decay:g}</p>"
-
-    def __repr__(self) -> str:
+    def _headline(self) -> str:
         p = self.params
-        return (f"AnnealingFit(L0={p['L0']:.4g}, A={p['A']:.4g}, alpha={p['alpha']:.4g}, C={p['C']:.4g}, "
-                f"lambda={self.decay:g})")
+        return f"L0={p['L0']:.4g}, A={p['A']:.4g}, alpha={p['alpha']:.4g}, C={p['C']:.4g}, lambda={self.decay:g}"
 
 
 #: Decay factors tried when ``lambda`` is profiled.
@@ -260,20 +274,20 @@ def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] | str = "
     -------
     AnnealingFit
     """
-    from ..fit import fit as wb_fit
+    from ..fitting import fit as wb_fit
 
     if "loss" not in curves.columns:
         raise MissingColumnsError("fit_annealing() needs a 'loss' column (held-out loss where measured, NaN elsewhere).")
     id_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if isinstance(decay, str):
         if decay != "auto":
-            raise WorkbenchError(f"decay must be 'auto', a number in [0, 1) or a list of them; got {decay!r}.")
+            raise ArgumentError(f"decay must be 'auto', a number in [0, 1) or a list of them; got {decay!r}.")
         n_runs = 1 if not id_cols else len(curves.drop_duplicates(id_cols))
         decays = list(DECAY_GRID) if n_runs > 1 else [default_decay(int(curves["step"].max()))]
     else:
         decays = [float(decay)] if np.isscalar(decay) else [float(d) for d in decay]
     if not decays:
-        raise WorkbenchError("fit_annealing() needs at least one decay factor.")
+        raise ArgumentError("fit_annealing() needs at least one decay factor.")
     if min_step is None:
         min_step = max(1, int(round(min_fraction * float(curves["step"].max()))))
 
@@ -281,7 +295,7 @@ def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] | str = "
         t = add_annealing_areas(curves, decay=d, by=by, warmup_steps=warmup_steps)
         t = t[t["loss"].notna() & (t["step"] >= min_step)]
         if len(t) < 5:
-            raise WorkbenchError(f"Only {len(t)} measured points from step {min_step} on to fit the annealing law; "
+            raise ArgumentError(f"Only {len(t)} measured points from step {min_step} on to fit the annealing law; "
                                  "it needs at least 5 (measure the held-out loss more often, or lower min_step).")
         return t[["S1", "S2", "loss", "step"] + id_cols]
 
@@ -314,7 +328,7 @@ def predict_curve(result, schedule: Schedule, steps: int, decay: float | None = 
 
     Parameters
     ----------
-    result : AnnealingFit, workbench.fit.Fit or mapping of parameter values
+    result : AnnealingFit, workbench.fitting.Fit or mapping of parameter values
     schedule : Schedule
     steps : int
     decay : float, optional

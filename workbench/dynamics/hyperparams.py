@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import MissingColumnsError, WorkbenchError
+from ..errors import ArgumentError, MissingColumnsError
 
 __all__ = [
     "step_law_lr",
@@ -53,7 +53,7 @@ def step_law_lr(N, D, c: float = STEP_LAW["c"], a: float = STEP_LAW["a"], b: flo
     """
     N, D = np.asarray(N, float), np.asarray(D, float)
     if np.any(N <= 0) or np.any(D <= 0):
-        raise WorkbenchError("step_law_lr() needs N > 0 (parameters) and D > 0 (tokens).")
+        raise ArgumentError("step_law_lr() needs N > 0 (parameters) and D > 0 (tokens).")
     return c * N ** (-a) * D**b
 
 
@@ -67,7 +67,7 @@ def step_law_batch(D, d: float = STEP_LAW["d"], e: float = STEP_LAW["e"]):
     """
     D = np.asarray(D, float)
     if np.any(D <= 0):
-        raise WorkbenchError("step_law_batch() needs D > 0 (training tokens).")
+        raise ArgumentError("step_law_batch() needs D > 0 (training tokens).")
     return d * D**e
 
 
@@ -82,7 +82,7 @@ def critical_batch_size(loss, B_star: float = KAPLAN_CRITICAL_BATCH["B_star"],
     """
     L = np.asarray(loss, float)
     if np.any(L <= 0):
-        raise WorkbenchError("critical_batch_size() needs a positive loss in nats/token.")
+        raise ArgumentError("critical_batch_size() needs a positive loss in nats/token.")
     return B_star * L ** (-1.0 / alpha_B)
 
 

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 
 __all__ = ["Schedule", "SCHEDULE_KINDS", "preset", "PRESETS"]
 
@@ -73,21 +73,21 @@ class Schedule:
 
     def __post_init__(self):
         if self.kind not in SCHEDULE_KINDS:
-            raise WorkbenchError(f"Unknown schedule kind {self.kind!r}; choose one of {', '.join(SCHEDULE_KINDS)}.")
+            raise ArgumentError(f"Unknown schedule kind {self.kind!r}; choose one of {', '.join(SCHEDULE_KINDS)}.")
         if not (self.peak > 0 and math.isfinite(self.peak)):
-            raise WorkbenchError(f"The peak learning rate must be a positive number, got {self.peak!r}.")
+            raise ArgumentError(f"The peak learning rate must be a positive number, got {self.peak!r}.")
         if not 0.0 <= self.warmup < 1.0:
-            raise WorkbenchError(f"warmup is a fraction of the run in [0, 1), got {self.warmup!r}.")
+            raise ArgumentError(f"warmup is a fraction of the run in [0, 1), got {self.warmup!r}.")
         if not 0.0 <= self.decay_start <= 1.0:
-            raise WorkbenchError(f"decay_start is a fraction of the run in [0, 1], got {self.decay_start!r}.")
+            raise ArgumentError(f"decay_start is a fraction of the run in [0, 1], got {self.decay_start!r}.")
         if not 0.0 <= self.final <= 1.0:
-            raise WorkbenchError(f"final is the final learning rate as a fraction of the peak, in [0, 1]; got {self.final!r}.")
+            raise ArgumentError(f"final is the final learning rate as a fraction of the peak, in [0, 1]; got {self.final!r}.")
         if self.kind == "step" and self.final <= 0:
-            raise WorkbenchError("A step schedule needs final > 0 (its last segment runs at final * peak).")
+            raise ArgumentError("A step schedule needs final > 0 (its last segment runs at final * peak).")
         if int(self.drops) < 1:
-            raise WorkbenchError(f"drops must be at least 1, got {self.drops!r}.")
+            raise ArgumentError(f"drops must be at least 1, got {self.drops!r}.")
         if self.decay_shape not in ("linear", "cosine"):
-            raise WorkbenchError(f"decay_shape must be 'linear' or 'cosine', got {self.decay_shape!r}.")
+            raise ArgumentError(f"decay_shape must be 'linear' or 'cosine', got {self.decay_shape!r}.")
 
     # ----------------------------------------------------------------------
     def warmup_steps(self, steps: int) -> int:
@@ -105,7 +105,7 @@ class Schedule:
         """Learning rate of every step ``t = 0 .. steps-1`` (float64 array)."""
         T = int(steps)
         if T < 1:
-            raise WorkbenchError(f"A schedule needs at least one step, got {steps!r}.")
+            raise ArgumentError(f"A schedule needs at least one step, got {steps!r}.")
         t = np.arange(T, dtype=float)
         peak, f = float(self.peak), float(self.final)
         lr = np.full(T, peak)
@@ -160,5 +160,5 @@ PRESETS = {
 def preset(name: str, peak: float = 1e-3, **changes) -> Schedule:
     """A named schedule (``constant``, ``cosine``, ``wsd``, ``step``, ``linear``) at the given peak."""
     if name not in PRESETS:
-        raise WorkbenchError(f"Unknown schedule preset {name!r}; choose one of {', '.join(PRESETS)}.")
+        raise ArgumentError(f"Unknown schedule preset {name!r}; choose one of {', '.join(PRESETS)}.")
     return Schedule(**{**PRESETS[name], "peak": peak, **changes})

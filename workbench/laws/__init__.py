@@ -1,6 +1,13 @@
-"""Scaling laws declared as data. See :func:`get_law` and :func:`list_laws`."""
+"""Scaling laws declared as data, and their published parameter sets.
+
+See :func:`get_law`, :func:`list_laws`, :func:`get_parameter_set` and :func:`list_parameter_sets`.
+"""
 
 from .catalogue import LAWS, chinchilla_optimum, get_law, list_laws, register_law
 from .core import Law, Parameter
+from .published import PARAMETER_SETS, ParameterSet, get_parameter_set, list_parameter_sets
 
-__all__ = ["Law", "Parameter", "LAWS", "get_law", "list_laws", "register_law", "chinchilla_optimum"]
+__all__ = [
+    "Law", "Parameter", "get_law", "list_laws", "register_law", "LAWS", "chinchilla_optimum",
+    "ParameterSet", "PARAMETER_SETS", "get_parameter_set", "list_parameter_sets",
+]

@@ -103,6 +103,12 @@ class Law:
         absent the fitting engine uses central differences.
     compute_optimal : callable, optional
         Closed-form compute-optimal allocation ``f(values: dict, C) -> (N, D)``.
+    outputs : tuple of str, optional
+        Names of the outputs of a *multi-output* law (e.g. the loss on each of
+        five data domains), fitted together with one shared parameter set. The
+        runs table then holds one row per (point, output), the output's number
+        (0, 1, ...) in the input column ``output`` (see
+        :func:`workbench.data.stack_outputs`). Empty for a law with one output.
     """
 
     name: str
@@ -116,6 +122,7 @@ class Law:
     log_formula: Callable | None = None
     log_gradient: Callable | None = None
     compute_optimal: Callable | None = None
+    outputs: tuple[str, ...] = ()
     notes: str = ""
     extra: Mapping = field(default_factory=dict)
 
@@ -283,6 +290,8 @@ class Law:
 
     def describe(self) -> str:
         lines = [f"{self.title}  [{self.name}]", f"  {self.equation}", f"  inputs: {', '.join(self.inputs)} -> {self.target}"]
+        if self.outputs:
+            lines.append(f"  outputs (one row each, numbered in column 'output'): {', '.join(self.outputs)}")
         for p in self.parameters:
             lines.append(f"  {p.name:>8}: {p.description} (bounds {p.lower:g} .. {p.upper:g}{', log scale' if p.log else ''})")
         lines.append(f"  reference: {self.reference}")

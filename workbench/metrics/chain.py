@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import MissingColumnsError, WorkbenchError
+from ..errors import ArgumentError, MissingColumnsError
 from ..laws import get_law
 from .sampling import sample_choices
 from .tokens import MIRAGE_LAW, MIRAGE_PARAMS, MIRAGE_SCALE, scale_grid, token_loss, token_probability
@@ -111,13 +111,13 @@ def chain_correlations(table: pd.DataFrame, scale: str = "N", item: str = "item"
         items with log scale).
     """
     if method not in ("spearman", "pearson", "kendall"):
-        raise WorkbenchError(f"method must be 'spearman', 'pearson' or 'kendall', not {method!r}.")
+        raise ArgumentError(f"method must be 'spearman', 'pearson' or 'kendall', not {method!r}.")
     steps = [s for s in CHAIN_STEPS if s in table.columns] if steps is None else list(steps)
     missing = [c for c in [scale, item, *steps] if c not in table.columns]
     if missing:
         raise MissingColumnsError(f"chain_correlations needs columns {missing}; the table has {list(table.columns)}.")
     if not steps:
-        raise WorkbenchError(f"No step columns found; name them as in {list(CHAIN_STEPS)} or pass steps=[...].")
+        raise ArgumentError(f"No step columns found; name them as in {list(CHAIN_STEPS)} or pass steps=[...].")
     df = table[[scale, item, *steps]].copy()
     if "brier" in steps:
         df["brier"] = -df["brier"]

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data import dataset_files, load_dataset
-from ..errors import DatasetError, MissingColumnsError, WorkbenchError
-from ..fit import Fit, fit
+from ..errors import ArgumentError, DatasetError, MissingColumnsError
+from ..fitting import Fit, fit
+from ..results import Result
 
 __all__ = ["CORE17_TASKS", "random_baselines", "average_error", "fit_loss_to_error", "DownstreamFit"]
 
@@ -74,7 +75,7 @@ def _task_list(runs: pd.DataFrame, tasks) -> list[str]:
         elif tasks in ("all46", "all"):
             chosen = available
         else:
-            raise WorkbenchError(f"tasks must be 'core17', 'all46' or a list of task names, not {tasks!r}.")
+            raise ArgumentError(f"tasks must be 'core17', 'all46' or a list of task names, not {tasks!r}.")
     else:
         chosen = list(tasks)
     missing = [t for t in chosen if t not in available]
@@ -117,7 +118,7 @@ def average_error(runs: pd.DataFrame, tasks="core17", baselines: pd.Series | Non
 
 
 @dataclass
-class DownstreamFit:
+class DownstreamFit(Result):
     """The loss-to-error law fitted on smaller runs and checked on the largest.
 
     Attributes
@@ -183,12 +184,6 @@ class DownstreamFit:
         return {"params": self.params, "holdout_error": self.holdout_error, "tasks": self.tasks,
                 "chance_error": self.chance_error, "table": self.table.to_dict(orient="list")}
 
-    def chart(self, **kwargs):
-        """Error against loss: fitted runs, held-out runs and the law."""
-        from ..charts.metrics import loss_error_chart
-
-        return loss_error_chart(self, **kwargs)
-
 
 def fit_loss_to_error(
     runs: pd.DataFrame | None = None,
@@ -237,7 +232,7 @@ def fit_loss_to_error(
         loss_fit = fit("overtraining", table, holdout=holdout, bootstrap=0) if chain else None
     held = err_fit.holdout_table
     if held is None:
-        raise WorkbenchError(f"holdout={holdout!r} holds out no runs: nothing to check the prediction on.")
+        raise ArgumentError(f"holdout={holdout!r} holds out no runs: nothing to check the prediction on.")
     keep = [c for c in ("model", "multiplier", "training_set", "N", "D", "loss", "error") if c in held]
     out = held[keep].copy()
     out["error_from_loss"] = held["predicted"].to_numpy()

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import comb
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 from .tokens import check_probability
 
 __all__ = ["exact_match", "token_edit_distance", "log_likelihood", "choice_accuracy", "check_length", "check_choices"]
@@ -38,16 +38,16 @@ __all__ = ["exact_match", "token_edit_distance", "log_likelihood", "choice_accur
 def check_length(l) -> int:
     """Answer length in tokens, checked to be an integer >= 1."""
     if isinstance(l, bool) or not float(l).is_integer() or int(l) < 1:
-        raise WorkbenchError(f"The answer length l must be a whole number of tokens >= 1, got {l!r}.")
+        raise ArgumentError(f"The answer length l must be a whole number of tokens >= 1, got {l!r}.")
     return int(l)
 
 
 def check_choices(k, n_plausible) -> tuple[int, int]:
     """Number of choices ``k >= 2`` and plausible tokens ``m >= k``, checked."""
     if isinstance(k, bool) or not float(k).is_integer() or int(k) < 2:
-        raise WorkbenchError(f"The number of answer choices k must be a whole number >= 2, got {k!r}.")
+        raise ArgumentError(f"The number of answer choices k must be a whole number >= 2, got {k!r}.")
     if isinstance(n_plausible, bool) or not float(n_plausible).is_integer() or int(n_plausible) < int(k):
-        raise WorkbenchError(
+        raise ArgumentError(
             f"n_plausible (the plausible tokens that share the probability the model does not put on the answer by "
             f"knowledge, the k choices included) must be a whole number >= k={k}, got {n_plausible!r}."
         )

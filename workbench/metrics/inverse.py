@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import WorkbenchError
-from ..fit import Fit, fit
+from ..errors import ArgumentError
+from ..fitting import Fit, fit
+from ..results import Result
 
 __all__ = ["InverseFit", "fit_inverse_scaling", "scaling_shape"]
 
@@ -53,7 +54,7 @@ def scaling_shape(scale, error, tol: float = 0.01) -> tuple[str, float | None]:
 
 
 @dataclass
-class InverseFit:
+class InverseFit(Result):
     """A broken power law fitted to an error-vs-scale curve.
 
     Attributes
@@ -100,12 +101,6 @@ class InverseFit:
     def to_dict(self) -> dict:
         return {"params": self.fit.params, "shape": self.shape, "turn": self.turn, "data_shape": self.data_shape}
 
-    def chart(self, **kwargs):
-        """Measured points and the fitted broken power law."""
-        from ..charts.metrics import inverse_chart
-
-        return inverse_chart(self, **kwargs)
-
 
 def fit_inverse_scaling(
     scale,
@@ -139,14 +134,14 @@ def fit_inverse_scaling(
     InverseFit
     """
     if x not in ("N", "D", "C"):
-        raise WorkbenchError(f"x must be 'N', 'D' or 'C', not {x!r}.")
+        raise ArgumentError(f"x must be 'N', 'D' or 'C', not {x!r}.")
     s = np.asarray(scale, float)
     v = np.asarray(score, float)
     if s.shape != v.shape or s.size < 6:
-        raise WorkbenchError(f"fit_inverse_scaling needs scale and score of the same length, at least 6 points (got {s.size}, {v.size}).")
+        raise ArgumentError(f"fit_inverse_scaling needs scale and score of the same length, at least 6 points (got {s.size}, {v.size}).")
     err = ceiling - v if higher_is_better else v
     if np.any(err <= 0):
-        raise WorkbenchError("The error (ceiling - score, or the score itself when lower is better) must be > 0 to be fitted on a log scale.")
+        raise ArgumentError("The error (ceiling - score, or the score itself when lower is better) must be > 0 to be fitted on a log scale.")
     runs = pd.DataFrame({x: s, "loss": err})
     if x != "N":
         runs["N"] = 1.0  # the runs table wants N; the law reads only x

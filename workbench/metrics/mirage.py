@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 from ..laws import get_law
+from ..results import Result
 from . import exact
 from .catalogue import MetricInfo, get_metric
 from .sampling import check_items, sample_answers, sample_choices
@@ -108,7 +109,7 @@ def finite_test_set(metric, p, l: int = 5, k: int = 4, n: int = 100, n_plausible
 
 
 @dataclass
-class MirageResult:
+class MirageResult(Result):
     """One model family scored under one metric: the expected curve, a finite test set, and verdicts.
 
     Attributes
@@ -174,12 +175,6 @@ class MirageResult:
             "curve": self.curve.to_dict(orient="list"),
             "test_set": self.test_set.to_dict(orient="list"),
         }
-
-    def chart(self, **kwargs):
-        """The expected curve, the finite test set with error bars, the resolution floor and the verdict."""
-        from ..charts.metrics import mirage_chart
-
-        return mirage_chart(self, **kwargs)
 
 
 def mirage(
@@ -252,11 +247,11 @@ def mirage(
     law_obj = get_law(law)
     if p is not None:
         if sizes is None:
-            raise WorkbenchError("With per-token probabilities p=..., give the model sizes they belong to: sizes=[...].")
+            raise ArgumentError("With per-token probabilities p=..., give the model sizes they belong to: sizes=[...].")
         sizes = np.asarray(sizes, float)
         p_sizes = np.atleast_1d(check_probability(p))
         if p_sizes.shape != sizes.shape:
-            raise WorkbenchError(f"p and sizes must have the same length, got {p_sizes.size} and {sizes.size}.")
+            raise ArgumentError(f"p and sizes must have the same length, got {p_sizes.size} and {sizes.size}.")
         order = np.argsort(sizes)
         sizes, p_sizes = sizes[order], p_sizes[order]
         N_grid, p_grid = sizes, p_sizes
@@ -268,7 +263,7 @@ def mirage(
         N_grid = scale_grid(lo, hi, grid)
         sizes = family_sizes(lo, hi) if sizes is None else np.sort(np.asarray(sizes, float))
         if len(law_obj.inputs) != 1:
-            raise WorkbenchError(f"The mirage needs a law of one input (model size); {law_obj.name!r} takes {law_obj.inputs}. "
+            raise ArgumentError(f"The mirage needs a law of one input (model size); {law_obj.name!r} takes {law_obj.inputs}. "
                                  "Evaluate it yourself and pass p=... and sizes=....")
         params_used = dict(MIRAGE_PARAMS if params is None and law_obj.name == MIRAGE_LAW else params or {})
         x = law_obj.inputs[0]

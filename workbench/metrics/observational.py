@@ -23,15 +23,16 @@ import numpy as np
 import pandas as pd
 
 from ..data.datasets import OBSERVATIONAL_BENCHMARKS
-from ..errors import FitError, MissingColumnsError, WorkbenchError
 from ..data.filters import parse_filter
-from ..fit.holdout import split_holdout
+from ..errors import ArgumentError, FitError, MissingColumnsError
+from ..fitting.holdout import split_holdout
+from ..results import Result
 
 __all__ = ["PCAResult", "benchmark_pca", "ObservationalFit", "fit_observational"]
 
 
 @dataclass
-class PCAResult:
+class PCAResult(Result):
     """Principal components of a benchmark table (centred, not scaled).
 
     Attributes
@@ -67,12 +68,6 @@ class PCAResult:
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(self.summary()) + "</pre>" + self.loadings.round(3).to_html()
 
-    def chart(self, **kwargs):
-        """Share of variance per component."""
-        from ..charts.metrics import pca_chart
-
-        return pca_chart(self, **kwargs)
-
 
 def benchmark_pca(table: pd.DataFrame, columns=OBSERVATIONAL_BENCHMARKS, complete: bool = True) -> PCAResult:
     """Principal components of a benchmark table, centred but not scaled.
@@ -106,9 +101,9 @@ def benchmark_pca(table: pd.DataFrame, columns=OBSERVATIONAL_BENCHMARKS, complet
     if complete:
         data = data.dropna()
     elif data.isna().any().any():
-        raise WorkbenchError("The benchmark table has missing scores; pass complete=True to use the complete rows only.")
+        raise ArgumentError("The benchmark table has missing scores; pass complete=True to use the complete rows only.")
     if len(data) < 2:
-        raise WorkbenchError("benchmark_pca needs at least two models with every score present.")
+        raise ArgumentError("benchmark_pca needs at least two models with every score present.")
     mean = data.mean()
     X = data.to_numpy(float) - mean.to_numpy()
     _, s, vt = np.linalg.svd(X, full_matrices=False)
@@ -126,7 +121,7 @@ def benchmark_pca(table: pd.DataFrame, columns=OBSERVATIONAL_BENCHMARKS, complet
 
 
 @dataclass
-class ObservationalFit:
+class ObservationalFit(Result):
     """A sigmoid of principal components, fitted on smaller models and checked on larger ones.
 
     Attributes
@@ -191,12 +186,6 @@ class ObservationalFit:
         return {"target": self.target, "predictor": self.predictor, "floor": self.floor, "ceiling": self.ceiling, "n_components": self.n_components,
                 "params": [float(v) for v in self.glm.params], "holdout_error": self.holdout_error}
 
-    def chart(self, **kwargs):
-        """Observed against predicted, fitted and held-out models distinct."""
-        from ..charts.metrics import observational_chart
-
-        return observational_chart(self, **kwargs)
-
 
 def fit_observational(
     table: pd.DataFrame,
@@ -248,14 +237,14 @@ def fit_observational(
         raise MissingColumnsError(f"The table has no column {target!r}.")
     columns = [c for c in (OBSERVATIONAL_BENCHMARKS if columns is None else columns) if c != target]
     if not (ceiling > floor):
-        raise WorkbenchError(f"ceiling must be larger than floor, got floor={floor}, ceiling={ceiling}.")
+        raise ArgumentError(f"ceiling must be larger than floor, got floor={floor}, ceiling={ceiling}.")
     if predictor not in ("pcs", "log_compute"):
-        raise WorkbenchError(f"predictor must be 'pcs' or 'log_compute', not {predictor!r}.")
+        raise ArgumentError(f"predictor must be 'pcs' or 'log_compute', not {predictor!r}.")
     if pca is None:
         pca = benchmark_pca(table, columns)
     n_components = int(n_components) if predictor == "pcs" else 1
     if not 1 <= n_components <= len(pca.loadings.columns):
-        raise WorkbenchError(f"n_components must be between 1 and {len(pca.loadings.columns)}, got {n_components}.")
+        raise ArgumentError(f"n_components must be between 1 and {len(pca.loadings.columns)}, got {n_components}.")
     rows = table.dropna(subset=list(pca.loadings.index))
     by_compute = predictor == "log_compute" or isinstance(holdout, float) or (isinstance(holdout, str) and "C" in parse_filter(holdout, label="holdout").columns)
     usable = rows[target].notna()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import FitError, WorkbenchError
+from ..errors import ArgumentError, FitError
 from .sampling import check_items
 from .tokens import check_probability
 
@@ -56,7 +56,7 @@ def pass_until(pass_rate, n_items: int = 100, r: int = 1, max_samples: int = 10*
     rate = np.asarray(check_probability(pass_rate, "pass rate"), float)
     n_items = check_items(n_items)
     if isinstance(r, bool) or int(r) != r or r < 1:
-        raise WorkbenchError(f"r (successes to wait for) must be a whole number >= 1, got {r!r}.")
+        raise ArgumentError(f"r (successes to wait for) must be a whole number >= 1, got {r!r}.")
     rate = np.broadcast_to(rate[:, None] if rate.ndim == 1 else rate, (rate.shape[0], n_items))
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import load_dataset
-from ..errors import UnknownNameError, WorkbenchError
+from ..errors import ArgumentError, UnknownNameError
 from .sharpness import sharpness
 
 __all__ = [
@@ -212,7 +212,7 @@ def compare_sharpness(
             row["sharper"] = "not comparable"
         rows.append(row)
     if not rows:
-        raise WorkbenchError(f"No curve has {min_sizes} or more model sizes with both {a!r} and {b!r}.")
+        raise ArgumentError(f"No curve has {min_sizes} or more model sizes with both {a!r} and {b!r}.")
     return SharpnessComparison(pd.DataFrame(rows), a, b)
 
 
@@ -340,7 +340,7 @@ def real_task_curves(task: str, kind: str = "all-or-nothing", setting: str = "me
     df = _load_real(task, setting)
     df = df[df["metric"] == metric].drop(columns="metric").sort_values(["series", "N"]).reset_index(drop=True)
     if df.empty:
-        raise WorkbenchError(f"No {metric} scores for {label} in setting {setting!r}; choose another setting.")
+        raise ArgumentError(f"No {metric} scores for {label} in setting {setting!r}; choose another setting.")
     mlabel, hib = REAL_METRICS[metric]
     return df, {"label": label, "metric": metric, "metric_label": mlabel, "higher_is_better": hib, "scale_label": scale_label}
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 from .exact import check_choices, check_length
 from .tokens import check_probability
 
@@ -57,7 +57,7 @@ def resolution_floor(n: int) -> float:
 def check_items(n) -> int:
     """Number of test items, checked to be an integer >= 1."""
     if isinstance(n, bool) or not float(n).is_integer() or int(n) < 1:
-        raise WorkbenchError(f"The test-set size n must be a whole number of items >= 1, got {n!r}.")
+        raise ArgumentError(f"The test-set size n must be a whole number of items >= 1, got {n!r}.")
     return int(n)
 
 
@@ -134,7 +134,7 @@ def sample_choices(p, l: int = 1, k: int = 4, n: int = 1000, n_plausible: int = 
     l, n = check_length(l), check_items(n)
     k, m = check_choices(k, n_plausible)
     if not 0.0 <= float(persistence) <= 1.0:
-        raise WorkbenchError(f"persistence must be between 0 and 1, got {persistence!r}.")
+        raise ArgumentError(f"persistence must be between 0 and 1, got {persistence!r}.")
     rng = _rng(seed)
     G = p.size
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 
 __all__ = ["Sharpness", "sharpness"]
 
@@ -139,13 +139,13 @@ def sharpness(
     x = np.asarray(scale, float).ravel()
     y = np.asarray(score, float).ravel()
     if x.shape != y.shape:
-        raise WorkbenchError(f"scale and score must have the same length, got {x.size} and {y.size}.")
+        raise ArgumentError(f"scale and score must have the same length, got {x.size} and {y.size}.")
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     if x.size < 2 or np.any(x <= 0):
-        raise WorkbenchError("sharpness needs at least two points with finite scores at positive scales.")
+        raise ArgumentError("sharpness needs at least two points with finite scores at positive scales.")
     if not (window > 0 and 0 < min_share <= 1 and max_lead_ratio >= 0):
-        raise WorkbenchError("window must be > 0, min_share in (0, 1] and max_lead_ratio >= 0.")
+        raise ArgumentError("window must be > 0, min_share in (0, 1] and max_lead_ratio >= 0.")
     order = np.argsort(x, kind="stable")
     u, y = np.log10(x[order]), y[order]
     if not higher_is_better:
@@ -156,7 +156,7 @@ def sharpness(
     span = float(u[-1] - u[0])
     net = float(y[-1] - y[0])
     if u.size < 2 or span <= 0:
-        raise WorkbenchError("sharpness needs at least two distinct scales.")
+        raise ArgumentError("sharpness needs at least two distinct scales.")
     scale_of = lambda v: float(10.0**v)  # noqa: E731
     if not net > 0:
         return Sharpness(0.0, (scale_of(u[0]), scale_of(u[-1])), 0.0, float("nan"), net, span, False,

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 from ..laws import get_law
 
 __all__ = [
@@ -40,9 +40,9 @@ MIRAGE_SCALE = (1e8, 1e12)
 def scale_grid(lo: float = MIRAGE_SCALE[0], hi: float = MIRAGE_SCALE[1], n: int = 61) -> np.ndarray:
     """``n`` model sizes spaced evenly in log between ``lo`` and ``hi``."""
     if not (0 < lo < hi) or not np.isfinite(hi):
-        raise WorkbenchError(f"A scale grid needs 0 < lo < hi (finite), got lo={lo!r}, hi={hi!r}.")
+        raise ArgumentError(f"A scale grid needs 0 < lo < hi (finite), got lo={lo!r}, hi={hi!r}.")
     if int(n) < 2:
-        raise WorkbenchError(f"A scale grid needs at least 2 points, got n={n!r}.")
+        raise ArgumentError(f"A scale grid needs at least 2 points, got n={n!r}.")
     return np.logspace(np.log10(lo), np.log10(hi), int(n))
 
 
@@ -73,13 +73,13 @@ def token_loss(law=MIRAGE_LAW, params: Mapping[str, float] | None = None, **inpu
     law = get_law(law)
     if params is None:
         if law.name != MIRAGE_LAW:
-            raise WorkbenchError(f"Give params= for law {law.name!r} (its parameters: {list(law.param_names)}).")
+            raise ArgumentError(f"Give params= for law {law.name!r} (its parameters: {list(law.param_names)}).")
         params = MIRAGE_PARAMS
     if not inputs:
         inputs = {law.inputs[0]: scale_grid()} if len(law.inputs) == 1 else {}
     loss = np.asarray(law.predict(params, **inputs), float)
     if np.any(~np.isfinite(loss)) or np.any(loss < 0):
-        raise WorkbenchError(
+        raise ArgumentError(
             f"Law {law.name!r} with {dict(params)} predicts a negative or non-finite per-token loss at some inputs; "
             "a per-token cross-entropy must be >= 0. Check the parameters (for power_law_N, E >= 0)."
         )
@@ -90,7 +90,7 @@ def token_probability(loss) -> np.ndarray:
     """Probability of the right token, ``p = exp(-L_CE)`` (``L_CE`` in nats per token)."""
     loss = np.asarray(loss, float)
     if np.any(~np.isfinite(loss)) or np.any(loss < 0):
-        raise WorkbenchError("Per-token losses must be finite and >= 0 (nats per token).")
+        raise ArgumentError("Per-token losses must be finite and >= 0 (nats per token).")
     return np.exp(-loss)
 
 
@@ -98,7 +98,7 @@ def check_probability(p, name: str = "per-token probability") -> np.ndarray:
     """``p`` as a float array, checked to lie in [0, 1]."""
     p = np.asarray(p, float)
     if p.size == 0:
-        raise WorkbenchError(f"The {name} array is empty.")
+        raise ArgumentError(f"The {name} array is empty.")
     if np.any(~np.isfinite(p)) or np.any(p < 0) or np.any(p > 1):
-        raise WorkbenchError(f"Each {name} must be a number between 0 and 1; got values outside [0, 1] or NaN.")
+        raise ArgumentError(f"Each {name} must be a number between 0 and 1; got values outside [0, 1] or NaN.")
     return p

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import CacheError, WorkbenchError
+from ..errors import ArgumentError, CacheError, WorkbenchError
 
 __all__ = ["config_key", "RunCache", "CacheWarning", "default_cache_dir"]
 
@@ -31,7 +31,7 @@ def _canonical(value):
         return float(repr(value)) if value != int(value) or abs(value) >= 2**53 else int(value)
     if isinstance(value, (str, int, bool)) or value is None:
         return value
-    raise WorkbenchError(
+    raise ArgumentError(
         f"Configuration values must be numbers, strings, booleans, lists or dicts; got {type(value).__name__} ({value!r})."
     )
 

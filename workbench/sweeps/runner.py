@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 from .cache import DAMAGED_DIR, CacheWarning, RunCache, config_key, default_cache_dir
 
 __all__ = ["grid", "run_sweep", "SweepResult"]
@@ -19,7 +19,7 @@ def grid(**axes: Sequence) -> list[dict]:
     """All combinations of the given values: ``grid(width=[8, 16], seed=[0, 1])`` -> 4 configs."""
     for name, values in axes.items():
         if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-            raise WorkbenchError(f"grid(): {name}= needs a list of values, got {values!r}.")
+            raise ArgumentError(f"grid(): {name}= needs a list of values, got {values!r}.")
     names = list(axes)
     return [dict(zip(names, combo)) for combo in itertools.product(*(list(axes[n]) for n in names))]
 
@@ -96,11 +96,11 @@ def run_sweep(
     """
     configs = [dict(c) for c in configs]
     if not configs:
-        raise WorkbenchError("run_sweep() got no configurations: pass a non-empty list, e.g. grid(width=[8, 16]).")
+        raise ArgumentError("run_sweep() got no configurations: pass a non-empty list, e.g. grid(width=[8, 16]).")
     ns = namespace if namespace is not None else _namespace(func)
     keys = [config_key(c, ns) for c in configs]
     if len(set(keys)) != len(keys):
-        raise WorkbenchError("Some configurations repeat exactly; each configuration must appear once.")
+        raise ArgumentError("Some configurations repeat exactly; each configuration must appear once.")
     cache = None if cache_dir is False else RunCache(cache_dir if cache_dir is not None else default_cache_dir())
 
     tables: dict[str, pd.DataFrame] = {}
@@ -137,7 +137,7 @@ def run_sweep(
 
     def finish(config, key, table):
         if not isinstance(table, pd.DataFrame):
-            raise WorkbenchError(f"The sweep function must return a DataFrame, got {type(table).__name__} for {config}.")
+            raise ArgumentError(f"The sweep function must return a DataFrame, got {type(table).__name__} for {config}.")
         if cache is not None:
             cache.save(key, table, config, ns)
         tables[key] = table

@@ -14,7 +14,7 @@
   (Sardana & Frankle 2023).
 """
 
-from ._errors import SamplesError
+from ..errors import SamplesError
 from .counts import (
     BetaDifficulty,
     LogitNormalDifficulty,

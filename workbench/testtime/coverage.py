@@ -45,9 +45,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from ..fit import fit as _engine_fit
+from ..fitting import fit as _engine_fit
 from ..laws import get_law
-from ._errors import SamplesError
+from ..errors import SamplesError
+from ..results import Result
 from .counts import _validated, subsample_counts
 from .passk import k_grid, pass_at_k
 
@@ -545,7 +546,7 @@ def fit_beta_binomial(counts, *, level: float = 0.95, _trusted: bool = False) ->
 
 # ---------------------------------------------------------------------------------------------
 @dataclass(repr=False)
-class ExtrapolationComparison:
+class ExtrapolationComparison(Result):
     """Two extrapolations of coverage from a small budget, scored on held-out large ``k``.
 
     Attributes
@@ -618,11 +619,6 @@ class ExtrapolationComparison:
 
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(self.summary()) + "</pre>"
-
-    def chart(self, **kwargs):
-        from ..charts.testtime import extrapolation_chart
-
-        return extrapolation_chart(self, **kwargs)
 
 
 def compare_extrapolations(

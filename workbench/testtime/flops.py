@@ -28,7 +28,8 @@ import pandas as pd
 from scipy import special
 
 from ..compute.flops import inference_flops
-from ._errors import SamplesError
+from ..errors import SamplesError
+from ..results import Result
 from .counts import _validated
 from .passk import pass_at_k
 from .verifier import accuracy_after_k
@@ -109,7 +110,7 @@ class LogitAbilityLaw:
 
 
 @dataclass(repr=False)
-class FlopsMatchedComparison:
+class FlopsMatchedComparison(Result):
     """A small model with ``k`` samples against a large model with one, at equal inference FLOPs.
 
     Attributes
@@ -165,11 +166,6 @@ class FlopsMatchedComparison:
 
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(self.summary()) + "</pre>"
-
-    def chart(self, **kwargs):
-        from ..charts.testtime import flops_matched_chart
-
-        return flops_matched_chart(self, **kwargs)
 
 
 def _bins(p_large: np.ndarray, n_bins: int) -> pd.Series:

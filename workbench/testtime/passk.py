@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from ._errors import SamplesError
+from ..errors import SamplesError
 
 __all__ = ["pass_at_k", "pass_at_k_exact", "aggregate_pass_at_k", "coverage_curve", "k_grid"]
 

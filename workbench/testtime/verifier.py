@@ -42,7 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._errors import SamplesError
+from ..errors import SamplesError
+from ..results import Result
 
 __all__ = [
     "rejection_probability",
@@ -144,7 +145,7 @@ def expected_utility(r, c, s, K, fp_cost: float, *, reward: float = 1.0, sample_
 
 
 @dataclass(repr=False)
-class VerifierCurve:
+class VerifierCurve(Result):
     """Accuracy, false positives, abstentions and utility against the number of attempts ``K``.
 
     Attributes
@@ -215,11 +216,6 @@ class VerifierCurve:
         return {"ceiling": self.ceiling, "best_k": self.best_k, "best_utility": self.best_utility,
                 "best_at_edge": self.best_at_edge, "rising": self.rising, "c": self.c, "s": self.s, "fp_cost": self.fp_cost,
                 "sample_cost": self.sample_cost, "single_sample_accuracy": self.single_sample_accuracy}
-
-    def chart(self, **kwargs):
-        from ..charts.testtime import verifier_chart
-
-        return verifier_chart(self, **kwargs)
 
 
 def verifier_curve(r, c: float, s: float, *, fp_cost: float = 0.0, k_max: int = 1000, reward: float = 1.0,

@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError, WorkbenchError
 
 __all__ = ["MarkovSource", "TextSource", "make_source"]
 
@@ -91,22 +91,22 @@ class MarkovSource:
     def __init__(self, vocab_size: int = 16, order: int = 2, concentration: float = 0.3, seed: int = 0,
                  backoff: float | None = None, zipf: float | None = None):
         if not (2 <= int(vocab_size) <= 256):
-            raise WorkbenchError(f"vocab_size must be between 2 and 256, got {vocab_size}.")
+            raise ArgumentError(f"vocab_size must be between 2 and 256, got {vocab_size}.")
         if not (1 <= int(order) <= 4) or int(vocab_size) ** int(order) > 65536:
-            raise WorkbenchError(
+            raise ArgumentError(
                 f"order must be 1..4 with vocab_size**order <= 65536 contexts, got order={order}, vocab_size={vocab_size}."
             )
         if not (concentration > 0 and math.isfinite(concentration)):
-            raise WorkbenchError(f"concentration must be a positive number, got {concentration}.")
+            raise ArgumentError(f"concentration must be a positive number, got {concentration}.")
         self.vocab_size = V = int(vocab_size)
         self.order = k = int(order)
         self.concentration = float(concentration)
         self.seed = int(seed)
         if backoff is not None and not (backoff > 0 and math.isfinite(backoff)):
-            raise WorkbenchError(f"backoff must be a positive number (or None), got {backoff}.")
+            raise ArgumentError(f"backoff must be a positive number (or None), got {backoff}.")
         self.backoff = None if backoff is None else float(backoff)
         if zipf is not None and not (zipf >= 0 and math.isfinite(zipf)):
-            raise WorkbenchError(f"zipf must be a non-negative exponent (or None), got {zipf}.")
+            raise ArgumentError(f"zipf must be a non-negative exponent (or None), got {zipf}.")
         self.zipf = None if zipf is None else float(zipf)
         rng = np.random.default_rng(self.seed)
         base = np.ones(V) if zipf is None else np.arange(1, V + 1, dtype=float) ** -float(zipf)
@@ -329,4 +329,4 @@ def make_source(kind: str = "markov", **options):
         return MarkovSource(**options)
     if kind == "text":
         return TextSource(**options)
-    raise WorkbenchError(f"Unknown corpus kind {kind!r}: use 'markov' (known entropy rate) or 'text' (Python help text).")
+    raise ArgumentError(f"Unknown corpus kind {kind!r}: use 'markov' (known entropy rate) or 'text' (Python help text).")

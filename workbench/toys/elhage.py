@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
+from ..results import Result
 from .device import device as default_device
 from .device import num_threads, toy_threads
 
@@ -105,7 +106,7 @@ def classify_geometry(W: np.ndarray, tolerance_deg: float = 15.0) -> str:
     """
     W = np.asarray(W, float)
     if W.shape[0] != 2:
-        raise WorkbenchError(f"classify_geometry needs a model of width m = 2, got m = {W.shape[0]}.")
+        raise ArgumentError(f"classify_geometry needs a model of width m = 2, got m = {W.shape[0]}.")
     t = feature_table(W)
     rep = t[t["represented"]]
     k = len(rep)
@@ -132,14 +133,14 @@ def is_pentagon(W: np.ndarray, norm_range=(0.75, 1.35), gap_tolerance_deg: float
     their directions are spread ``72° ± gap_tolerance_deg`` apart (a pentagon)."""
     W = np.asarray(W, float)
     if W.shape != (2, 5):
-        raise WorkbenchError(f"is_pentagon needs a 2 × 5 model, got shape {W.shape}.")
+        raise ArgumentError(f"is_pentagon needs a 2 × 5 model, got shape {W.shape}.")
     t = feature_table(W)
     lo, hi = norm_range
     return bool(t["norm"].between(lo, hi).all() and np.all(np.abs(_gaps(t["angle"]) - 72.0) <= gap_tolerance_deg))
 
 
 @dataclass(repr=False)
-class ToyModelsResult:
+class ToyModelsResult(Result):
     """What :func:`train_toy_models` returns.
 
     Attributes
@@ -182,7 +183,7 @@ class ToyModelsResult:
         if seed is not None:
             rows = rows[rows["seed"] == int(seed)]
             if rows.empty:
-                raise WorkbenchError(f"No model with seed {seed}; seeds trained: {sorted(runs['seed'].unique())}.")
+                raise ArgumentError(f"No model with seed {seed}; seeds trained: {sorted(runs['seed'].unique())}.")
         return int(rows["loss"].idxmin())
 
     def best(self) -> pd.DataFrame:
@@ -220,14 +221,6 @@ class ToyModelsResult:
     def to_dict(self) -> dict:
         return {"settings": dict(self.settings), "seconds": self.seconds, "finished": self.finished,
                 "runs": self.runs.to_dict(orient="records")}
-
-    def chart(self):
-        """The two-dimensional feature directions (``m = 2``) or dimensions per feature."""
-        from ..charts.superposition import dims_per_feature_chart, geometry_chart
-
-        if self.settings["width"] == 2:
-            return geometry_chart(self.features())
-        return dims_per_feature_chart(self.runs)
 
 
 def _instance_seed(seed: int, n: int, m: int) -> int:
@@ -288,16 +281,16 @@ def train_toy_models(
 
     S = [float(s) for s in _as_list(sparsities, "sparsities")]
     if any(not (0.0 <= s < 1.0) for s in S):
-        raise WorkbenchError(f"Sparsities must lie in [0, 1) (S = 1 would mean no feature is ever active), got {S}.")
+        raise ArgumentError(f"Sparsities must lie in [0, 1) (S = 1 would mean no feature is ever active), got {S}.")
     seeds = [int(s) for s in _as_list(seeds, "seeds")]
     n, m = int(n_features), int(width)
     if not 1 <= m < n:
-        raise WorkbenchError(f"The width m must be at least 1 and smaller than n_features = {n}, got m = {m}.")
+        raise ArgumentError(f"The width m must be at least 1 and smaller than n_features = {n}, got m = {m}.")
     if not 0 < importance_decay <= 1:
-        raise WorkbenchError(f"importance_decay must lie in (0, 1], got {importance_decay}.")
+        raise ArgumentError(f"importance_decay must lie in (0, 1], got {importance_decay}.")
     steps, batch_size = int(steps), int(batch_size)
     if steps < 1 or batch_size < 1:
-        raise WorkbenchError(f"steps and batch_size must be positive, got {steps} and {batch_size}.")
+        raise ArgumentError(f"steps and batch_size must be positive, got {steps} and {batch_size}.")
     report_every = max(1, steps // 20) if report_every is None else max(1, int(report_every))
     dev = default_device() if device is None else torch.device(device)
     def probe():

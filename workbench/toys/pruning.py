@@ -55,7 +55,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 from .device import device as default_device
 from .device import num_threads, toy_threads
 
@@ -190,11 +190,11 @@ def _rng(seed: int, *keys):
 def _as_list(values, name: str, lo: float | None = None, hi: float | None = None) -> list[float]:
     vals = [float(v) for v in np.atleast_1d(np.asarray(list(values) if isinstance(values, Iterable) else values, float))]
     if not vals or not all(np.isfinite(vals)):
-        raise WorkbenchError(f"{name} must be finite numbers, got {values!r}.")
+        raise ArgumentError(f"{name} must be finite numbers, got {values!r}.")
     if lo is not None and min(vals) <= lo:
-        raise WorkbenchError(f"{name} must be > {lo}, got {vals}.")
+        raise ArgumentError(f"{name} must be > {lo}, got {vals}.")
     if hi is not None and max(vals) > hi:
-        raise WorkbenchError(f"{name} must be <= {hi}, got {vals}.")
+        raise ArgumentError(f"{name} must be <= {hi}, got {vals}.")
     return vals
 
 
@@ -257,14 +257,14 @@ def prune_and_train(
     fs = sorted(set(_as_list(fractions, "fractions", lo=0, hi=1)), reverse=True)
     ths = _as_list(thetas, "thetas")
     if not all(0 <= t <= 90 for t in ths):
-        raise WorkbenchError(f"thetas are angles in degrees between 0 and 90, got {ths}.")
+        raise ArgumentError(f"thetas are angles in degrees between 0 and 90, got {ths}.")
     strategies = list(strategies)
     bad = [s for s in strategies if s not in STRATEGIES]
     if bad or not strategies:
-        raise WorkbenchError(f"strategies must be among {STRATEGIES}, got {strategies}.")
+        raise ArgumentError(f"strategies must be among {STRATEGIES}, got {strategies}.")
     dim = int(dim)
     if dim < 3:
-        raise WorkbenchError(f"dim must be at least 3, got {dim}.")
+        raise ArgumentError(f"dim must be at least 3, got {dim}.")
     seeds = [int(s) for s in seeds]
     dev = default_device()
     if dtype is None:
@@ -345,7 +345,7 @@ def mean_curves(runs: pd.DataFrame) -> pd.DataFrame:
     need = {"alpha_prune", "f", "strategy", "theta", "error"}
     missing = need - set(runs.columns)
     if missing:
-        raise WorkbenchError(f"Expected the table returned by prune_and_train(); missing columns {sorted(missing)}.")
+        raise ArgumentError(f"Expected the table returned by prune_and_train(); missing columns {sorted(missing)}.")
     r = runs.assign(theta=runs["theta"].fillna(-1.0))
     m = r.groupby(["strategy", "theta", "f", "alpha_prune"], as_index=False).agg(
         error=("error", "mean"), error_sem=("error", "sem"), alpha_total=("alpha_total", "mean"), n=("error", "size"))
@@ -362,14 +362,14 @@ def frontier(runs: pd.DataFrame, strategy: str = "hard", theta: float = 0.0) -> 
     DataFrame with ``alpha_prune``, ``error``, ``best_f``, ``alpha_total``, ``D``.
     """
     if strategy not in STRATEGIES:
-        raise WorkbenchError(f"strategy must be one of {STRATEGIES}, got {strategy!r}.")
+        raise ArgumentError(f"strategy must be one of {STRATEGIES}, got {strategy!r}.")
     m = mean_curves(runs)
     if strategy == "random":
         sel = m[m["strategy"] == "random"]
     else:
         sel = m[((m["strategy"] == strategy) & np.isclose(m["theta"].fillna(-1), theta)) | (m["f"] == 1.0)]
     if sel.empty:
-        raise WorkbenchError(f"No runs with strategy={strategy!r} and theta={theta} in the table.")
+        raise ArgumentError(f"No runs with strategy={strategy!r} and theta={theta} in the table.")
     best = sel.loc[sel.groupby("alpha_prune")["error"].idxmin()]
     dim = float(runs["dim"].iloc[0]) if "dim" in runs.columns else math.nan
     return pd.DataFrame({
@@ -412,15 +412,15 @@ def error_vs_examples(runs: pd.DataFrame, theta: float = 0.0) -> pd.DataFrame:
 
 
 def random_pruning_law(runs: pd.DataFrame, min_alpha: float = 4.0, level: float = 0.95):
-    """Power law ``ε = a·α_prune^slope`` fitted (OLS on logs, :func:`workbench.fit.fit_power_law`) to
+    """Power law ``ε = a·α_prune^slope`` fitted (OLS on logs, :func:`workbench.fitting.fit_power_law`) to
     the seed-averaged error of random pruning (all fractions pooled: they are statistically the
     same) at ``α_prune ≥ min_alpha``. The paper's prediction is ``slope = −1``."""
-    from ..fit import fit_power_law
+    from ..fitting import fit_power_law
 
     m = runs[runs["strategy"] == "random"]
     m = m[m["alpha_prune"] >= min_alpha].groupby("alpha_prune", as_index=False)["error"].mean()
     if len(m) < 3:
-        raise WorkbenchError(f"random_pruning_law needs random-pruning runs at >= 3 values of alpha_prune >= {min_alpha}; "
+        raise ArgumentError(f"random_pruning_law needs random-pruning runs at >= 3 values of alpha_prune >= {min_alpha}; "
                              f"got {len(m)}.")
     return fit_power_law(m, x="alpha_prune", y="error", level=level)
 
@@ -429,7 +429,7 @@ class ExponentialFit:
     """``y = a·exp(−rate·x)`` fitted by OLS of ``ln y`` on ``x`` (statsmodels).
 
     Same response (``ln y``) and number of parameters as a power law fitted by
-    :func:`workbench.fit.fit_power_law`, so the two AICs compare directly.
+    :func:`workbench.fitting.fit_power_law`, so the two AICs compare directly.
     """
 
     def __init__(self, x: str, y: str, results):
@@ -454,7 +454,7 @@ def fit_exponential(data: pd.DataFrame, x: str = "alpha_prune", y: str = "error"
 
     xs, ys = data[x].to_numpy(float), data[y].to_numpy(float)
     if len(xs) < 3 or np.any(ys <= 0) or not np.all(np.isfinite(ys)):
-        raise WorkbenchError(f"fit_exponential needs >= 3 finite, positive values of {y!r}.")
+        raise ArgumentError(f"fit_exponential needs >= 3 finite, positive values of {y!r}.")
     return ExponentialFit(x, y, sm.OLS(np.log(ys), sm.add_constant(xs)).fit())
 
 
@@ -469,7 +469,7 @@ def compare_frontier_fits(front: pd.DataFrame, alpha_range: tuple[float, float] 
     dict with ``power`` (PowerLawFit), ``exponential`` (ExponentialFit), ``aic_power``,
     ``aic_exponential`` and ``better`` (``"exponential"`` or ``"power law"``).
     """
-    from ..fit import fit_power_law
+    from ..fitting import fit_power_law
 
     sel = front
     if alpha_range is not None:

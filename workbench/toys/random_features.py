@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 from .device import device as default_device
 from .device import num_threads, toy_threads
 
@@ -129,11 +129,11 @@ class RandomFeatureTask:
 
     def __post_init__(self):
         if not (np.isfinite(self.alpha) and self.alpha > 0):
-            raise WorkbenchError(f"alpha must be a positive number (the spectrum is k^-(1+alpha)), got {self.alpha!r}.")
+            raise ArgumentError(f"alpha must be a positive number (the spectrum is k^-(1+alpha)), got {self.alpha!r}.")
         if int(self.latent_dim) != self.latent_dim or self.latent_dim < 2:
-            raise WorkbenchError(f"latent_dim must be an integer >= 2, got {self.latent_dim!r}.")
+            raise ArgumentError(f"latent_dim must be an integer >= 2, got {self.latent_dim!r}.")
         if not (np.isfinite(self.ridge) and self.ridge >= 0):
-            raise WorkbenchError(f"ridge must be a finite number >= 0, got {self.ridge!r}.")
+            raise ArgumentError(f"ridge must be a finite number >= 0, got {self.ridge!r}.")
 
     # ----------------------------------------------------------------- torch
     @property
@@ -212,7 +212,7 @@ def population_loss(u, w, lam) -> float:
 def _check_sizes(values, name: str) -> list[int]:
     vals = [int(v) for v in np.atleast_1d(values)]
     if not vals or min(vals) < 1:
-        raise WorkbenchError(f"{name} must be positive integers, got {list(np.atleast_1d(values))}.")
+        raise ArgumentError(f"{name} must be positive integers, got {list(np.atleast_1d(values))}.")
     return vals
 
 
@@ -373,7 +373,7 @@ def loss_width_sweep(task: RandomFeatureTask, D: int, P_values: Sequence[int],
     import torch
 
     if control_variate not in ("second", "first", None, False):
-        raise WorkbenchError(f"control_variate must be 'second', 'first' or None, not {control_variate!r}.")
+        raise ArgumentError(f"control_variate must be 'second', 'first' or None, not {control_variate!r}.")
     (D,) = _check_sizes([D], "D")
     Ps = _check_sizes(P_values, "P_values")
     lam, w = task.spectrum(), task.teacher()
@@ -488,7 +488,7 @@ def regimes(
     seeds = list(seeds)
     unknown = [r for r in which if r not in REGIMES]
     if unknown:
-        raise WorkbenchError(f"Unknown regime(s) {unknown}; choose among {REGIMES}.")
+        raise ArgumentError(f"Unknown regime(s) {unknown}; choose among {REGIMES}.")
     done = 0
     with _threads(threads):
         for seed in seeds:
@@ -541,7 +541,7 @@ def _rp(task, Ps, L_both):
 
 def regime_slopes(runs: pd.DataFrame, level: float = 0.95) -> dict:
     """Fitted slopes of the four regimes (statsmodels OLS in log–log space via
-    :func:`workbench.fit.fit_power_law`).
+    :func:`workbench.fitting.fit_power_law`).
 
     For each regime the seed-averaged ``excess = L − L_limit`` is fitted against the
     scaled variable (``D`` or ``P``). Variance-limited regimes should give ``−1``,
@@ -552,10 +552,10 @@ def regime_slopes(runs: pd.DataFrame, level: float = 0.95) -> dict:
     dict
         ``{regime: PowerLawFit}``.
     """
-    from ..fit import fit_power_law
+    from ..fitting import fit_power_law
 
     if "regime" not in runs.columns:
-        raise WorkbenchError("regime_slopes needs the table returned by random_features.regimes() (a 'regime' column).")
+        raise ArgumentError("regime_slopes needs the table returned by random_features.regimes() (a 'regime' column).")
     out = {}
     for name in REGIMES:
         sub = runs[runs["regime"] == name]
@@ -564,7 +564,7 @@ def regime_slopes(runs: pd.DataFrame, level: float = 0.95) -> dict:
         var = "D" if sub["scaled"].iloc[0] == "D" else "N"
         mean = sub.groupby(var, as_index=False)["excess"].mean()
         if (mean["excess"] <= 0).any():
-            raise WorkbenchError(
+            raise ArgumentError(
                 f"{name}: the seed-averaged excess loss is not positive at {var} = "
                 f"{mean.loc[mean['excess'] <= 0, var].tolist()}; use more seeds or larger sizes."
             )
@@ -585,7 +585,7 @@ def classify_regime(P: float, D: float, ratio: float = 4.0) -> dict:
     dict with ``in_D``, ``in_P`` (regime names, or ``"crossover"``) and ``summary`` (a sentence).
     """
     if not (P > 0 and D > 0):
-        raise WorkbenchError(f"P and D must be positive, got P={P!r}, D={D!r}.")
+        raise ArgumentError(f"P and D must be positive, got P={P!r}, D={D!r}.")
     if D >= ratio * P:
         in_D, in_P = "variance-limited in D", "resolution-limited in P"
         summary = (f"D = {D:.0f} ≫ P = {P:.0f}: the model is the bottleneck. More data only removes sampling noise "
@@ -637,13 +637,13 @@ def fit_with_irreducible(runs: pd.DataFrame, regime: str, **fit_options):
     -------
     Fit
     """
-    from ..fit import fit
+    from ..fitting import fit
 
     if regime not in REGIMES:
-        raise WorkbenchError(f"regime must be one of {REGIMES}, got {regime!r}.")
+        raise ArgumentError(f"regime must be one of {REGIMES}, got {regime!r}.")
     sub = runs[runs["regime"] == regime]
     if sub.empty:
-        raise WorkbenchError(f"No rows for {regime!r} in the table.")
+        raise ArgumentError(f"No rows for {regime!r} in the table.")
     var = "D" if sub["scaled"].iloc[0] == "D" else "N"
     table = sub.groupby(var, as_index=False)["loss"].mean()[[var, "loss"]]
     fit_options.setdefault("bootstrap", 0)

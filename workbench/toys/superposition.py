@@ -63,7 +63,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
+from ..results import Result
 from .device import device as default_device
 from .device import num_threads, toy_threads
 
@@ -97,9 +98,9 @@ def feature_frequencies(n_features: int, alpha: float) -> np.ndarray:
     Liu, Liu & Gore 2025: the probability that feature ``i`` is active in a sample.
     """
     if int(n_features) < 2:
-        raise WorkbenchError(f"n_features must be at least 2, got {n_features}.")
+        raise ArgumentError(f"n_features must be at least 2, got {n_features}.")
     if not np.isfinite(alpha) or alpha < 0:
-        raise WorkbenchError(f"alpha (the frequency exponent) must be a finite number ≥ 0, got {alpha}.")
+        raise ArgumentError(f"alpha (the frequency exponent) must be a finite number ≥ 0, got {alpha}.")
     i = np.arange(1, int(n_features) + 1, dtype=float)
     p = i ** (-float(alpha))
     return p / p.sum()
@@ -117,12 +118,12 @@ def lr_schedule(step: int, steps: int, lr: float = 1.0, warmup: int = 0, final_l
 
 def _as_list(value, name) -> list:
     if isinstance(value, (str, bytes)):
-        raise WorkbenchError(f"{name} must be a number or a list of numbers, got {value!r}.")
+        raise ArgumentError(f"{name} must be a number or a list of numbers, got {value!r}.")
     if np.ndim(value) == 0:
         return [value]
     out = list(np.asarray(value).ravel().tolist())
     if not out:
-        raise WorkbenchError(f"{name} is empty: give at least one value.")
+        raise ArgumentError(f"{name} is empty: give at least one value.")
     return out
 
 
@@ -167,7 +168,7 @@ def superposition_metrics(W: np.ndarray, per_feature_loss: np.ndarray | None = N
 
 
 @dataclass(repr=False)
-class SuperpositionResult:
+class SuperpositionResult(Result):
     """What :func:`train_superposition` returns.
 
     Attributes
@@ -206,15 +207,15 @@ class SuperpositionResult:
 
     def slope(self, weight_decay: float | None = None, level: float = 0.95):
         """Power law ``loss = a · m^slope`` fitted to the runs (statsmodels OLS on the logs, via
-        :func:`workbench.fit.fit_power_law`); all seeds pooled. Pass ``weight_decay`` when the run
+        :func:`workbench.fitting.fit_power_law`); all seeds pooled. Pass ``weight_decay`` when the run
         trained several."""
-        from ..fit import fit_power_law
+        from ..fitting import fit_power_law
 
         runs = self.runs
         if weight_decay is not None:
             runs = runs[np.isclose(runs["weight_decay"], weight_decay)]
         elif runs["weight_decay"].nunique() > 1:
-            raise WorkbenchError(
+            raise ArgumentError(
                 f"This result holds several weight decays {sorted(runs['weight_decay'].unique())}: "
                 "pass slope(weight_decay=...).")
         return fit_power_law(runs, x="N", y="loss", level=level)
@@ -253,12 +254,6 @@ class SuperpositionResult:
         return {"settings": dict(self.settings), "seconds": self.seconds, "finished": self.finished,
                 "runs": self.runs.to_dict(orient="records")}
 
-    def chart(self):
-        """Loss against width with the fitted slope and the ``1/m`` reference."""
-        from ..charts.superposition import loss_vs_width_chart
-
-        return loss_vs_width_chart(self.runs)
-
 
 def _resolve_lr(lr, widths: list[int]) -> dict[int, float]:
     if callable(lr):
@@ -266,18 +261,18 @@ def _resolve_lr(lr, widths: list[int]) -> dict[int, float]:
     elif isinstance(lr, Mapping):
         missing = [m for m in widths if m not in lr]
         if missing:
-            raise WorkbenchError(f"lr is a mapping of width to learning rate but has no entry for widths {missing}.")
+            raise ArgumentError(f"lr is a mapping of width to learning rate but has no entry for widths {missing}.")
         out = {m: float(lr[m]) for m in widths}
     elif np.ndim(lr) == 0:
         out = {m: float(lr) for m in widths}
     else:
         lrs = _as_list(lr, "lr")
         if len(lrs) != len(widths):
-            raise WorkbenchError(f"lr has {len(lrs)} values but there are {len(widths)} widths; give one per width.")
+            raise ArgumentError(f"lr has {len(lrs)} values but there are {len(widths)} widths; give one per width.")
         out = dict(zip(widths, map(float, lrs)))
     bad = {m: v for m, v in out.items() if not (np.isfinite(v) and v > 0)}
     if bad:
-        raise WorkbenchError(f"Learning rates must be positive, got {bad}.")
+        raise ArgumentError(f"Learning rates must be positive, got {bad}.")
     return out
 
 
@@ -406,26 +401,26 @@ def train_superposition(
     n = int(n_features)
     p_np = feature_frequencies(n, alpha)
     if widths[0] < 1 or widths[-1] >= n:
-        raise WorkbenchError(f"Widths must lie between 1 and n_features − 1 = {n - 1}; got {widths}. "
+        raise ArgumentError(f"Widths must lie between 1 and n_features − 1 = {n - 1}; got {widths}. "
                              "Superposition needs fewer dimensions than features.")
     seeds = [int(s) for s in _as_list(seeds, "seeds")]
     if len(set(seeds)) != len(seeds):
-        raise WorkbenchError(f"seeds repeat: {seeds}.")
+        raise ArgumentError(f"seeds repeat: {seeds}.")
     decays = [float(g) for g in _as_list(weight_decay, "weight_decay")]
     if not all(np.isfinite(decays)):
-        raise WorkbenchError(f"weight_decay must be finite, got {decays}.")
+        raise ArgumentError(f"weight_decay must be finite, got {decays}.")
     if len(set(decays)) != len(decays):
-        raise WorkbenchError(f"weight_decay values repeat: {decays}.")
+        raise ArgumentError(f"weight_decay values repeat: {decays}.")
     steps, batch_size = int(steps), int(batch_size)
     if steps < 1 or batch_size < 1:
-        raise WorkbenchError(f"steps and batch_size must be positive, got {steps} and {batch_size}.")
+        raise ArgumentError(f"steps and batch_size must be positive, got {steps} and {batch_size}.")
     warmup = max(0, steps // 10) if warmup is None else int(warmup)
     if not 0 <= warmup <= steps:
-        raise WorkbenchError(f"warmup must lie between 0 and steps = {steps}, got {warmup}.")
+        raise ArgumentError(f"warmup must lie between 0 and steps = {steps}, got {warmup}.")
     if not 0 <= final_lr_fraction <= 1:
-        raise WorkbenchError(f"final_lr_fraction must lie in [0, 1], got {final_lr_fraction}.")
+        raise ArgumentError(f"final_lr_fraction must lie in [0, 1], got {final_lr_fraction}.")
     if not bucket_ratio >= 1:
-        raise WorkbenchError(f"bucket_ratio must be at least 1, got {bucket_ratio}.")
+        raise ArgumentError(f"bucket_ratio must be at least 1, got {bucket_ratio}.")
     lrs = _resolve_lr(lr, widths)
     blrs = lrs if bias_lr is None else _resolve_lr(bias_lr, widths)
     report_every = max(1, steps // 20) if report_every is None else max(1, int(report_every))
@@ -439,7 +434,7 @@ def train_superposition(
     # instances are (width, weight decay) pairs.
     blocks = [(s, [(m, g) for m in group for g in decays]) for s in seeds for group in _buckets(widths, bucket_ratio)]
     if dtype not in ("float32", "float64", torch.float32, torch.float64):
-        raise WorkbenchError(f"dtype must be 'float32' (the default) or 'float64', got {dtype!r}.")
+        raise ArgumentError(f"dtype must be 'float32' (the default) or 'float64', got {dtype!r}.")
     opts = dict(n=n, p_np=p_np, batch_size=batch_size, lrs=lrs, blrs=blrs, warmup=warmup,
                 final_lr_fraction=final_lr_fraction, eval_seed=eval_seed, dev=dev, dense_above=dense_above,
                 dtype=getattr(torch, dtype) if isinstance(dtype, str) else dtype)

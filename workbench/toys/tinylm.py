@@ -50,7 +50,7 @@ import pandas as pd
 
 from ..config import quick
 from ..dynamics.schedules import Schedule, preset
-from ..errors import WorkbenchError
+from ..errors import ArgumentError
 from .corpus import MarkovSource, TextSource, make_source
 from .device import device as default_device
 from .device import generator, num_threads, toy_threads
@@ -318,7 +318,7 @@ def _as_schedule(s) -> Schedule:
         return Schedule(**s)
     if isinstance(s, str):
         return preset(s)
-    raise WorkbenchError(f"A schedule must be a Schedule, a dict of its fields or a preset name; got {s!r}.")
+    raise ArgumentError(f"A schedule must be a Schedule, a dict of its fields or a preset name; got {s!r}.")
 
 
 def _eval_steps(steps: int, n_evals: int) -> np.ndarray:
@@ -421,12 +421,12 @@ def train_tinylm(
 
     source = default_source() if source is None else source
     if not runs:
-        raise WorkbenchError("train_tinylm() needs at least one run, e.g. runs=[{'steps': 200}].")
+        raise ArgumentError("train_tinylm() needs at least one run, e.g. runs=[{'steps': 200}].")
     width, layers, batch_size, context = int(width), int(layers), int(batch_size), int(context)
     if width < 8 or width % 8:
-        raise WorkbenchError(f"width must be a multiple of 8 (8, 16, 24, ...), got {width}.")
+        raise ArgumentError(f"width must be a multiple of 8 (8, 16, 24, ...), got {width}.")
     if layers < 1 or batch_size < 1 or context < max(2, getattr(source, "order", 0) + 1):
-        raise WorkbenchError("layers and batch_size must be >= 1, and context longer than the source's order.")
+        raise ArgumentError("layers and batch_size must be >= 1, and context longer than the source's order.")
     dev = default_device() if dev is None else torch.device(dev)
     if dev.type == "cpu" and threads in (None, "auto"):
         threads = toy_threads(threads, "tinylm", lambda: train_tinylm(
@@ -443,9 +443,9 @@ def train_tinylm(
         elif "tokens" in r:
             steps = int(round(float(r["tokens"]) / batch_tokens))
         else:
-            raise WorkbenchError(f"Run {i} needs 'steps' or 'tokens' (a token budget); got {sorted(r)}.")
+            raise ArgumentError(f"Run {i} needs 'steps' or 'tokens' (a token budget); got {sorted(r)}.")
         if steps < 1:
-            raise WorkbenchError(f"Run {i} has fewer tokens than one step ({batch_tokens} tokens).")
+            raise ArgumentError(f"Run {i} has fewer tokens than one step ({batch_tokens} tokens).")
         sched = _as_schedule(r.get("schedule", preset("cosine", peak=default_peak_lr(width))))
         inst = _Instance(i, steps, sched, int(r.get("seed", 0)), str(r.get("label", f"run{i}")))
         inst.lrs = sched.lrs(steps)
@@ -834,7 +834,7 @@ def train_grid(
     batch_size = g["batch_size"] if batch_size is None else int(batch_size)
     context = g["context"] if context is None else int(context)
     if not sizes or not budgets:
-        raise WorkbenchError("train_grid() needs at least one size and one token budget.")
+        raise ArgumentError("train_grid() needs at least one size and one token budget.")
     base = _as_schedule(schedule)
     configs = []
     bt = batch_size * context

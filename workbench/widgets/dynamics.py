@@ -26,7 +26,7 @@ from ..charts.dynamics import annealing_chart, grid_fit_chart, loss_curves_chart
 from ..dynamics.annealing import fit_annealing, predict_curve
 from ..dynamics.hyperparams import critical_batch_size, step_law_batch, step_law_lr
 from ..dynamics.schedules import PRESETS, Schedule
-from ..fit import fit
+from ..fitting import fit
 from ..toys.tinylm import default_grid, default_source, grid_work, schedule_runs, train_grid
 from .panel import Panel, View, log_slider
 from .training import TrainingPanel

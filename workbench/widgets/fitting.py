@@ -8,7 +8,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..data import load_runs
-from ..fit import fit
+from ..fitting import fit
 from ..laws import get_law
 from .panel import Panel, View, log_slider
 

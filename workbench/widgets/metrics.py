@@ -66,9 +66,9 @@ def mirage_panel(law=MIRAGE_LAW, params: dict | None = None, metric: str = "exac
     law = get_law(law)
     if params is None:
         if law.name != MIRAGE_LAW:
-            from ..errors import WorkbenchError
+            from ..errors import ArgumentError
 
-            raise WorkbenchError(f"Give params= for law {law.name!r} (its parameters: {list(law.param_names)}).")
+            raise ArgumentError(f"Give params= for law {law.name!r} (its parameters: {list(law.param_names)}).")
         params = dict(MIRAGE_PARAMS)
     controls = {
         "metric": w.Dropdown(options=[(m.label, m.name) for m in METRICS.values()], value=metric, description="metric",

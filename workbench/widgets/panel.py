@@ -38,7 +38,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..charts.data import inline_datasets, rows_of, split_spec_data
-from ..errors import WorkbenchError
+from ..errors import ArgumentError, WorkbenchError
 
 __all__ = ["Panel", "View", "log_slider", "control_values"]
 
@@ -55,7 +55,7 @@ class View:
 def log_slider(description: str, value: float, min: float, max: float, step: float = 0.05, **kw) -> w.FloatLogSlider:
     """A base-10 log slider from ``min`` to ``max`` (values, not exponents)."""
     if not (0 < min < max):
-        raise WorkbenchError(f"log_slider needs 0 < min < max, got {min}, {max}.")
+        raise ArgumentError(f"log_slider needs 0 < min < max, got {min}, {max}.")
     style = kw.pop("style", {"description_width": "initial"})
     layout = kw.pop("layout", w.Layout(width="600px"))  # long labels still leave a track wide enough to aim at
     return w.FloatLogSlider(
@@ -194,7 +194,7 @@ class Panel:
         """Set controls by name without triggering their change handlers."""
         unknown = set(values) - set(self.controls)
         if unknown:
-            raise WorkbenchError(f"Unknown control(s) {sorted(unknown)}; this panel has {sorted(self.controls)}.")
+            raise ArgumentError(f"Unknown control(s) {sorted(unknown)}; this panel has {sorted(self.controls)}.")
         self._muted = True
         try:
             for k, v in values.items():

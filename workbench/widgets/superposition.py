@@ -135,7 +135,7 @@ def superposition_panel(
                    "overlap_times_m": float((runs["mean_squared_overlap"] * runs["N"]).mean())}
         slope_text = ""
         if runs["N"].nunique() >= 3 and (runs["loss"] > 0).all():
-            from ..fit import fit_power_law
+            from ..fitting import fit_power_law
 
             f = fit_power_law(runs, x="N", y="loss")
             lo, hi = f.slope_interval

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.runs import load_runs
-from ..errors import FitError, LawError, RunsError
+from ..errors import ArgumentError, FitError, LawError, RunsError
 from ..laws import get_law
 from . import diagnostics as diag
 from .engine import Problem, single_threaded_blas
@@ -62,12 +62,12 @@ def fit(
     start grid is optimised at once by a vectorised Levenberg-Marquardt on the
     reweighted Gauss-Newton model; the best distinct results are polished with
     L-BFGS-B. Uncertainty comes from a bootstrap over whole runs
-    (:func:`workbench.fit.uncertainty.bootstrap`), and the scatter of a new run
-    around the law from the residuals (:func:`~workbench.fit.uncertainty.noise_components`),
+    (:func:`workbench.fitting.uncertainty.bootstrap`), and the scatter of a new run
+    around the law from the residuals (:func:`~workbench.fitting.uncertainty.noise_components`),
     so that :meth:`Fit.predict_interval` gives both confidence and prediction intervals.
 
     The fit checks itself: ``fit.warnings`` lists what deserves attention, each with a
-    machine-readable ``code`` (see :mod:`workbench.fit.diagnostics`).
+    machine-readable ``code`` (see :mod:`workbench.fitting.diagnostics`).
 
     Parameters
     ----------
@@ -107,13 +107,13 @@ def fit(
         Drop each run's rows in the first ``min_fraction`` of its tokens (early
         checkpoints of a training curve; Choshen et al. 2024 leave them out).
     group : str, array or False, optional
-        Which rows belong to one run (see :func:`workbench.fit.groups.resolve_groups`):
+        Which rows belong to one run (see :func:`workbench.fitting.groups.resolve_groups`):
         a column name, one label per row, or ``False`` (every row its own run). By
         default a ``group`` or ``run`` column, else runs inferred from a ``step`` column
         or repeated model sizes, and the summary says so.
     by : str, optional
         Fit one law per value of this column (one per model family) and return a
-        :class:`~workbench.fit.families.FitTable`.
+        :class:`~workbench.fitting.families.FitTable`.
     on_duplicates : {"raise", "drop", "keep"}
         Rows repeating another row's inputs and target: an error (default, as
         :func:`workbench.load_runs`), dropped, or kept; the last two add a
@@ -124,7 +124,7 @@ def fit(
     bootstrap : int
         Number of bootstrap resamples (0 to skip).
     resample : {"auto", "runs", "residuals"}
-        How the bootstrap draws data sets (:func:`workbench.fit.uncertainty.bootstrap`):
+        How the bootstrap draws data sets (:func:`workbench.fitting.uncertainty.bootstrap`):
         ``"runs"`` resamples whole runs with replacement; ``"residuals"`` keeps every run and
         redraws its offset and its within-run noise as one block; ``"auto"`` (default) takes
         ``"runs"`` when every run is one row and ``"residuals"`` for training curves
@@ -139,13 +139,13 @@ def fit(
         Start from this solution only (fast refits when a few runs change).
     memory_budget : int, optional
         Bytes the engine may use for its working arrays (default
-        :func:`~workbench.fit.engine.default_memory_budget`); larger tables are
+        :func:`~workbench.fitting.engine.default_memory_budget`); larger tables are
         processed in chunks.
 
     Returns
     -------
     Fit
-        (a :class:`~workbench.fit.families.FitTable` with ``by=``)
+        (a :class:`~workbench.fitting.families.FitTable` with ``by=``)
 
     Raises
     ------
@@ -170,19 +170,19 @@ def fit(
 
 def _check_options(law, loss, delta, level, fixed, tie, on_duplicates, resample, overestimate_penalty, bootstrap):
     if loss not in ("huber", "squares"):
-        raise FitError(f"loss must be 'huber' or 'squares', not {loss!r}.")
+        raise ArgumentError(f"loss must be 'huber' or 'squares', not {loss!r}.")
     if not (np.isfinite(delta) and delta > 0):
-        raise FitError(f"delta must be a positive number, not {delta!r}.")
+        raise ArgumentError(f"delta must be a positive number, not {delta!r}.")
     if not 0 < level < 1:
-        raise FitError(f"level must be between 0 and 1 (e.g. 0.95), not {level!r}.")
+        raise ArgumentError(f"level must be between 0 and 1 (e.g. 0.95), not {level!r}.")
     if on_duplicates not in ("raise", "drop", "keep"):
-        raise FitError(f"on_duplicates must be 'raise', 'drop' or 'keep', not {on_duplicates!r}.")
+        raise ArgumentError(f"on_duplicates must be 'raise', 'drop' or 'keep', not {on_duplicates!r}.")
     if resample not in RESAMPLE_METHODS:
-        raise FitError(f"resample must be one of {list(RESAMPLE_METHODS)}, not {resample!r}.")
+        raise ArgumentError(f"resample must be one of {list(RESAMPLE_METHODS)}, not {resample!r}.")
     if not (np.isfinite(overestimate_penalty) and overestimate_penalty > 0):
-        raise FitError(f"overestimate_penalty must be a positive number (1 = symmetric), not {overestimate_penalty!r}.")
+        raise ArgumentError(f"overestimate_penalty must be a positive number (1 = symmetric), not {overestimate_penalty!r}.")
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
-        raise FitError(f"bootstrap must be a whole number of resamples >= 0, not {bootstrap!r}.")
+        raise ArgumentError(f"bootstrap must be a whole number of resamples >= 0 (0 to skip), not {bootstrap!r}.")
     fixed = dict(fixed or {})
     unknown = set(fixed) - set(law.param_names)
     if unknown:
@@ -282,7 +282,7 @@ def _fit(law, runs, *, loss, delta, weights, starts, fixed, tie, bounds, cap_E, 
         notes.append(f"dropped {int(early.sum())} early row(s): the first {100 * float(min_fraction):g}% of each "
                      "run's tokens")
     if holdout is not None and holdout_largest is not None:
-        raise FitError("Give holdout= or holdout_largest=, not both.")
+        raise ArgumentError("Give holdout= or holdout_largest=, not both.")
     if holdout_largest is not None:
         held = largest_sizes(table, holdout_largest)
         notes.append(f"held out the {holdout_largest} largest model size(s) (N >= {table['N'][held].min():.4g})")
@@ -373,7 +373,7 @@ def _fit(law, runs, *, loss, delta, weights, starts, fixed, tie, bounds, cap_E, 
     warn_list += diag.identification(problem, theta, float(F), info.get("candidates", ()), boot_theta, level, flagged)
     warn_list += diag.few_sizes(law, fit_runs[live] if live.size else fit_runs)
     if groups.source == "inferred":
-        notes.append(groups.description)
+        notes.append(fit_groups.description)
 
     for msg in warn_list:
         warnings.warn(msg, FitWarning, stacklevel=4)

@@ -5,7 +5,7 @@ distinct end points are iterated to convergence and polished with L-BFGS-B. On a
 large table (more than :data:`SCREEN_ROWS` runs) the starts are first *screened* on
 a fixed random subsample of runs, so the cost of trying thousands of starts does not
 grow with the table; only the best few candidates are then iterated on every run
-(in chunks sized to the memory budget, see :class:`~workbench.fit.engine.Problem`)
+(in chunks sized to the memory budget, see :class:`~workbench.fitting.engine.Problem`)
 and the best one polished.
 """
 

@@ -1,4 +1,4 @@
-"""The numerical core of :func:`workbench.fit.fit`.
+"""The numerical core of :func:`workbench.fitting.fit`.
 
 Residuals are taken on the log of the target: ``r = ln y_obs - ln f(x; theta)``.
 The objective is the weighted **sum** (not the mean) of a robust loss of the

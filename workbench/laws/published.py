@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..errors import UnknownNameError
+from .catalogue import get_law
 
 __all__ = ["ParameterSet", "PARAMETER_SETS", "get_parameter_set", "list_parameter_sets"]
 
@@ -26,8 +27,6 @@ class ParameterSet:
 
     def predict(self, runs=None, **inputs):
         """Evaluate the law with these parameters, e.g. ``ps.predict(N=70e9, D=1.4e12)``."""
-        from ..laws import get_law
-
         return get_law(self.law).predict(self.values, runs, **inputs)
 
 

@@ -36,14 +36,21 @@ class Groups:
     source : str
         How the runs were found: ``"column"`` (a column named them), ``"inferred"``
         (from a ``step`` column or repeated model sizes), ``"rows"`` (one run per row).
-    description : str
-        The same in words, for a summary.
+    basis : str
+        How, in words (``"named by column 'run'"``).
     """
 
     codes: np.ndarray
     n_groups: int
     source: str
-    description: str
+    basis: str = ""
+
+    @property
+    def description(self) -> str:
+        """In words, for a summary, e.g. ``"8 runs named by column 'run'"``."""
+        if self.source == "rows":
+            return "each row is an independent run"
+        return f"{self.n_groups} runs {self.basis}"
 
     @property
     def several_rows_per_run(self) -> bool:
@@ -52,7 +59,7 @@ class Groups:
     def subset(self, mask: np.ndarray) -> "Groups":
         """The runs of the rows selected by ``mask``, renumbered from 0."""
         uniq, codes = np.unique(self.codes[mask], return_inverse=True)
-        return Groups(codes.astype(np.int64), int(len(uniq)), self.source, self.description)
+        return Groups(codes.astype(np.int64), int(len(uniq)), self.source, self.basis)
 
     def sizes(self) -> np.ndarray:
         return np.bincount(self.codes, minlength=self.n_groups)
@@ -92,7 +99,7 @@ def resolve_groups(table: pd.DataFrame, group=None, *, time_columns=("D", "C", "
     """
     n = len(table)
     if group is False:
-        return Groups(np.arange(n, dtype=np.int64), n, "rows", "each row is an independent run")
+        return Groups(np.arange(n, dtype=np.int64), n, "rows")
     if isinstance(group, str):
         if group not in table.columns:
             raise RunsError(f"group={group!r} is not a column of the runs table; its columns are {list(table.columns)}.")
@@ -101,21 +108,21 @@ def resolve_groups(table: pd.DataFrame, group=None, *, time_columns=("D", "C", "
             raise RunsError(f"Column {group!r} (the run labels) is missing in rows {list(table.index[labels.isna()][:8])}.")
         codes = _codes_of(table[[group]])
         k = int(codes.max()) + 1 if n else 0
-        return Groups(codes, k, "column", f"{k} runs named by column {group!r}")
+        return Groups(codes, k, "column", f"named by column {group!r}")
     if group is not None:
         labels = np.asarray(group)
         if labels.shape != (n,):
             raise RunsError(f"group must be a column name or one label per row ({n}), got shape {labels.shape}.")
         codes = _codes_of(pd.DataFrame({"g": labels}))
         k = int(codes.max()) + 1 if n else 0
-        return Groups(codes, k, "column", f"{k} runs labelled by group=")
+        return Groups(codes, k, "column", "labelled by group=")
     for name in RUN_COLUMNS:
         if name in table.columns:
             return resolve_groups(table, name, time_columns=time_columns)
     keys = [c for c in _CONFIG_COLUMNS if c in table.columns] + _label_columns(table)
     keys = [c for c in keys if c not in time_columns]
     if not keys:
-        return Groups(np.arange(n, dtype=np.int64), n, "rows", "each row is an independent run")
+        return Groups(np.arange(n, dtype=np.int64), n, "rows")
     codes = _codes_of(table[keys])
     k = int(codes.max()) + 1
     if k == n:
@@ -127,8 +134,8 @@ def resolve_groups(table: pd.DataFrame, group=None, *, time_columns=("D", "C", "
         t = table[grows[0]].to_numpy(float)
         spread = pd.Series(t).groupby(codes).nunique().to_numpy()
         if not np.any(spread > 1):
-            return Groups(np.arange(n, dtype=np.int64), n, "rows", "each row is an independent run")
+            return Groups(np.arange(n, dtype=np.int64), n, "rows")
     why = "a 'step' column" if has_steps else f"rows sharing {', '.join(keys)} at different token counts"
     return Groups(codes, k, "inferred",
-                  f"{k} runs inferred from {why} (rows that agree on {', '.join(keys)}); "
+                  f"inferred from {why} (rows that agree on {', '.join(keys)}); "
                   "pass group='COLUMN' to name the runs, or group=False to treat every row as its own run")

@@ -1,13 +1,15 @@
 """Diagnostics of a fit: machine-readable warnings, each saying what to do.
 
 Every warning is a string (its message) with a ``code`` and the ``parameters`` it
-concerns, and serialises as ``{"code": ..., "message": ..., "parameters": [...]}``.
+concerns, and serialises as ``{"code": ..., "message": ...}``; a fit's ``untrusted``
+lists the parameters that ``at_bound`` and ``not_identified`` warnings name.
 
 =================  =====================================================================
 code               when
 =================  =====================================================================
-no_residual_dof    as many free parameters as runs (or more): the fit interpolates,
-                   nothing is left to estimate the noise (refused unless ``force=True``)
+no_residual_dof    as many free parameters as rows (or more): the fit interpolates,
+                   nothing is left to estimate the noise (refused unless ``force=True``);
+                   or as many free parameters as runs, with several rows per run (warned)
 duplicates         rows repeating another row's inputs and target (kept or dropped on request)
 at_bound           a parameter ended at a bound *in the space it is fitted in*: for a
                    log-scale parameter with lower bound 0 (``E``, ``A``, ``B``), a value so
@@ -16,7 +18,6 @@ not_identified     the data cannot tell some parameters apart: distinct optima w
                    objective across starts, a flat direction of the Jacobian, or a
                    confidence interval that runs into the parameter's bound
 few_sizes          fewer than 4 distinct model sizes for a law with a size exponent
-few_runs           fewer runs than free parameters + 2: the run-to-run scatter is barely estimated
 bootstrap_failed   bootstrap refits that did not converge
 optimizer          the polishing optimiser reported a problem
 =================  =====================================================================
@@ -26,10 +27,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..results import ResultWarning
+
 __all__ = ["FitDiagnostic", "diagnostic", "at_bound", "identification", "few_sizes", "CODES", "trusted"]
 
-CODES = ("no_residual_dof", "duplicates", "at_bound", "not_identified", "few_sizes", "few_runs",
-         "bootstrap_failed", "optimizer")
+CODES = ("no_residual_dof", "duplicates", "at_bound", "not_identified", "few_sizes", "bootstrap_failed", "optimizer")
 
 #: A log-scale parameter bounded below by 0 counts as "at 0" when its term is below this
 #: fraction of the prediction at every fitted run (``E = 1e-39`` beside losses of 2-4).
@@ -43,27 +45,17 @@ DISTINCT_PARAMS = 0.05
 FLAT_DIRECTION = 1e-8
 
 
-class FitDiagnostic(str):
-    """A warning message (the string itself) with a machine-readable ``code`` and the ``parameters`` it concerns."""
+class FitDiagnostic(ResultWarning):
+    """A :class:`~workbench.results.ResultWarning` (message and ``code``) that also names the ``parameters`` it concerns."""
 
-    code: str
     parameters: tuple
 
     def __new__(cls, message: str, code: str = "warning", parameters=()):
-        obj = super().__new__(cls, str(message))
-        obj.code = str(code)
+        obj = super().__new__(cls, str(message), code)
         obj.parameters = tuple(parameters)
         return obj
 
-    @property
-    def message(self) -> str:
-        return str(self)
-
-    def to_dict(self) -> dict:
-        out = {"code": self.code, "message": str(self)}
-        if self.parameters:
-            out["parameters"] = list(self.parameters)
-        return out
+    # serialised as ``{code, message}`` like every result warning; ``Fit.untrusted`` lists the parameters
 
 
 def diagnostic(code: str, message: str, parameters=()) -> FitDiagnostic:

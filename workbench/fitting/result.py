@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,8 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import FitError
+from ..errors import ArgumentError
 from ..laws.core import Law
+from ..results import Result, format_number
 
 __all__ = ["Fit", "FitWarning"]
 
@@ -20,17 +20,8 @@ class FitWarning(UserWarning):
     """A fit finished but something about it deserves attention."""
 
 
-def _fmt(v: float) -> str:
-    if v is None or not np.isfinite(v):
-        return "nan" if v is None or np.isnan(v) else str(v)
-    a = abs(v)
-    if a != 0 and (a >= 1e5 or a < 1e-3):
-        return f"{v:.4g}"
-    return f"{v:.4f}" if a < 10 else f"{v:.2f}" if a < 1e4 else f"{v:.0f}"
-
-
 @dataclass(repr=False)
-class Fit:
+class Fit(Result):
     """A fitted scaling law: parameters, uncertainty, predictions and diagnostics.
 
     Create with :func:`workbench.fit`. The main attributes are ``params``
@@ -109,7 +100,7 @@ class Fit:
 
         Percentile intervals of the refits, taken in the space each parameter is fitted in
         (``ln`` of log-scale parameters) and widened by ``t_dof / z`` for a scatter estimated
-        from few runs (:func:`~workbench.fit.uncertainty.expanded_percentile`).
+        from few runs (:func:`~workbench.fitting.uncertainty.expanded_percentile`).
         """
         if self.bootstrap_values is None or len(self.bootstrap_values) < 2:
             return None
@@ -172,6 +163,7 @@ class Fit:
             self.weights if self.weights is not None else np.ones(self.n_runs),
             loss=self.loss,
             delta=self.delta,
+            overestimate_penalty=self.overestimate_penalty,
         )
         return float(problem.objective(problem.theta_of(values[None, :]))[0])
 
@@ -197,12 +189,12 @@ class Fit:
             refits (expanded percentile interval).
         """
         if self.bootstrap_values is None or len(self.bootstrap_values) < 2:
-            raise FitError("This fit has no bootstrap: refit with bootstrap=200 (or more) for intervals.")
+            raise ArgumentError("This fit has no bootstrap: refit with bootstrap=200 (or more) for intervals.")
         if kind not in ("prediction", "confidence"):
-            raise FitError(f"kind must be 'prediction' or 'confidence', not {kind!r}.")
+            raise ArgumentError(f"kind must be 'prediction' or 'confidence', not {kind!r}.")
         level = self.level if level is None else level
         if not 0 < level < 1:
-            raise FitError(f"level must be between 0 and 1, not {level!r}.")
+            raise ArgumentError(f"level must be between 0 and 1, not {level!r}.")
         if runs is None and not inputs:
             runs = self.fit_runs
         x = self.law.inputs_from(runs, **inputs)
@@ -318,53 +310,98 @@ class Fit:
             out.append(e)
         return out
 
+    @property
+    def statistics(self) -> dict:
+        """Goodness of fit and how the fit was made: runs, free parameters, objective, RMSE, AIC, BIC, starts, time."""
+        return {
+            "n_runs": self.n_runs,
+            "n_free_params": self.n_free,
+            "loss": self.loss,
+            "delta": self.delta if self.loss == "huber" else None,
+            "objective": self.objective,
+            "rmse_log": self.rmse_log,
+            "aic": self.aic,
+            "bic": self.bic,
+            "n_starts": self.info.get("n_starts"),
+            "bootstrap_resamples": 0 if self.bootstrap_values is None else int(len(self.bootstrap_values)),
+            "seconds": self.elapsed,
+            "overestimate_penalty": self.overestimate_penalty,
+        }
+
     # -------------------------------------------------------------- display
-    def summary(self) -> str:
-        """A plain-text report of the fit."""
-        pct = f"{100 * self.level:g}%"
-        lines = [f"{self.law.title}", f"  {self.law.equation}", ""]
+    _dict_exclude = ("values", "fit_runs", "holdout_runs", "bootstrap_values", "weights", "info", "elapsed", "objective",
+                     "loss", "delta", "groups", "noise", "overestimate_penalty")
+    _dict_properties = ("equation", "reference", "target", "params", "stderr", "statistics", "holdout_error", "holdout",
+                        "runs", "untrusted")
+
+    @property
+    def holdout(self) -> dict | None:
+        """The held-out check for JSON: :attr:`holdout_error` plus ``predictions`` (:attr:`holdout_predictions`)."""
+        he = self.holdout_error
+        return None if he is None else dict(he, predictions=self.holdout_predictions)
+
+    @property
+    def runs(self) -> dict | None:
+        """How rows were grouped into runs, and the scatter of a run around the law (log loss)."""
+        if self.groups is None:
+            return None
+        out = {"n_runs": self.groups.n_groups, "n_rows": self.n_runs, "source": self.groups.source,
+               "description": self.groups.description, "resample": self.resample}
+        if self.noise is not None:
+            out.update(self.noise.to_dict())
+        return out
+
+    @property
+    def equation(self) -> str:
+        return self.law.equation
+
+    @property
+    def reference(self) -> str:
+        return self.law.reference
+
+    def _title(self) -> str:
+        return self.law.title
+
+    def _summarize(self, s) -> None:
+        s.subtitle = self.law.equation
         se, iv = self.stderr, self.intervals
-        head = f"  {'parameter':>10} {'value':>12} {'std err':>12}   {pct + ' interval':>26}"
-        lines += [head, "  " + "-" * (len(head) - 2)]
         bad = set(self.untrusted)
+        rows = []
         for n, v in self.params.items():
             if n in self.fixed:
-                lines.append(f"  {n:>10} {_fmt(v):>12} {'(fixed)':>12}")
-                continue
-            tied = self._tied_to(n)
-            if tied:
-                lines.append(f"  {n:>10} {_fmt(v):>12} {'(tied to ' + tied + ')':>12}")
-                continue
-            s = _fmt(se[n]) if se else "-"
-            i = f"[{_fmt(iv[n][0])}, {_fmt(iv[n][1])}]" if iv else "-"
-            lines.append(f"  {n:>10} {_fmt(v):>12} {s:>12}   {i:>26}" + ("   (not to be trusted: see warnings)" if n in bad else ""))
-        lines.append("")
-        lines.append(
-            f"  runs fitted: {self.n_runs}   loss: {self.loss}"
-            + (f" (delta={self.delta:g})" if self.loss == "huber" else "")
-            + f"   objective: {self.objective:.6g}"
-        )
-        lines.append(f"  RMSE of log residuals: {self.rmse_log:.4g}   AIC: {self.aic:.2f}   BIC: {self.bic:.2f}")
-        n_b = 0 if self.bootstrap_values is None else len(self.bootstrap_values)
-        lines.append(
-            f"  starts: {self.info.get('n_starts', '?')}   bootstrap resamples: {n_b}"
-            + (f" ({self._resample_words()})" if n_b else "") + f"   time: {self.elapsed:.2f} s"
-        )
+                rows.append([n, v, "(fixed)", "", ""])
+            elif self._tied_to(n):
+                rows.append([n, v, f"(tied to {self._tied_to(n)})", "", ""])
+            else:
+                rows.append([n, v, se[n] if se else "-", iv[n] if iv else "-",
+                             "not to be trusted (see warnings)" if n in bad else ""])
+        s.add_table((["parameter", "value", "std err", f"{100 * self.level:g}% interval", ""], rows))
+        st = self.statistics
+        n_b = st["bootstrap_resamples"]
+        fields = [
+            ("runs fitted", f"{st['n_runs']} rows" + (f" of {self.groups.n_groups} runs" if self.groups is not None
+                                                      and self.groups.several_rows_per_run else "")),
+            ("loss", self.loss + (f" (delta={self.delta:g})" if self.loss == "huber" else "")
+             + (f", over-estimates x{self.overestimate_penalty:g}" if self.overestimate_penalty != 1 else "")),
+            ("objective", f"{self.objective:.6g}"),
+            ("RMSE of log residuals", f"{self.rmse_log:.4g}"),
+            ("AIC / BIC", f"{self.aic:.2f} / {self.bic:.2f}"),
+            ("starts / bootstrap resamples", f"{st['n_starts'] if st['n_starts'] is not None else '?'} / {n_b}"
+             + (f" ({self._resample_words()})" if n_b else "")),
+            ("time", f"{self.elapsed:.2f} s"),
+        ]
         if self.noise is not None:
-            lines.append(f"  scatter of a run around the law (log loss): between runs {self.noise.sigma_between:.3g}, "
-                         f"within a run {self.noise.sigma_within:.3g} ({self.dof:.3g} degrees of freedom)")
-        for note in self.notes:
-            lines.append(f"  {note}")
+            fields.append(("scatter of a run (log loss)", f"between runs {self.noise.sigma_between:.3g}, within a run "
+                                                          f"{self.noise.sigma_within:.3g} ({self.dof:.3g} degrees of freedom)"))
         he = self.holdout_error
         if he:
-            lines.append(
-                f"  held out: {he['n']} rows   mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%   "
-                f"max {100 * he['max_abs_rel_error']:.2f}%"
-                + (f"   inside their {pct} prediction intervals: {100 * he['coverage']:.0f}%" if "coverage" in he else "")
-            )
-        for w in self.warnings:
-            lines.append(f"  warning [{getattr(w, 'code', 'warning')}]: {w}")
-        return "\n".join(lines)
+            pct = f"{100 * self.level:g}%"
+            fields.append(("held out", f"{he['n']} rows, mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%, "
+                                       f"max {100 * he['max_abs_rel_error']:.2f}%"
+                                       + (f", {100 * he['coverage']:.0f}% inside their {pct} prediction intervals"
+                                          if "coverage" in he else "")))
+        s.add_fields(fields)
+        s.add_text(*self.notes)
 
     def _tied_to(self, name: str) -> str | None:
         for group in self.tie or ():
@@ -374,94 +411,11 @@ class Fit:
 
     def _resample_words(self) -> str:
         G = self.groups.n_groups if self.groups is not None else self.n_runs
-        what = "runs" if self.groups is None or self.groups.source != "rows" else "rows"
+        what = "rows" if self.groups is not None and self.groups.source == "rows" else "runs"
         if self.resample == "runs":
             return f"whole {what} drawn with replacement, {G} {what}"
-        return f"each of {G} {what} keeps its place, its noise redrawn"
+        return f"each of {G} {what} kept, its offset and noise redrawn"
 
-    def __repr__(self) -> str:
-        ps = ", ".join(f"{n}={_fmt(v)}" for n, v in self.params.items())
-        return f"<Fit {self.law.name}: {ps}; {self.n_runs} runs>"
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        se, iv = self.stderr, self.intervals
-        pct = f"{100 * self.level:g}%"
-        rows = []
-        for n, v in self.params.items():
-            if n in self.fixed:
-                rows.append(f"<tr><td>{html.escape(n)}</td><td>{_fmt(v)}</td><td colspan=2>fixed</td></tr>")
-                continue
-            s = _fmt(se[n]) if se else "&ndash;"
-            i = f"[{_fmt(iv[n][0])}, {_fmt(iv[n][1])}]" if iv else "&ndash;"
-            rows.append(f"<tr><td>{html.escape(n)}</td><td>{_fmt(v)}</td><td>{s}</td><td>{i}</td></tr>")
-        stats = [
-            f"runs fitted: {self.n_runs}",
-            f"loss: {self.loss}" + (f" (&delta;={self.delta:g})" if self.loss == "huber" else ""),
-            f"objective: {self.objective:.6g}",
-            f"RMSE(log): {self.rmse_log:.4g}",
-            f"AIC: {self.aic:.2f}",
-            f"BIC: {self.bic:.2f}",
-        ]
-        he = self.holdout_error
-        if he:
-            stats.append(
-                f"held out: {he['n']} runs, mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%, "
-                f"max {100 * he['max_abs_rel_error']:.2f}%"
-            )
-        warn = "".join(f"<p style='color:#a33'>&#9888; <code>{html.escape(getattr(w, 'code', 'warning'))}</code> "
-                       f"{html.escape(w)}</p>" for w in self.warnings)
-        return (
-            f"<div class='workbench-fit'><b>{html.escape(self.law.title)}</b><br>"
-            f"<code>{html.escape(self.law.equation)}</code>"
-            "<table><thead><tr><th>parameter</th><th>value</th><th>std err</th>"
-            f"<th>{pct} interval</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            f"<p>{' &middot; '.join(stats)}</p>{warn}</div>"
-        )
-
-    def to_dict(self) -> dict:
-        """JSON-ready description: law, parameters, errors, intervals and statistics."""
-        iv = self.intervals
-        out = {
-            "law": self.law.name,
-            "equation": self.law.equation,
-            "reference": self.law.reference,
-            "target": self.target,
-            "params": self.params,
-            "fixed": sorted(self.fixed),
-            "stderr": self.stderr,
-            "intervals": None if iv is None else {k: list(v) for k, v in iv.items()},
-            "level": self.level,
-            "statistics": {
-                "n_runs": self.n_runs,
-                "n_free_params": self.n_free,
-                "loss": self.loss,
-                "delta": self.delta if self.loss == "huber" else None,
-                "objective": self.objective,
-                "rmse_log": self.rmse_log,
-                "aic": self.aic,
-                "bic": self.bic,
-                "n_starts": self.info.get("n_starts"),
-                "bootstrap_resamples": 0 if self.bootstrap_values is None else int(len(self.bootstrap_values)),
-                "seconds": self.elapsed,
-            },
-            "holdout": None if self.holdout_error is None else dict(self.holdout_error,
-                                                                      predictions=self.holdout_predictions),
-            "noise": None if self.noise is None else self.noise.to_dict(),
-            "runs": None if self.groups is None else {"n_runs": self.groups.n_groups, "source": self.groups.source,
-                                                      "description": self.groups.description},
-            "resample": self.resample,
-            "tie": [list(t) for t in self.tie],
-            "notes": list(self.notes),
-            "warnings": [w.to_dict() if hasattr(w, "to_dict") else {"code": "warning", "message": str(w)}
-                         for w in self.warnings],
-        }
-        return out
-
-    def chart(self, **kwargs):
-        """Altair chart of data, fitted curve, extrapolated region and bootstrap band."""
-        from ..charts.fit import fit_chart
-
-        return fit_chart(self, **kwargs)
+    def _headline(self) -> str:
+        ps = ", ".join(f"{n}={format_number(v)}" for n, v in self.params.items())
+        return f"{self.law.name}: {ps}; {self.n_runs} runs"

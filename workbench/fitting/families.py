@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -12,12 +11,13 @@ import pandas as pd
 from ..data.runs import load_runs
 from ..errors import RunsError, WorkbenchError
 from ..laws import get_law
+from ..results import Result, ResultWarning, jsonable
 
 __all__ = ["FitTable", "fit_by"]
 
 
 @dataclass(repr=False)
-class FitTable:
+class FitTable(Result):
     """Fits of one law to each value of a column (one per model family).
 
     Attributes
@@ -26,10 +26,12 @@ class FitTable:
     by : str
         The column that splits the runs.
     fits : dict
-        Value of ``by`` -> :class:`~workbench.fit.Fit` (families that could not be fitted are absent).
+        Value of ``by`` -> :class:`~workbench.fitting.Fit` (families that could not be fitted are absent).
     errors : dict
         Value of ``by`` -> why that family could not be fitted.
     level : float
+    warnings : list
+        One ``family_not_fitted`` warning per family that could not be fitted.
     """
 
     law: object
@@ -37,6 +39,14 @@ class FitTable:
     fits: dict
     errors: dict
     level: float
+    warnings: list = field(default_factory=list)
+
+    _dict_exclude = ("fits",)
+
+    @property
+    def intervals(self):
+        """Intervals are per family: ``fits[key].intervals``."""
+        return None
 
     @property
     def table(self) -> pd.DataFrame:
@@ -70,29 +80,21 @@ class FitTable:
     def __len__(self) -> int:
         return len(self.fits)
 
-    def summary(self) -> str:
-        lines = [f"{self.law.title}, one fit per {self.by!r}", f"  {self.law.equation}", ""]
-        t = self.table
-        with pd.option_context("display.width", 200, "display.max_columns", 50, "display.float_format", "{:.4g}".format):
-            lines.append(t.to_string(index=False))
-        for key, err in self.errors.items():
-            lines.append(f"  {self.by}={key!r} not fitted: {err}")
-        return "\n".join(lines)
+    def _title(self) -> str:
+        return f"{self.law.title}, one fit per {self.by!r}"
 
-    def __repr__(self) -> str:
-        return f"<FitTable {self.law.name} by {self.by!r}: {len(self.fits)} fits, {len(self.errors)} failed>"
+    def _summarize(self, s) -> None:
+        s.subtitle = self.law.equation
+        s.add_table(self.table)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return (f"<div><b>{html.escape(self.law.title)}</b>, one fit per <code>{html.escape(self.by)}</code>"
-                f"{self.table.to_html(index=False, float_format=lambda v: f'{v:.4g}')}</div>")
+    def _headline(self) -> str:
+        return f"{self.law.name} by {self.by!r}: {len(self.fits)} fits, {len(self.errors)} failed"
 
     def to_dict(self) -> dict:
-        return {"law": self.law.name, "by": self.by, "level": self.level,
-                "fits": {str(k): f.to_dict() for k, f in self.fits.items()},
-                "errors": {str(k): v for k, v in self.errors.items()}}
+        out = super().to_dict()
+        out["fits"] = {str(k): f.to_dict() for k, f in self.fits.items()}
+        out["table"] = jsonable(self.table.to_dict(orient="records"))
+        return out
 
 
 def fit_by(law, runs, by: str, **options) -> FitTable:
@@ -123,4 +125,5 @@ def fit_by(law, runs, by: str, **options) -> FitTable:
             errors[key] = str(exc).split("\n")[0]
     if not fits:
         raise WorkbenchError(f"No value of {by!r} could be fitted: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
-    return FitTable(law=law, by=by, fits=fits, errors=errors, level=options.get("level", 0.95))
+    notes = [ResultWarning(f"{by}={k!r} could not be fitted: {v}", code="family_not_fitted") for k, v in errors.items()]
+    return FitTable(law=law, by=by, fits=fits, errors=errors, level=options.get("level", 0.95), warnings=notes)

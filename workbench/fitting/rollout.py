@@ -9,7 +9,6 @@ rollout measures both accuracy and the calibration of the intervals.
 
 from __future__ import annotations
 
-import html
 import warnings
 from dataclasses import dataclass, field
 
@@ -19,13 +18,14 @@ import pandas as pd
 from ..data.runs import load_runs
 from ..errors import FitError, RunsError, WorkbenchError
 from ..laws import get_law
+from ..results import Result, ResultWarning, jsonable
 from .groups import resolve_groups
 
 __all__ = ["rollout", "Rollout"]
 
 
 @dataclass(repr=False)
-class Rollout:
+class Rollout(Result):
     """The result of :func:`rollout`.
 
     Attributes
@@ -44,7 +44,11 @@ class Rollout:
         step's fit) and ``error`` (why a step could not be fitted, else empty).
     level : float
     fits : list
-        The :class:`~workbench.fit.Fit` of each step that could be fitted.
+        The :class:`~workbench.fitting.Fit` of each step that could be fitted.
+    predict : str
+        ``"final"`` (each held-out run's last row) or ``"all"``.
+    warnings : list
+        One ``step_not_fitted`` warning per step that could not be fitted.
     """
 
     law: object
@@ -54,6 +58,10 @@ class Rollout:
     level: float
     fits: list = field(default_factory=list)
     predict: str = "final"
+    warnings: list = field(default_factory=list)
+
+    _dict_exclude = ("fits", "predictions", "steps")
+    _dict_properties = ("statistics",)
 
     # ------------------------------------------------------------------ numbers
     @property
@@ -77,8 +85,13 @@ class Rollout:
         return float(np.mean(self.predictions["covered"]))
 
     @property
+    def intervals(self):
+        """A rollout reports intervals per prediction (``predictions``), none of its own."""
+        return None
+
+    @property
     def statistics(self) -> dict:
-        ok = self.steps["error"] == ""
+        ok = self.steps["error"] == "" if len(self.steps) else pd.Series([], dtype=bool)
         return {
             "law": self.law.name,
             "n_steps": int(len(self.steps)),
@@ -91,52 +104,43 @@ class Rollout:
         }
 
     # ------------------------------------------------------------------ display
-    def summary(self) -> str:
+    def _title(self) -> str:
+        return f"Rollout of {self.law.title} over {self.size}"
+
+    def _summarize(self, s) -> None:
+        s.subtitle = self.law.equation
         st = self.statistics
         pct = f"{100 * self.level:g}%"
-        lines = [f"Rollout of {self.law.title} over {self.size}", f"  {self.law.equation}", ""]
-        head = (f"  {'step':>4} {'sizes fitted':>12} {'largest fitted':>15} {'predicted size':>15} "
-                f"{'mean |rel. err|':>16} {pct + ' PI covers':>14}  warnings")
-        lines += [head, "  " + "-" * (len(head) - 2)]
-        for _, s in self.steps.iterrows():
-            if s["error"]:
-                lines.append(f"  {s['step']:>4} {s['fitted_sizes']:>12} {s['largest_fitted']:>15.4g} "
-                             f"{s['predicted_size']:>15.4g}   not fitted: {s['error']}")
-                continue
-            cov = f"{100 * s['coverage']:.0f}%" if np.isfinite(s["coverage"]) else "-"
-            lines.append(f"  {s['step']:>4} {s['fitted_sizes']:>12} {s['largest_fitted']:>15.4g} "
-                         f"{s['predicted_size']:>15.4g} {100 * s['mean_abs_rel_error']:>15.2f}% {cov:>14}  {s['warnings']}")
-        lines.append("")
-        lines.append(f"  {st['n_steps_fitted']} of {st['n_steps']} steps fitted, {st['n_predicted']} rows predicted "
-                     f"({'final checkpoint of each run' if self.predict == 'final' else 'every row'}): mean |rel. error| "
-                     f"{100 * st['mean_abs_rel_error']:.2f}%, max {100 * st['max_abs_rel_error']:.2f}%, "
-                     f"inside their {pct} prediction intervals: "
-                     + (f"{100 * st['coverage']:.0f}%" if np.isfinite(st["coverage"]) else "-"))
-        return "\n".join(lines)
+        rows = []
+        for _, r in self.steps.iterrows():
+            if r["error"]:
+                rows.append([r["step"], r["fitted_sizes"], r["largest_fitted"], r["predicted_size"], "-", "-",
+                             "not fitted: " + r["error"][:80]])
+            else:
+                rows.append([r["step"], r["fitted_sizes"], r["largest_fitted"], r["predicted_size"],
+                             f"{100 * r['mean_abs_rel_error']:.2f}%",
+                             f"{100 * r['coverage']:.0f}%" if np.isfinite(r["coverage"]) else "-", r["warnings"]])
+        s.add_table((["step", "sizes fitted", "largest fitted", "predicted size", "mean |rel. error|",
+                      f"inside {pct} PI", "warnings"], rows))
+        cov = f"{100 * st['coverage']:.0f}%" if np.isfinite(st["coverage"]) else "-"
+        s.add_fields([
+            ("steps fitted", f"{st['n_steps_fitted']} of {st['n_steps']}"),
+            ("rows predicted", f"{st['n_predicted']} ({'final checkpoint of each run' if self.predict == 'final' else 'every row'})"),
+            ("mean / max |rel. error|", f"{100 * st['mean_abs_rel_error']:.2f}% / {100 * st['max_abs_rel_error']:.2f}%"),
+            (f"inside their {pct} prediction intervals", cov),
+        ])
 
-    def __repr__(self) -> str:
+    def _headline(self) -> str:
         st = self.statistics
-        return (f"<Rollout {self.law.name} over {self.size}: {st['n_steps_fitted']}/{st['n_steps']} steps, mean |rel. error| "
-                f"{100 * st['mean_abs_rel_error']:.2f}%, coverage {st['coverage']:.2f}>")
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.summary())}</pre>"
+        return (f"{self.law.name} over {self.size}: {st['n_steps_fitted']}/{st['n_steps']} steps, mean |rel. error| "
+                f"{100 * st['mean_abs_rel_error']:.2f}%, coverage {st['coverage']:.2f}")
 
     def to_dict(self) -> dict:
-        """JSON-ready: statistics, the steps and every prediction."""
-        steps = self.steps.to_dict(orient="records")
-        preds = self.predictions.to_dict(orient="records")
-        return {"law": self.law.name, "size": self.size, "level": self.level, "predict": self.predict,
-                "statistics": self.statistics, "steps": steps, "predictions": preds}
-
-    def chart(self, **kwargs):
-        """Relative error of each step's prediction with its prediction interval, against the predicted size."""
-        from ..charts.rollout import rollout_chart
-
-        return rollout_chart(self, **kwargs)
+        """JSON-ready: statistics, the steps and every prediction (lists of records)."""
+        out = super().to_dict()
+        out["steps"] = jsonable(self.steps.to_dict(orient="records"))
+        out["predictions"] = jsonable(self.predictions.to_dict(orient="records"))
+        return out
 
 
 def rollout(runs, law, *, size: str = "N", min_sizes: int = 3, predict: str = "final", level: float = 0.95,
@@ -248,5 +252,8 @@ def rollout(runs, law, *, size: str = "N", min_sizes: int = 3, predict: str = "f
         steps.append(step)
     predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame(
         columns=["step", "fitted_sizes", "largest_fitted", "observed", "predicted", "rel_error"])
+    notes = [ResultWarning(f"Step {st['step']} (fit on {st['fitted_sizes']} sizes, predict {size} = "
+                           f"{st['predicted_size']:.4g}) could not be fitted: {st['error']}", code="step_not_fitted")
+             for st in steps if st["error"]]
     return Rollout(law=law, size=size, predictions=predictions, steps=pd.DataFrame(steps), level=level, fits=fits,
-                   predict=predict)
+                   predict=predict, warnings=notes)

@@ -1,0 +1,339 @@
+"""The one base of every result the workbench returns.
+
+Every public result (a :class:`~workbench.fitting.Fit`, a compute
+:class:`~workbench.compute.Plan`, an isoFLOP analysis, a toy-model sweep ...)
+derives from :class:`Result` and so behaves the same way, after the result
+objects of statsmodels, scikit-learn and lmfit:
+
+* ``summary()`` returns a :class:`Summary`: one report, written once per class,
+  that prints as text (``print(r.summary())``) and renders as HTML in Jupyter;
+* ``repr(r)`` is one line; ``r._repr_html_()`` is the HTML summary;
+* ``r.to_dict()`` is built from the result's fields and is JSON-safe
+  (``json.dumps(r.to_dict(), allow_nan=False)`` works);
+* uncertainty is ``r.intervals``, ``{name: (lo, hi)}`` at coverage ``r.level``;
+* ``r.warnings`` is a list of :class:`ResultWarning` (a message with a machine-readable
+  ``code``), serialised as ``{"code": ..., "message": ...}``;
+* ``r.chart(**kw)`` draws the result with the builder registered for its type in
+  :mod:`workbench.charts` (the xarray ``.plot`` accessor pattern): the science
+  modules that define results never import charts; the charts layer registers
+  its builders against result types and is loaded the first time one is drawn.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import html
+import importlib
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Result", "Summary", "ResultWarning", "jsonable", "format_number"]
+
+
+def format_number(v) -> str:
+    """A number for a summary table: 4 significant figures, scientific notation for very large or small values."""
+    if v is None:
+        return "nan"
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    v = float(v)
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else str(v)
+    a = abs(v)
+    if a != 0 and (a >= 1e5 or a < 1e-3):
+        return f"{v:.4g}"
+    return f"{v:.4f}" if a < 10 else f"{v:.2f}" if a < 1e4 else f"{v:.0f}"
+
+
+# ----------------------------------------------------------------------------- warnings
+class ResultWarning(str):
+    """A warning a result carries: its message (it *is* the string) and a machine-readable ``code``.
+
+    >>> w = ResultWarning("Parameter 'E' ended at its lower bound", code="at_bound")
+    >>> w.code, "bound" in w
+    ('at_bound', True)
+    """
+
+    code: str
+
+    def __new__(cls, message: str, code: str = "warning"):
+        obj = super().__new__(cls, str(message))
+        obj.code = str(getattr(message, "code", code) if code == "warning" else code)
+        return obj
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": str(self)}
+
+
+def as_warnings(items: Iterable, code: str = "warning") -> list[ResultWarning]:
+    """A list of :class:`ResultWarning` from strings, ``ResultWarning`` or ``{code, message}`` mappings."""
+    out = []
+    for w in items or ():
+        if isinstance(w, Mapping):
+            out.append(ResultWarning(w["message"], w.get("code", code)))
+        else:
+            out.append(w if isinstance(w, ResultWarning) else ResultWarning(w, code))
+    return out
+
+
+# ----------------------------------------------------------------------------- JSON
+def jsonable(value):
+    """``value`` as plain JSON types: numbers (non-finite ones as ``None``), strings, lists and dicts.
+
+    Arrays and tuples become lists, DataFrames ``{column: [values]}``, Series
+    ``{index: value}``, results their ``to_dict()``, objects with a ``name``
+    (a law, a parameter set, an accelerator) their name, other dataclasses their fields.
+    """
+    if isinstance(value, ResultWarning):
+        return value.to_dict()
+    if value is None or isinstance(value, (str, bool)):
+        return str(value) if isinstance(value, str) else value
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    if isinstance(value, Result):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, pd.DataFrame):
+        return {str(c): jsonable(value[c].tolist()) for c in value.columns}
+    if isinstance(value, pd.Series):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (_dt.datetime, _dt.date, pd.Timestamp)):
+        return value.isoformat()
+    if isinstance(value, complex):
+        return [jsonable(value.real), jsonable(value.imag)]
+    name = getattr(value, "name", None)
+    if isinstance(name, str):  # a catalogue entry: a law, a parameter set, an accelerator
+        return name
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value) if not callable(getattr(value, f.name))}
+    return str(value)
+
+
+# ----------------------------------------------------------------------------- summary
+class Summary:
+    """A result's report: a title, then blocks of fields, tables and text, then warnings.
+
+    Written once per result class (in its ``_summarize``), rendered by
+    :meth:`as_text` (``str(summary)``, ``print(summary)``) and :meth:`as_html`
+    (Jupyter's display). Modelled on :class:`statsmodels.iolib.summary.Summary`.
+
+    Examples
+    --------
+    >>> s = Summary("My analysis", "y = a x^b")
+    >>> s.add_fields([("slope", 0.5), ("runs", 12)])
+    >>> print(s)  # doctest: +NORMALIZE_WHITESPACE
+    My analysis
+      y = a x^b
+      slope  0.5000
+      runs   12
+    """
+
+    def __init__(self, title: str, subtitle: str = ""):
+        self.title = str(title)
+        self.subtitle = str(subtitle or "")
+        self.blocks: list[tuple] = []
+        self.warnings: list[ResultWarning] = []
+
+    # -------------------------------------------------------------- building
+    def add_fields(self, pairs, title: str | None = None) -> "Summary":
+        """Name-value lines, e.g. ``[("runs fitted", 40), ("loss", "huber")]`` (numbers are formatted)."""
+        pairs = list(pairs.items() if isinstance(pairs, Mapping) else pairs)
+        if pairs:
+            self.blocks.append(("fields", title, pairs))
+        return self
+
+    def add_table(self, table, title: str | None = None, index: bool = False) -> "Summary":
+        """A table: a DataFrame, or ``(header, rows)`` with rows of cells (numbers are formatted)."""
+        if isinstance(table, pd.DataFrame):
+            df = table.reset_index() if index else table
+            header = [str(c) for c in df.columns]
+            rows = [list(r) for r in df.itertuples(index=False, name=None)]
+        else:
+            header, rows = table
+            header, rows = [str(h) for h in header], [list(r) for r in rows]
+        self.blocks.append(("table", title, (header, rows)))
+        return self
+
+    def add_text(self, *lines: str) -> "Summary":
+        """Sentences shown as they are."""
+        lines = [str(x) for x in lines if x]
+        if lines:
+            self.blocks.append(("text", None, lines))
+        return self
+
+    def add_warnings(self, warnings) -> "Summary":
+        self.warnings.extend(as_warnings(warnings))
+        return self
+
+    # ------------------------------------------------------------- rendering
+    @staticmethod
+    def _cell(v) -> str:
+        if isinstance(v, str):
+            return v
+        if isinstance(v, (tuple, list)) and len(v) == 2 and all(isinstance(x, (int, float, np.number)) or x is None for x in v):
+            return f"[{format_number(v[0])}, {format_number(v[1])}]"
+        if isinstance(v, (int, float, np.number, bool, np.bool_)) or v is None:
+            return format_number(v)
+        return str(v)
+
+    def as_text(self) -> str:
+        lines = [self.title]
+        if self.subtitle:
+            lines.append(f"  {self.subtitle}")
+        for kind, title, body in self.blocks:
+            if title:
+                lines.append(f"  {title}")
+            if kind == "fields":
+                width = max(len(str(k)) for k, _ in body)
+                lines += [f"  {str(k):<{width}}  {self._cell(v)}" for k, v in body]
+            elif kind == "table":
+                header, rows = body
+                cells = [[self._cell(c) for c in r] for r in rows]
+                widths = [max([len(h)] + [len(r[j]) for r in cells]) for j, h in enumerate(header)]
+                lines.append("  " + "  ".join(h.rjust(w) for h, w in zip(header, widths)))
+                lines.append("  " + "  ".join("-" * w for w in widths))
+                lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in cells]
+            else:
+                lines += [f"  {t}" for t in body]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def as_html(self) -> str:
+        e = html.escape
+        parts = [f"<div class='workbench-result'><b>{e(self.title)}</b>"]
+        if self.subtitle:
+            parts.append(f"<br><code>{e(self.subtitle)}</code>")
+        for kind, title, body in self.blocks:
+            if title:
+                parts.append(f"<p style='margin:6px 0 2px'><i>{e(title)}</i></p>")
+            if kind == "fields":
+                rows = "".join(f"<tr><td style='text-align:left'>{e(str(k))}</td><td style='text-align:left'>{e(self._cell(v))}</td></tr>"
+                               for k, v in body)
+                parts.append(f"<table>{rows}</table>")
+            elif kind == "table":
+                header, rows = body
+                head = "".join(f"<th>{e(h)}</th>" for h in header)
+                trs = "".join("<tr>" + "".join(f"<td>{e(self._cell(c))}</td>" for c in r) + "</tr>" for r in rows)
+                parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{trs}</tbody></table>")
+            else:
+                parts += [f"<p style='margin:2px 0'>{e(t)}</p>" for t in body]
+        parts += [f"<p style='color:#a33'>&#9888; {e(str(w))}</p>" for w in self.warnings]
+        parts.append("</div>")
+        return "".join(parts)
+
+    __str__ = as_text
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.as_text()
+
+
+# ----------------------------------------------------------------------------- base
+class Result:
+    """Base of every public result: summary, one-line repr, HTML, JSON-safe ``to_dict()``, intervals, chart.
+
+    Subclasses are dataclasses. They write :meth:`_summarize` (fill a
+    :class:`Summary`) and :meth:`_headline` (the words inside the one-line
+    repr); ``to_dict()`` is built from their fields, leaving out the names in
+    ``_dict_exclude`` and adding the properties named in ``_dict_properties``.
+
+    Attributes every result has
+    ---------------------------
+    intervals : dict or None
+        ``{name: (lo, hi)}`` at coverage :attr:`level` (``None`` when the result
+        has no uncertainty).
+    level : float
+        Coverage of the intervals.
+    warnings : list of ResultWarning
+    """
+
+    #: Fields left out of ``to_dict()`` (large tables, raw samples, objects kept for methods).
+    _dict_exclude: tuple[str, ...] = ()
+    #: Properties added to ``to_dict()``.
+    _dict_properties: tuple[str, ...] = ()
+
+    # ``intervals``, ``level`` and ``warnings`` are fields or properties of the subclasses
+    # (class attributes here would become dataclass defaults); results without them
+    # read as no intervals, 95% and no warnings.
+
+    def __post_init__(self):
+        if "warnings" in {f.name for f in dataclasses.fields(self)}:
+            self.warnings = as_warnings(self.warnings)
+
+    # ------------------------------------------------------------ summary
+    def _title(self) -> str:
+        return type(self).__name__
+
+    def _summarize(self, s: Summary) -> None:
+        """Fill the summary (subclasses override); by default, the scalar fields."""
+        s.add_fields([(k, v) for k, v in self._field_items() if isinstance(v, (int, float, str, np.number))])
+
+    def summary(self) -> Summary:
+        """The result's report: ``print(r.summary())`` for text; Jupyter shows it as HTML."""
+        s = Summary(self._title())
+        self._summarize(s)
+        s.add_warnings(getattr(self, "warnings", None) or ())
+        return s
+
+    def _headline(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        h = self._headline()
+        return f"<{type(self).__name__}{' ' + h if h else ''}>"
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    # ------------------------------------------------------------ dict
+    def _field_items(self):
+        for f in dataclasses.fields(self):
+            if f.name.startswith("_") or f.name in self._dict_exclude:
+                continue
+            yield f.name, getattr(self, f.name)
+
+    def to_dict(self) -> dict:
+        """The result as JSON-safe data: its fields (and some properties), numbers non-finite as ``None``."""
+        out = dict(self._field_items())
+        for name in self._dict_properties:
+            out[name] = getattr(self, name)
+        out["type"] = type(self).__name__
+        out["level"] = getattr(self, "level", 0.95)
+        out["intervals"] = getattr(self, "intervals", None)
+        out["warnings"] = list(getattr(self, "warnings", None) or ())
+        return jsonable(out)
+
+    # ------------------------------------------------------------ chart
+    def chart(self, **kwargs):
+        """Draw the result with the chart builder registered for its type (see :mod:`workbench.charts`)."""
+        # The charts layer sits above every science module: it is looked up by name when a
+        # result is first drawn, never imported by the modules that define results.
+        return importlib.import_module("workbench.charts").draw(self, **kwargs)
