@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import workbench as wb
-from workbench.data.synthetic import synthetic_runs, synthetic_trajectories
+from tests.fit._helpers import quiet_fit
+from workbench.laws.synthetic import synthetic_runs, synthetic_trajectories
 from workbench.errors import FitError, RunsError
 from workbench.fitting.groups import resolve_groups
-
-
-def quiet_fit(*args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return wb.fit(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -151,4 +145,4 @@ def test_cli_json_has_holdout_predictions(tmp_path):
     assert len(preds) == out["holdout"]["n"] > 0
     assert all(p["lo"] < p["predicted"] < p["hi"] for p in preds)
     assert out["holdout"]["level"] == 0.9
-    assert out["runs"]["n_runs"] == 7 and out["noise"]["sigma_between"] > 0
+    assert out["runs"]["n_runs"] == 7 and out["runs"]["sigma_between"] > 0 and out["runs"]["resample"] == "residuals"

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import workbench as wb
-from workbench.data.synthetic import synthetic_runs, synthetic_trajectories
-from workbench.errors import FitError, LawError, RunsError
+from tests.fit._helpers import quiet_fit
+from workbench.laws.synthetic import synthetic_runs, synthetic_trajectories
+from workbench.errors import ArgumentError, FitError, LawError, RunsError
 
 HOFF = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
-
-
-def quiet_fit(*args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return wb.fit(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +54,7 @@ def test_overestimate_penalty_fits_below_the_runs(runs):
     # residual = ln observed - ln predicted: a penalty on over-prediction leaves more runs above the law
     assert np.mean(r_low > 0) > np.mean(r_sym > 0)
     assert np.mean(r_low > 0) > 0.7
-    with pytest.raises(FitError, match="overestimate_penalty"):
+    with pytest.raises(ArgumentError, match="overestimate_penalty"):
         wb.fit("chinchilla", runs, overestimate_penalty=0)
 
 
@@ -85,7 +78,7 @@ def test_min_fraction_drops_early_checkpoints():
     kept = (df["D"] / df.groupby("run")["D"].transform("max") >= 0.25).sum()
     assert f.n_runs == kept
     assert "dropped" in f.summary()
-    with pytest.raises(FitError, match="min_fraction"):
+    with pytest.raises(ArgumentError, match="min_fraction"):
         wb.fit("chinchilla", df, min_fraction=1.5)
 
 
@@ -97,7 +90,7 @@ def test_holdout_largest_holds_out_whole_sizes():
     assert f.fit_runs["N"].max() == sizes[-3]
     with pytest.raises(FitError, match="every model size"):
         wb.fit("chinchilla", df, holdout_largest=8)
-    with pytest.raises(FitError, match="not both"):
+    with pytest.raises(ArgumentError, match="not both"):
         wb.fit("chinchilla", df, holdout_largest=1, holdout="N > 1e9")
 
 

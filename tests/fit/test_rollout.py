@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import workbench as wb
-from workbench.data.synthetic import synthetic_trajectories
+from workbench.laws.synthetic import synthetic_trajectories
 from workbench.errors import FitError
 
 STARTS = {"E": [1.0, 2.0], "A": [100.0, 1000.0], "B": [100.0, 1000.0], "alpha": [0.25, 0.5], "beta": [0.25, 0.5]}
@@ -66,7 +66,7 @@ def test_chart_and_json(result):
 
 
 def test_bad_arguments(family):
-    with pytest.raises(FitError, match="holdout"):
+    with pytest.raises(wb.WorkbenchError, match="holdout"):
         wb.rollout(family, "chinchilla", holdout="N > 1e9")
     with pytest.raises(FitError, match="distinct N"):
         wb.rollout(family, "chinchilla", min_sizes=9)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import warnings
 
-from ._common import dump_json, read_runs_arg
+from ._common import print_result, read_runs_arg
 
 
 def add_fit_options(p, *, holdout: bool = True) -> None:
@@ -35,7 +35,7 @@ def add_fit_options(p, *, holdout: bool = True) -> None:
     p.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for intervals (0 to skip; default 200)")
     p.add_argument("--resample", choices=["auto", "runs", "residuals"], default="auto",
                    help="bootstrap: resample whole runs ('runs'), or keep every run and redraw its noise "
-                   "('residuals'); default 'auto': runs for one row per run, residuals for training curves")
+                   "('residuals'); default 'auto': runs with >= 6 runs per free parameter, else residuals")
     p.add_argument("--level", type=float, default=0.95, help="interval coverage (default 0.95)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
 
@@ -97,10 +97,4 @@ def run(args) -> int:
         warnings.simplefilter("always")
         result = fit(args.law, runs, holdout=_holdout(args.holdout), holdout_largest=args.holdout_largest, by=args.by,
                      **fit_options(args))
-    if args.json:
-        out = result.to_dict()
-        out["data"] = args.data
-        print(dump_json(out))
-    else:
-        print(result.summary())
-    return 0
+    return print_result(result, args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import warnings
 
-from ._common import dump_json, read_runs_arg
+from ._common import print_result, read_runs_arg
 from .fit import add_fit_options, fit_options
 
 
@@ -41,10 +41,4 @@ def run(args) -> int:
         result = rollout(runs, args.law, size=args.size, min_sizes=args.min_sizes, predict=args.predict, **opts)
     if args.chart:
         result.chart().save(args.chart)
-    if args.json:
-        out = result.to_dict()
-        out["data"] = args.data
-        print(dump_json(out))
-    else:
-        print(result.summary())
-    return 0
+    return print_result(result, args)

@@ -19,7 +19,7 @@ from .holdout import split_holdout
 from .result import Fit, FitWarning
 from .search import multistart, start_grid
 from .selection import duplicate_rows, early_checkpoints, largest_sizes
-from .uncertainty import RESAMPLE_METHODS, bootstrap as run_bootstrap, choose_resample, noise_components
+from .uncertainty import REFIT_WORK, RESAMPLE_METHODS, bootstrap as run_bootstrap, choose_resample, noise_components, score_bootstrap
 
 __all__ = ["fit"]
 
@@ -127,8 +127,8 @@ def fit(
         How the bootstrap draws data sets (:func:`workbench.fitting.uncertainty.bootstrap`):
         ``"runs"`` resamples whole runs with replacement; ``"residuals"`` keeps every run and
         redraws its offset and its within-run noise as one block; ``"auto"`` (default) takes
-        ``"runs"`` when every run is one row and ``"residuals"`` for training curves
-        (several rows per run).
+        ``"runs"`` with at least 6 runs per free parameter and ``"residuals"`` with fewer
+        (:func:`~workbench.fitting.uncertainty.choose_resample`).
     level : float
         Coverage of the reported intervals.
     seed : int, optional
@@ -360,8 +360,14 @@ def _fit(law, runs, *, loss, delta, weights, starts, fixed, tie, bounds, cap_E, 
         noise = _noise(problem, theta, fit_groups)
     boot_theta = None
     boot = None
-    resample = choose_resample(resample, fit_groups)
-    if bootstrap and bootstrap > 0 and n_fit > n_free:
+    resample = choose_resample(resample, fit_groups, n_free)
+    if bootstrap and bootstrap > 0 and n_fit > n_free and problem.n * bootstrap > REFIT_WORK:
+        boot_theta = score_bootstrap(problem, theta, fit_groups.codes, fit_groups.n_groups, int(bootstrap), seed,
+                                     method=resample)
+        boot = problem.values(boot_theta)
+        notes.append(f"bootstrap by one Newton step per resample (score bootstrap): {problem.n:,} rows are too many "
+                     f"to refit {bootstrap} times")
+    elif bootstrap and bootstrap > 0 and n_fit > n_free:
         boot_theta = run_bootstrap(problem, theta, fit_groups.codes, fit_groups.n_groups, int(bootstrap), seed,
                                    method=resample, noise=noise)
         boot = problem.values(boot_theta) if len(boot_theta) else None

@@ -178,7 +178,10 @@ def identification(problem, theta: np.ndarray, F: float, candidates=(), boot_the
         pass
     if boot_theta is not None and len(boot_theta) >= 10:
         tail = (1 - level) / 2
-        shares = max_share(problem, boot_theta)
+        # the refits' shares on at most 4,096 runs (the largest share among them is what matters)
+        sub = problem if problem.n <= 4096 else problem.subset(
+            np.random.default_rng(0).choice(problem.n, 4096, replace=False))
+        shares = max_share(sub, boot_theta)
         for c, j in enumerate(problem.free_index):
             col = boot_theta[:, c]
             p = law.parameters[j]

@@ -89,27 +89,40 @@ class Fit(Result):
         """Effective degrees of freedom of the residual scatter (``inf`` when unknown)."""
         return float(self.noise.dof) if self.noise is not None else float("inf")
 
-    def _interval(self, estimate, draws, level=None):
-        from .uncertainty import expanded_percentile
+    def interval_draws(self, level: float | None = None) -> np.ndarray | None:
+        """The bootstrap refits, widened about the estimate for a scatter estimated from few runs.
 
-        return expanded_percentile(estimate, draws, self.level if level is None else level, self.dof)
-
-    @property
-    def intervals(self) -> dict[str, tuple[float, float]] | None:
-        """Bootstrap intervals at ``level`` (``None`` without a bootstrap).
-
-        Percentile intervals of the refits, taken in the space each parameter is fitted in
-        (``ln`` of log-scale parameters) and widened by ``t_dof / z`` for a scatter estimated
-        from few runs (:func:`~workbench.fitting.uncertainty.expanded_percentile`).
+        In the space each parameter is fitted in (``ln`` of log-scale parameters), every
+        refit's distance from the estimate is multiplied by ``t_{(1+level)/2, dof} /
+        z_{(1+level)/2}``: percentiles of these draws are Hesterberg's (2015) expanded
+        percentile intervals, and any quantity computed from them (:meth:`propagate`, the
+        planner's allocations, the chart's band) is widened alike. ``dof`` is that of the
+        fit's residual scatter (:attr:`noise`); with many runs the factor is about 1.
+        ``None`` without a bootstrap.
         """
         if self.bootstrap_values is None or len(self.bootstrap_values) < 2:
             return None
+        from .uncertainty import widen
+
+        level = self.level if level is None else level
         log = self.law.log_mask
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             est = np.where(log, np.log(self.values), self.values)
-            draws = np.where(log, np.log(self.bootstrap_values), self.bootstrap_values)
-        lo, hi = self._interval(est, draws)
-        lo, hi = np.where(log, np.exp(lo), lo), np.where(log, np.exp(hi), hi)
+            th = np.where(log, np.log(self.bootstrap_values), self.bootstrap_values)
+            th = widen(est, th, level, self.dof)
+            return np.where(log, np.exp(th), th)
+
+    @property
+    def intervals(self) -> dict[str, tuple[float, float]] | None:
+        """Bootstrap intervals at ``level`` (``None`` without a bootstrap): percentiles of
+        :meth:`interval_draws` (so widened for a scatter estimated from few runs), always
+        containing the estimate."""
+        draws = self.interval_draws()
+        if draws is None:
+            return None
+        q = (1 - self.level) / 2
+        lo = np.minimum(np.nanquantile(draws, q, axis=0), self.values)
+        hi = np.maximum(np.nanquantile(draws, 1 - q, axis=0), self.values)
         return {n: ((float(v), float(v)) if n in self.fixed else (float(a), float(b)))
                 for n, v, a, b in zip(self.law.param_names, self.values, lo, hi)}
 
@@ -138,13 +151,14 @@ class Fit(Result):
         level = self.level if level is None else level
         value = func(self.params)
         out = {"value": value, "lo": None, "hi": None, "stderr": None, "samples": None}
-        if self.bootstrap_values is not None and len(self.bootstrap_values) >= 2:
-            cols = {n: self.bootstrap_values[:, j] for j, n in enumerate(self.law.param_names)}
+        draws = self.interval_draws(level)
+        if draws is not None:
+            cols = {n: draws[:, j] for j, n in enumerate(self.law.param_names)}
             samples = np.asarray(func(cols), float)
-            lo, hi = self._interval(np.asarray(value, float), samples, level)
+            q = (1 - level) / 2
             out.update(
-                lo=lo,
-                hi=hi,
+                lo=np.nanquantile(samples, q, axis=0),
+                hi=np.nanquantile(samples, 1 - q, axis=0),
                 stderr=np.nanstd(samples, axis=0, ddof=1),
                 samples=samples,
             )
@@ -185,8 +199,8 @@ class Fit(Result):
             the confidence half-width ``h`` (in ``ln``) and ``t_dof sigma`` in quadrature,
             ``exp(ln f_hat -+ sqrt(h^2 + t^2 (sigma_between^2 + sigma_within^2)))``; for a
             symmetric bootstrap, ``t sqrt(se^2 + sigma^2)``.
-            ``"confidence"``: where the law itself (the mean loss) lies, from the bootstrap
-            refits (expanded percentile interval).
+            ``"confidence"``: where the law itself (the mean loss) lies: percentiles of the
+            predictions of :meth:`interval_draws`.
         """
         if self.bootstrap_values is None or len(self.bootstrap_values) < 2:
             raise ArgumentError("This fit has no bootstrap: refit with bootstrap=200 (or more) for intervals.")
@@ -199,8 +213,10 @@ class Fit(Result):
             runs = self.fit_runs
         x = self.law.inputs_from(runs, **inputs)
         center = self.law.log_predict_batch(self.values[None, :], x)[0]
-        draws = self.law.log_predict_batch(self.bootstrap_values, x)
-        lo, hi = self._interval(center, draws, level)
+        draws = self.law.log_predict_batch(self.interval_draws(level), x)
+        q = (1 - level) / 2
+        lo = np.minimum(np.nanquantile(draws, q, axis=0), center)
+        hi = np.maximum(np.nanquantile(draws, 1 - q, axis=0), center)
         if kind == "confidence":
             return np.exp(lo), np.exp(hi)
         from scipy import stats
@@ -379,8 +395,8 @@ class Fit(Result):
         st = self.statistics
         n_b = st["bootstrap_resamples"]
         fields = [
-            ("runs fitted", f"{st['n_runs']} rows" + (f" of {self.groups.n_groups} runs" if self.groups is not None
-                                                      and self.groups.several_rows_per_run else "")),
+            ("runs fitted", f"{st['n_runs']} rows of {self.groups.n_groups} runs" if self.groups is not None
+             and self.groups.several_rows_per_run else st["n_runs"]),
             ("loss", self.loss + (f" (delta={self.delta:g})" if self.loss == "huber" else "")
              + (f", over-estimates x{self.overestimate_penalty:g}" if self.overestimate_penalty != 1 else "")),
             ("objective", f"{self.objective:.6g}"),

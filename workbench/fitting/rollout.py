@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.runs import load_runs
-from ..errors import FitError, RunsError, WorkbenchError
+from ..errors import ArgumentError, FitError, RunsError, WorkbenchError
 from ..laws import get_law
 from ..results import Result, ResultWarning, jsonable
 from .groups import resolve_groups
@@ -177,7 +177,7 @@ def rollout(runs, law, *, size: str = "N", min_sizes: int = 3, predict: str = "f
     Examples
     --------
     >>> import workbench as wb
-    >>> from workbench.data.synthetic import synthetic_trajectories
+    >>> from workbench.laws.synthetic import synthetic_trajectories
     >>> r = wb.rollout(synthetic_trajectories(seed=0), "chinchilla", min_sizes=5, min_fraction=0.2,
     ...                bootstrap=50)  # doctest: +SKIP
     >>> r.steps[["predicted_size", "mean_abs_rel_error", "coverage"]]  # doctest: +SKIP
@@ -187,11 +187,11 @@ def rollout(runs, law, *, size: str = "N", min_sizes: int = 3, predict: str = "f
     law = get_law(law)
     for bad in ("holdout", "holdout_largest", "by"):
         if bad in fit_options:
-            raise FitError(f"rollout chooses the held-out rows itself: drop {bad}=.")
+            raise ArgumentError(f"rollout chooses the held-out rows itself: drop {bad}=.")
     if predict not in ("final", "all"):
-        raise FitError(f"predict must be 'final' (each run's last row) or 'all', not {predict!r}.")
+        raise ArgumentError(f"predict must be 'final' (each run's last row) or 'all', not {predict!r}.")
     if isinstance(min_sizes, bool) or not isinstance(min_sizes, (int, np.integer)) or min_sizes < 1:
-        raise FitError(f"min_sizes must be a whole number >= 1, not {min_sizes!r}.")
+        raise ArgumentError(f"min_sizes must be a whole number >= 1, not {min_sizes!r}.")
     table = load_runs(runs, require=tuple(law.inputs) + (law.target,) + ((size,) if size not in law.inputs else ()),
                       on_duplicates="keep")
     if size not in table.columns:

@@ -81,8 +81,8 @@ def multistart(problem: Problem, starts: np.ndarray, n_polish: int = 4, stage1_i
     """Vectorised multi-start: LM on every start, LM to convergence on the best, scipy polish on the best few.
 
     With more than :data:`SCREEN_ROWS` runs, the first two stages run on a fixed random
-    subsample of that many runs; the best ``n_polish`` distinct candidates are then
-    iterated on every run and the best polished.
+    subsample of that many runs; the best two distinct candidates are then polished on
+    every run.
 
     Returns ``(theta, objective, info)``; ``info["candidates"]`` lists the polished
     candidates as ``(theta, objective)`` pairs (used to spot equally good, distinct optima).
@@ -109,16 +109,19 @@ def multistart(problem: Problem, starts: np.ndarray, n_polish: int = 4, stage1_i
         theta, F = theta[idx], F[idx]
     else:
         theta = starts
-    theta, F, iters = screen.levenberg_marquardt(theta, max_iter=200)
+    # on a subsample the candidates only need ranking; the polish on every run finishes them
+    theta, F, iters = screen.levenberg_marquardt(theta, max_iter=200 if screen is problem else 30)
     info["n_finite"] = int(np.isfinite(F).sum())
     info["lm_iterations"] = iters
     if screen is not problem:
-        # the best distinct candidates of the subsample, iterated on every run
-        cand = distinct_best(theta, F, n_polish)
+        # the best distinct candidates of the subsample, polished on every run (each polish is a
+        # pass over the rows per step, so only the best two: they start close to the optimum)
+        cand = distinct_best(theta, F, min(n_polish, 2))
         if cand.size == 0:
             return None, np.inf, info
-        theta, F, iters = problem.levenberg_marquardt(theta[cand], max_iter=100)
-        n_polish = 1  # each polish is a pass over every run: polish the best only
+        theta = theta[cand]
+        F = problem.objective(theta)
+        n_polish = len(cand)
     cand = distinct_best(theta, F, n_polish)
     if cand.size == 0:
         return None, np.inf, info

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import FitError, RunsError
+from ..errors import ArgumentError, FitError, RunsError
 
 __all__ = ["duplicate_rows", "early_checkpoints", "largest_sizes"]
 
@@ -33,7 +33,7 @@ def early_checkpoints(table: pd.DataFrame, codes: np.ndarray, min_fraction: floa
     ``min_fraction`` times the largest value of its run.
     """
     if not 0 <= min_fraction < 1:
-        raise FitError(f"min_fraction must be in [0, 1) (the share of each run's tokens to drop), got {min_fraction!r}.")
+        raise ArgumentError(f"min_fraction must be in [0, 1) (the share of each run's tokens to drop), got {min_fraction!r}.")
     for col in ("D", "C", "step"):
         if col in table.columns:
             t = table[col].to_numpy(float)
@@ -47,7 +47,7 @@ def early_checkpoints(table: pd.DataFrame, codes: np.ndarray, min_fraction: floa
 def largest_sizes(table: pd.DataFrame, k: int, column: str = "N") -> np.ndarray:
     """Mask of the rows whose model size is among the ``k`` largest distinct sizes."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise FitError(f"holdout_largest must be a positive whole number of model sizes, got {k!r}.")
+        raise ArgumentError(f"holdout_largest must be a positive whole number of model sizes, got {k!r}.")
     if column not in table.columns:
         raise RunsError(f"holdout_largest holds out the largest model sizes, but the table has no {column!r} column.")
     sizes = np.unique(table[column].to_numpy(float))

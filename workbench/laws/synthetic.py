@@ -1,4 +1,4 @@
-"""Synthetic runs tables drawn from a known law, for checking fits against the truth.
+"""Synthetic runs tables drawn from a known law, for checking fits against the truth (and for teaching).
 
 Two generators:
 
@@ -31,7 +31,7 @@ HOFFMANN_PARAMS = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.2
 
 
 def _law_and_values(law, params):
-    from ..laws import get_law
+    from .catalogue import get_law
 
     law = get_law(law)
     params = dict(HOFFMANN_PARAMS if params is None and law.name == "chinchilla" else params or {})
