@@ -274,7 +274,7 @@ def _fit(law, runs, *, loss, delta, weights, starts, fixed, tie, bounds, cap_E, 
             table, w_all, y_all = table.loc[~dup], w_all[~dup], y_all[~dup]
             if group is not None and group is not False and not isinstance(group, str):
                 group = np.asarray(group)[~dup]
-    groups = resolve_groups(table, group)
+    groups = resolve_groups(table, group, sizes_name_runs="N" in law.inputs)
     use = np.ones(len(table), bool)
     if min_fraction:
         early = early_checkpoints(table, groups.codes, float(min_fraction))

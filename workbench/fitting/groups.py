@@ -75,7 +75,8 @@ def _label_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c])]
 
 
-def resolve_groups(table: pd.DataFrame, group=None, *, time_columns=("D", "C", "step")) -> Groups:
+def resolve_groups(table: pd.DataFrame, group=None, *, time_columns=("D", "C", "step"),
+                   sizes_name_runs: bool = True) -> Groups:
     """Label each row of ``table`` with its run.
 
     Parameters
@@ -91,6 +92,11 @@ def resolve_groups(table: pd.DataFrame, group=None, *, time_columns=("D", "C", "
         An array: one label per row.
     time_columns : tuple of str
         Columns that grow along a run (never used to tell runs apart).
+    sizes_name_runs : bool
+        Whether, without a ``step`` column, rows sharing a model size at different token
+        counts count as one run (``fit`` passes whether the law reads ``N``: for a law of
+        compute alone, ``N`` may be a placeholder). Fewer than 2 inferred runs also fall
+        back to one run per row.
 
     Raises
     ------
@@ -129,6 +135,8 @@ def resolve_groups(table: pd.DataFrame, group=None, *, time_columns=("D", "C", "
         return Groups(codes, k, "rows", "each row is an independent run")
     has_steps = "step" in table.columns
     grows = [c for c in ("D", "C") if c in table.columns]
+    if k < 2 or (not has_steps and not sizes_name_runs):
+        return Groups(np.arange(n, dtype=np.int64), n, "rows")
     if not has_steps and grows:
         # repeated configurations count as one run only if the token count varies within them
         t = table[grows[0]].to_numpy(float)
