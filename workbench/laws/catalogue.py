@@ -44,6 +44,7 @@ def get_law(name) -> Law:
 
 
 def list_laws() -> list[str]:
+    """Names of every law in the catalogue, sorted (look one up with :func:`get_law`)."""
     return sorted(LAWS)
 
 
