@@ -13,6 +13,7 @@ import argparse
 import importlib
 import sys
 import traceback
+from pathlib import Path
 
 from . import __version__
 from .errors import WorkbenchError
@@ -26,6 +27,7 @@ COMMANDS = [
     "workbench.commands.benchmark",
     "workbench.commands.report",
     "workbench.commands.catalogue",
+    "workbench.commands.notebooks",
 ]
 
 
@@ -59,11 +61,12 @@ def _add_verbose(parser: argparse.ArgumentParser, dest: str) -> None:
                         help="on an error, print the full message and the traceback instead of one line")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m workbench") -> argparse.ArgumentParser:
+    """The argument parser of every command; ``prog`` is the name shown in usage lines."""
     parser = Parser(
-        prog="python -m workbench",
+        prog=prog,
         description="Scaling Workbench: fit, plan and explore neural scaling laws.",
-        epilog="Run 'python -m workbench COMMAND --help' for a command's options.",
+        epilog=f"Run '{prog} COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"scaling-workbench {__version__}")
     _add_verbose(parser, "verbose_first")
@@ -76,9 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run one command; return its exit status (2 for input the user can fix)."""
+    # installed as the console script 'scaling-workbench', usage lines say so
+    called_as = Path(sys.argv[0]).name if argv is None and sys.argv and sys.argv[0] else ""
     argv = sys.argv[1:] if argv is None else list(argv)
     Parser.verbose = "--verbose" in argv
-    parser = build_parser()
+    parser = build_parser("scaling-workbench" if called_as.startswith("scaling-workbench") else "python -m workbench")
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()

@@ -204,6 +204,7 @@ def get_task(name) -> Task:
 
 
 def list_tasks() -> list[str]:
+    """Names of the extrapolation-benchmark tasks, in the order the benchmark runs them."""
     return list(TASKS)
 
 

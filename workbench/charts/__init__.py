@@ -1,11 +1,17 @@
 """Altair chart builders. Each returns a plain Altair chart that also renders in exported HTML.
 
 Importing this package registers every builder that draws a result type, so
-``result.chart()`` finds it (see :mod:`workbench.charts.registry`).
+``result.chart()`` finds it (see :mod:`workbench.charts.registry`). It also registers
+and enables the house theme (:mod:`workbench.charts.theme`) and, in a Jupyter kernel,
+offline chart outputs.
 """
 
+from . import theme as _theme
 from . import benchmark, compute, dynamics, fit, ladder, metrics, pruning, rollout, superposition, testtime  # noqa: F401  (they register builders)
 from .fit import fit_chart
 from .registry import draw, draws
+
+_theme.register()
+_theme.enable_notebook_charts()
 
 __all__ = ["draw", "draws", "fit_chart"]

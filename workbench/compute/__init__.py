@@ -40,13 +40,22 @@ from .isoflop import (
     isoflop_analysis,
     isoflop_curves,
 )
-from .optimal import CLOSED_FORMS, Allocation, compute_optimal, compute_optimal_values, optimal_allocation
+from .optimal import (
+    CLOSED_FORMS,
+    SATURATION_TOLERANCE,
+    Allocation,
+    compute_optimal,
+    compute_optimal_values,
+    data_constrained_floor,
+    optimal_allocation,
+)
 from .plan import Plan, plan
 from .sources import PLANNER_PARAMETER_SETS, LawSource, as_source
 
 __all__ = [
     "plan", "Plan",
     "compute_optimal", "compute_optimal_values", "optimal_allocation", "Allocation", "CLOSED_FORMS",
+    "SATURATION_TOLERANCE", "data_constrained_floor",
     "data_constrained_optimum", "data_constrained_source", "DataConstrainedPlan", "repeated_data_value", "repetition_cost",
     "inference_optimum", "InferencePlan", "tokens_for_loss",
     "crossover", "Crossover", "loss_along",

@@ -32,7 +32,8 @@ from ..laws.published import get_parameter_set
 from ..errors import LawError
 from ..laws import get_law
 from ._eval import rowwise
-from .optimal import Allocation, _fmt, compute_optimal
+from ..format import fmt, number
+from .optimal import Allocation, compute_optimal
 from .sources import LawSource, as_source
 
 __all__ = ["DataConstrainedPlan", "data_constrained_optimum", "data_constrained_source", "repeated_data_value", "repetition_cost"]
@@ -134,8 +135,9 @@ class DataConstrainedPlan:
         lines = [self.constrained.summary(), ""]
         for i in range(len(np.atleast_1d(self.epochs))):
             lines.append(
-                f"  with unlimited fresh data: N = {_fmt(self.unconstrained.value('N', i))}, D = {_fmt(self.unconstrained.value('D', i))}, "
-                f"loss {_fmt(self.unconstrained.value('loss', i))}; the data limit costs {self.loss_penalty[i]:.4f} nats/token "
+                f"  with unlimited fresh data: N = {fmt(self.unconstrained.value('N', i), 'parameters')}, "
+                f"D = {fmt(self.unconstrained.value('D', i), 'tokens')}, "
+                f"loss {fmt(self.unconstrained.value('loss', i), 'nats/token')}; the data limit costs {number(self.loss_penalty[i], 3)} nats/token "
                 f"({self.epochs[i]:.3g} epochs, repeated data worth {100 * self.data_value[i]:.0f}% of fresh)"
             )
         return "\n".join(lines)

@@ -23,16 +23,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LawError
+from ..results import ResultWarning
 from ._eval import repeat_rows, rowwise
-from .optimal import _fmt, _interval, compute_optimal
+from ..format import fmt, number, percent
+from .optimal import _interval, compute_optimal
 from .optimize import minimize_anchored, solve_decreasing, solve_decreasing_fast
 from .sources import LawSource, as_source
 
 __all__ = ["InferencePlan", "inference_optimum", "tokens_for_loss"]
-
-
-def _pct(v: float) -> str:
-    return f"{0.0 if abs(v) < 5e-4 else 100 * v:.1f}%"
 
 
 def tokens_for_loss(law, values, N, target, U=None):
@@ -237,15 +235,15 @@ class InferencePlan:
     def summary(self) -> str:
         lines = [
             f"Inference-aware optimum — {self.source.label} [{self.source.law.name}]",
-            f"  target loss {self.target_loss:.4f} nats/token; compute-optimal model of that loss: "
-            f"N = {_fmt(self.reference_N)}, D = {_fmt(self.reference_D)}",
+            f"  target loss {fmt(self.target_loss, 'nats/token')}; compute-optimal model of that loss: "
+            f"N = {fmt(self.reference_N, 'parameters')}, D = {fmt(self.reference_D, 'tokens')}",
         ]
         for i, t in enumerate(np.atleast_1d(self.inference_tokens)):
             lines.append(
-                f"  serving {t:.3g} tokens: N = {_fmt(self.value('N', i))}, D = {_fmt(self.value('D', i))} "
-                f"({_fmt(self.value('tokens_per_parameter', i))} tokens/param), training {self.value('training_flops', i):.3g} + "
-                f"inference {self.value('inference_flops', i):.3g} = {self.value('total_flops', i):.3g} FLOPs, "
-                f"{_pct(self.value('saving', i))} less than the compute-optimal model of the same loss"
+                f"  serving {fmt(t, 'tokens')}: N = {fmt(self.value('N', i), 'parameters')}, D = {fmt(self.value('D', i), 'tokens')} "
+                f"({number(self.value('tokens_per_parameter', i))} tokens/param), training {fmt(self.value('training_flops', i), 'FLOPs')} + "
+                f"inference {fmt(self.value('inference_flops', i), 'FLOPs')} = {fmt(self.value('total_flops', i), 'FLOPs')}, "
+                f"{percent(self.value('saving', i))} less than the compute-optimal model of the same loss"
             )
         for w in self.warnings:
             lines.append(f"  warning: {w}")
@@ -328,23 +326,34 @@ def inference_optimum(
     T = np.atleast_1d(np.asarray(inference_tokens, float))
     if np.any(T < 0):
         raise LawError("inference_tokens must be >= 0.")
-    if target_loss is None:
+    batch = src.batch()
+    K, n = batch.shape[0], T.shape[0]
+    own_targets = target_loss is None
+    if own_targets:
         if compute is None:
             raise LawError("Give target_loss=... or compute=... (the target is then the compute-optimal loss at that budget).")
-        ref = reference if reference is not None else compute_optimal(LawSource(law, src.values, None, src.label, src.level), compute, unique_tokens=U)
+        ref = reference
+        if ref is None or (src.has_samples and not ref.samples):
+            ref = compute_optimal(src, compute, unique_tokens=U)
         target_loss = ref.value("loss")
         ref_N, ref_D = ref.value("N"), ref.value("D")
         warnings = list(ref.warnings)
+        # each resample aims at its own compute-optimal loss at the budget, so the intervals say how
+        # uncertain the recommended model is (a resample whose floor lies above the point estimate's
+        # target could never reach that target, and dropping it would bias the interval)
+        targets = np.full(K, float(target_loss))
+        if K > 1 and ref.samples:
+            targets[1:] = np.asarray(ref.samples["loss"], float).reshape(K - 1, -1)[:, 0]
     else:
         ref_N = ref_D = None
         warnings = []
+        targets = np.full(K, float(target_loss))
     target_loss = float(target_loss)
 
-    batch = src.batch()
-    K, n = batch.shape[0], T.shape[0]
     rows = repeat_rows(batch, n)  # (K*n, P)
     Tr = np.tile(T, K)[:, None]
     Ur = None if U is None else np.full((K * n, 1), U)
+    Lr = np.repeat(targets, n)[:, None]  # (K*n, 1): the loss each row must reach
 
     # anchor the search on the compute-optimal model for the target (T = 0); find it if not known yet
     if ref_N is None:
@@ -357,13 +366,13 @@ def inference_optimum(
     lo, hi = np.full(K * n, centre - 8 * np.log(10.0)), np.full(K * n, centre + np.log(10.0))
 
     def make_f(idx):
-        r, t = rows[idx], Tr[idx]
+        r, t, goal = rows[idx], Tr[idx], Lr[idx]
         inverse = _DataConstrainedInverse(law, r, Ur[idx]) if (Ur is not None and law.name == "data_constrained") else None
 
         def total(x):
             N = np.exp(x)
             if inverse is None:
-                D = tokens_for_loss(law, r, N, target_loss, U=None if Ur is None else Ur[idx])
+                D = tokens_for_loss(law, r, N, goal, U=None if Ur is None else Ur[idx])
                 return 6.0 * N * D + 2.0 * N * t
 
             def needed(D, rest, D_low):
@@ -374,14 +383,14 @@ def inference_optimum(
                 best = cost.min(axis=1, keepdims=True)
                 return ~(6.0 * N * D_low + 2.0 * N * t > best)
 
-            D = inverse(N, target_loss, needed)
+            D = inverse(N, goal, needed)
             return 6.0 * N * D + 2.0 * N * t
 
         return total
 
     x, F, info = minimize_anchored(make_f, lo, hi, np.tile(np.arange(n), K), half_width=2.5)
     N = np.exp(x).reshape(K, n)
-    D = tokens_for_loss(law, rows, np.exp(x)[:, None], target_loss, U=Ur)[:, 0].reshape(K, n)
+    D = tokens_for_loss(law, rows, np.exp(x)[:, None], Lr, U=Ur)[:, 0].reshape(K, n)
     stuck = info["infeasible"].reshape(K, n)[0] | ~np.isfinite(D[0])
     if np.any(stuck):
         # the law cannot be inverted around the target (e.g. thousands of epochs: repeated data have
@@ -397,6 +406,12 @@ def inference_optimum(
     if K > 1 and not np.any(stuck):
         s = {"N": N[1:], "D": D[1:], "tokens_per_parameter": D[1:] / N[1:]}
         intervals = {k: _interval(v, src.level) for k, v in s.items()}
+        missing = ~(np.isfinite(N[1:]) & np.isfinite(D[1:]))
+        if np.any(missing):
+            share = float(missing.mean())
+            warnings.append(ResultWarning(
+                f"{100 * share:.0f}% of the resamples never reach the target loss of {target_loss:.4g} nats/token "
+                "(their floor is higher): the intervals describe only those that do.", code="interval_partial"))
     return InferencePlan(src, target_loss, T, N[0], D[0], float(ref_N), float(ref_D), intervals, warnings)
 
 

@@ -15,19 +15,19 @@ how many tokens, what loss, how long, at what cost?* It strings together
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError
-from ..results import Result
+from ..format import Quantity, fmt, number, percent
+from ..results import Result, Summary
 from .constrained import DataConstrainedPlan, _plain_chinchilla, data_constrained_optimum
 from .hardware import DEFAULT_ASSUMPTIONS, HardwareEstimate, hardware_estimate
 from .inference import InferencePlan, inference_optimum
 from .isoflop import isoflop_curves
-from .optimal import Allocation, _fmt, _interval, compute_optimal
+from .optimal import Allocation, _interval, compute_optimal
 from .sources import LawSource, as_source
 
 __all__ = ["Plan", "plan"]
@@ -156,75 +156,114 @@ class Plan(Result):
         return out
 
     # ----------------------------------------------------------------- text
-    def _headline(self) -> list[tuple[str, str]]:
-        pct = f"{100 * self.level:g}%"
+    @property
+    def budget_used(self) -> float:
+        """Training compute of the compute-optimal model at the budget (FLOPs): the budget itself, or
+        less when the unique data are exhausted (see :attr:`Allocation.saturated`)."""
+        return float(self.allocation.value("training_flops"))
 
-        def iv(a, b):
-            return f"  ({pct}: {_fmt(a)} .. {_fmt(b)})" if np.isfinite(a) and np.isfinite(b) else ""
-
+    def quantities(self) -> list[Quantity]:
+        """The recommended model's numbers, each once, as :class:`~workbench.format.Quantity` (what the
+        panel, the summary and the consistency checks read)."""
+        lvl = self.level
         rows = [
-            ("model size N", f"{_fmt(self.N)} parameters" + iv(*self.N_interval)),
-            ("training tokens D", f"{_fmt(self.D)} tokens" + iv(*self.D_interval)),
-            ("tokens per parameter", _fmt(self.tokens_per_parameter)),
-            ("predicted loss", f"{self.loss:.4f} nats/token" + iv(*self.loss_interval)),
-            ("training compute", f"{self.training_flops:.3g} FLOPs"),
+            Quantity("compute budget C", self.compute, "FLOPs"),
+            Quantity("model size N", self.N, "parameters", *self.N_interval, level=lvl),
+            Quantity("training tokens D", self.D, "tokens", *self.D_interval, level=lvl),
+            Quantity("tokens per parameter D/N", self.tokens_per_parameter, None),
         ]
         if self.unique_tokens is not None:
-            rows.append(("epochs over unique data", f"{self.epochs:.3g} (U = {self.unique_tokens:.3g} tokens)"))
+            rows.append(Quantity("epochs over the unique data", self.epochs, None,
+                                 note=f"(of {fmt(self.unique_tokens, 'tokens')})"))
+        rows.append(Quantity("predicted loss", self.loss, "nats/token", *self.loss_interval, level=lvl))
+        ratio = self.training_flops / self.compute
+        share = ("(the budget)" if abs(ratio - 1) <= 5e-3 else f"({number(ratio, 3)}× the budget)" if ratio > 1
+                 else f"({percent(ratio)} of the budget)")
+        rows.append(Quantity("training compute 6ND", self.training_flops, "FLOPs", note=share))
         if self.inference_tokens > 0:
-            rows.append(("inference", f"{self.inference_tokens:.3g} tokens = {self.inference_flops:.3g} FLOPs"))
+            rows.append(Quantity("inference compute 2N·tokens", self.inference_flops, "FLOPs",
+                                 note=f"(serving {fmt(self.inference_tokens, 'tokens')})"))
         t = self.training
         rows += [
-            ("hardware", t.lines()[0]),
-            ("wall-clock", f"{t.value('days'):.3g} days ({t.value('device_hours'):.3g} device-hours)"),
-            ("energy", f"{t.value('energy_mwh'):.3g} MWh (PUE {t.pue:g})"),
-            ("emissions", f"{t.value('emissions_tonnes'):.3g} t CO2e ({t.carbon_intensity:g} kg/kWh)"),
-            ("cost", f"${t.value('cost_usd'):,.0f} (${t.price_per_device_hour:g}/device-hour)"),
+            Quantity("wall-clock time", t.value("days"), "days",
+                     note=f"on {t.devices:,} × {t.accelerator.name} at {100 * t.utilisation:.0f}% utilisation"),
+            Quantity("energy", t.value("energy_mwh"), "MWh", note=f"(PUE {number(t.pue)})"),
+            Quantity("emissions", t.value("emissions_tonnes"), "t CO2e", note=f"({number(t.carbon_intensity)} kg CO2e/kWh)"),
+            Quantity("cost", t.value("cost_usd"), "USD", note=f"(${number(t.price_per_device_hour)} per device-hour)"),
         ]
         return rows
 
+    def comparison(self) -> pd.DataFrame | None:
+        """The recommended model beside the models it is chosen against (one column each), or ``None``
+        when it is simply the compute-optimal model at the budget."""
+        if self.inference is None and self.data is None:
+            return None
+        # the recommended model's own numbers are in :meth:`quantities` (each quantity is shown once)
+        a = self.allocation
+        cols = {}
+        if self.inference is not None:
+            cols["compute-optimal for the budget"] = (a.value("N"), a.value("D"), a.value("loss"), a.value("training_flops"))
+        if self.data is not None:
+            u = self.data.unconstrained
+            cols["unlimited unique data"] = (u.value("N"), u.value("D"), u.value("loss"), u.value("training_flops"))
+        rows = {"model size N": [fmt(v[0], "parameters") for v in cols.values()],
+                "training tokens D": [fmt(v[1], "tokens") for v in cols.values()]}
+        if self.unique_tokens is not None:
+            rows["epochs over the unique data"] = [number(v[1] / self.unique_tokens) if k != "unlimited unique data" else "1 or less"
+                                                   for k, v in cols.items()]
+        rows["predicted loss"] = [fmt(v[2], "nats/token") for v in cols.values()]
+        rows["training compute 6ND"] = [fmt(v[3], "FLOPs") for v in cols.values()]
+        if self.inference is not None:
+            rows["training + inference"] = [fmt(v[3] + 2.0 * v[0] * self.inference_tokens, "FLOPs") for v in cols.values()]
+        return pd.DataFrame(rows, index=list(cols)).T.rename_axis("")
+
     def _notes(self) -> list[str]:
         notes = []
-        a = self.allocation
         if self.inference is not None:
-            inf = self.inference
             notes.append(
-                f"With {self.inference_tokens:.3g} inference tokens, a {_fmt(self.N)}-parameter model trained on "
-                f"{_fmt(self.D)} tokens reaches the same loss as the compute-optimal {_fmt(a.value('N'))} / {_fmt(a.value('D'))} "
-                f"and saves {100 * inf.value('saving'):.1f}% of lifetime FLOPs (training {self.training_flops / self.compute:.3g}x the budget)."
-            )
+                f"Inference-aware (Sardana & Frankle 2023): the target loss is what the compute-optimal model reaches with "
+                f"the budget; a smaller model trained on more tokens reaches it and saves "
+                f"{percent(self.inference.value('saving'))} of training + inference FLOPs, so its training compute differs "
+                "from the budget.")
         if self.data is not None:
-            d = self.data
             notes.append(
-                f"Unique data limit: {float(d.epochs[0]):.3g} epochs (repeated tokens worth {100 * float(d.data_value[0]):.0f}% of fresh ones); "
-                f"unlimited data would give N = {_fmt(d.unconstrained.value('N'))}, loss {d.unconstrained.value('loss'):.4f} "
-                f"({float(d.loss_penalty[0]):.4f} nats/token better)."
-            )
-        return notes + [f"warning: {w}" for w in self.warnings]
+                f"Limited unique data (Muennighoff et al. 2023): each repeated epoch is worth less than fresh data "
+                f"(the recommended run's repeated tokens are worth {percent(self._data_value())} of fresh ones); the data "
+                f"limit costs {number(float(self.data.loss_penalty[0]), 3)} nats/token against unlimited unique data.")
+        return notes
 
-    def summary(self) -> str:
-        lines = [f"Plan for C = {self.compute:.3g} FLOPs — {self.source.label} [{self.source.law.name}]"]
-        for k, v in self._headline():
-            lines.append(f"  {k:<24} {v}")
-        for n in self._notes():
-            lines.append(f"  {n}")
-        return "\n".join(lines)
+    def _data_value(self) -> float:
+        from .constrained import repeated_data_value
 
-    __str__ = summary
+        R_D = self.allocation.source.params.get("R_D", 15.39)
+        return float(repeated_data_value(max(self.epochs or 1.0, 1.0), R_D))
+
+    def _title(self) -> str:
+        return f"Plan for a compute budget of {fmt(self.compute, 'FLOPs')}"
+
+    def _summarize(self, s: Summary) -> None:
+        s.subtitle = f"{self.source.label} [{self.source.law.name}]"
+        s.add_quantities(self.quantities())
+        comp = self.comparison()
+        if comp is not None:
+            s.add_table(comp, title="the alternatives it is chosen against", index=True)
+        s.add_text(*self._notes())
+
+    def summary(self) -> Summary:
+        s = Summary(self._title())
+        self._summarize(s)
+        s.add_warnings(self.warnings)
+        return s
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
 
     def __repr__(self) -> str:
-        return f"<Plan C={self.compute:.3g}: N={self.N:.3g}, D={self.D:.3g}, loss={self.loss:.4g}, {self.training.value('days'):.3g} days>"
+        return (f"<Plan budget {fmt(self.compute, 'FLOPs')}: N = {fmt(self.N, 'parameters')}, D = {fmt(self.D, 'tokens')}, "
+                f"loss {number(self.loss, 4)}, {fmt(self.training.value('days'), 'days')}>")
 
     def html(self) -> str:
-        rows = "".join(
-            f"<tr><td style='text-align:left'>{html.escape(k)}</td><td style='text-align:left'><b>{html.escape(v)}</b></td></tr>"
-            for k, v in self._headline()
-        )
-        notes = "".join(f"<p style='margin:2px 0'>{html.escape(n)}</p>" for n in self._notes())
-        return (
-            f"<div class='workbench-plan'><p><b>Plan for C = {self.compute:.3g} FLOPs</b> &mdash; {html.escape(self.source.label)}</p>"
-            f"<table>{rows}</table>{notes}</div>"
-        )
+        return f"<div class='workbench-plan'>{self.summary().as_html()}</div>"
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -348,6 +387,9 @@ def plan(
               price_per_device_hour=price_per_device_hour, table=table)
     training = hardware_estimate(6.0 * N * D, **hw)
     lifetime = hardware_estimate(6.0 * N * D + 2.0 * N * T, **hw)
-    budgets = C * np.asarray(budgets_around, float)
+    # the profiles sit around the compute the data-limited optimum uses (the budget, unless the unique
+    # data are exhausted: beyond that every profile is the same flat line at the loss floor)
+    centre = C if alloc.saturated is None or not bool(np.atleast_1d(alloc.saturated)[0]) else alloc.value("training_flops")
+    budgets = centre * np.asarray(budgets_around, float)
     curves, optima = isoflop_curves(law_src, budgets, unique_tokens=U)
     return Plan(C, src, alloc, data, inf, U, T, N, D, loss, loss_iv, tuple(N_iv), tuple(D_iv), training, lifetime, curves, optima)

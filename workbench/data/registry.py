@@ -126,6 +126,7 @@ def list_datasets() -> list[str]:
 
 
 def get_dataset(name: str) -> Dataset:
+    """The registry entry of dataset ``name``: source pinned to a commit, licence, citation, files and hashes."""
     reg = _registry()
     if name not in reg:
         raise UnknownNameError(f"No dataset named {name!r}. Registered datasets: {', '.join(sorted(reg))}.")

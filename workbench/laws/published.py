@@ -136,6 +136,10 @@ def list_parameter_sets(law: str | None = None) -> list[str]:
 
 
 def get_parameter_set(name: str) -> ParameterSet:
+    """The published parameter set called ``name`` (see :func:`list_parameter_sets`).
+
+    Raises :class:`~workbench.errors.UnknownNameError` listing the known names when there is none.
+    """
     try:
         return PARAMETER_SETS[name]
     except KeyError:

@@ -8,6 +8,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..data import load_runs
+from ..format import number
 from ..fitting import fit
 from ..laws import get_law
 from .panel import Panel, View, log_slider
@@ -16,10 +17,6 @@ __all__ = ["fitting_panel", "FITTING_LAWS"]
 
 #: Laws offered in the dropdown (those that take N and D, or compute C).
 FITTING_LAWS = ("chinchilla", "power_law_C", "overtraining", "kaplan_ND", "broken_power_law_C")
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.4g}"
 
 
 def _badge(code: str, message: str) -> str:
@@ -112,13 +109,13 @@ def fitting_panel(
         def interval_cell(k):
             if not iv:
                 return ""
-            text = f"[{_fmt(iv[k][0])}, {_fmt(iv[k][1])}]"
+            text = f"[{number(iv[k][0], 4)}, {number(iv[k][1], 4)}]"
             if k in untrusted:  # greyed and struck through: the data do not pin this parameter down
                 return f"<td class='untrusted' style='color:#999;text-decoration:line-through'>{text}</td>"
             return f"<td>{text}</td>"
 
         rows = "".join(
-            f"<tr><td>{html.escape(k)}</td><td>{_fmt(v)}{''.join(badges.get(k, []))}</td>{interval_cell(k)}</tr>"
+            f"<tr><td>{html.escape(k)}</td><td>{number(v, 4)}{''.join(badges.get(k, []))}</td>{interval_cell(k)}</tr>"
             for k, v in result.params.items()
         )
         if he:
