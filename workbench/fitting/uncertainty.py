@@ -193,11 +193,13 @@ def bootstrap(problem, theta: np.ndarray, codes: np.ndarray, G: int, B: int, see
 
     ``method="residuals"`` keeps every run in place and redraws its noise, one run at a time
     (a model-based bootstrap, Davison & Hinkley 1997, sec. 6.2): run ``i``'s log losses become
-    ``ln f_hat + sigma_between z_i + v_i d_i * sigma_within / s_d``, with ``z_i`` standard
-    normal (a new run offset), ``d_i`` run ``i``'s within-run residuals (deviations from its
-    own mean: the correlation along a training curve is kept), ``v_i = +-1`` flipping them as
+    ``ln f_hat + z_i sqrt(sigma_between^2 + sigma_within^2 / m_i) + v_i d_i * sigma_within / s_d``,
+    with ``z_i`` standard normal (a new level for the run: its offset plus the mean of its
+    ``m_i`` rows' noise), ``d_i`` run ``i``'s within-run residuals (deviations from its own
+    mean: the correlation along a training curve is kept), ``v_i = +-1`` flipping them as
     one block (a wild bootstrap over runs, Cameron, Gelbach & Miller 2008) and ``s_d`` their
-    root mean square. The scales are the estimates of :func:`noise_components`, corrected
+    root mean square. With one row per run this is the parametric bootstrap
+    ``ln f_hat + sigma z``. The scales are the estimates of :func:`noise_components`, corrected
     for what the fit absorbs: the fitted residuals of the most influential runs (the
     largest, which drive an extrapolation) are shrunk towards the law, and resampling them
     as they are understates the uncertainty. The offsets are drawn, not resampled: a robust
@@ -218,6 +220,9 @@ def bootstrap(problem, theta: np.ndarray, codes: np.ndarray, G: int, B: int, see
         qd = np.sum(d**2) / max(len(d) - G, 1)
         kw = noise.sigma_within / np.sqrt(qd) if (noise is not None and qd > 0) else 0.0
         sb = noise.sigma_between if noise is not None else float(np.sqrt(np.mean(rbar**2)))
+        sw = noise.sigma_within if noise is not None else 0.0
+        # a run's level moves by its offset and by the mean of its within-run noise (centred blocks lose it)
+        s_run = np.sqrt(sb**2 + sw**2 / m)
         base = problem.ylog - r  # ln f_hat
     out = []
     for sl in _resample_batches(problem, B):
@@ -230,7 +235,7 @@ def bootstrap(problem, theta: np.ndarray, codes: np.ndarray, G: int, B: int, see
             th, F, _ = problem.levenberg_marquardt(np.tile(theta, (k, 1)), weights=W, max_iter=max_iter,
                                                    ftol=1e-10, xtol=1e-7)
         else:
-            off = sb * rng.standard_normal((k, G))
+            off = s_run[None, :] * rng.standard_normal((k, G))
             flip = rng.choice([-1.0, 1.0], size=(k, G))
             T = base[None, :] + off[:, codes] + kw * flip[:, codes] * d[None, :]
             th, F, _ = problem.levenberg_marquardt(np.tile(theta, (k, 1)), targets=T, max_iter=max_iter,
