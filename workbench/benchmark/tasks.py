@@ -59,8 +59,11 @@ class Task:
     expert : str or Law
         The human-derived law for this task (scored with the others; added to
         ``laws`` if absent).
-    split : SplitRule
-        Marks the held-out rows (larger models, more data, new mixtures).
+    split : SplitRule or str
+        Marks the held-out rows (larger models, more data, new mixtures): a rule
+        (``Largest("N")``, ``AnyOf(Largest("D"), Largest("N"))`` ...) or a filter in
+        the workbench's filter language (``"N >= 4e8"``; a true/false column's name).
+        Default: the rows whose column ``split`` is ``"test"``.
     validation : SplitRule, optional
         Chooses a law from the training split alone: the rows it marks (or each
         of its folds) are held out of a fit on the rest of the training split.
