@@ -59,8 +59,11 @@ class Task:
     expert : str or Law
         The human-derived law for this task (scored with the others; added to
         ``laws`` if absent).
-    split : SplitRule
-        Marks the held-out rows (larger models, more data, new mixtures).
+    split : SplitRule or str
+        Marks the held-out rows (larger models, more data, new mixtures): a rule
+        (``Largest("N")``, ``AnyOf(Largest("D"), Largest("N"))`` ...) or a filter in
+        the workbench's filter language (``"N >= 4e8"``; a true/false column's name).
+        Default: the rows whose column ``split`` is ``"test"``.
     validation : SplitRule, optional
         Chooses a law from the training split alone: the rows it marks (or each
         of its folds) are held out of a fit on the rest of the training split.
@@ -177,6 +180,8 @@ class Task:
             f"{(self.validation or self.split).describe()}",
             f"  laws: {', '.join(self.law_names)} (human-derived: {self.expert_name})",
         ]
+        if self.notes:
+            lines.append(f"  note: {self.notes}")
         if self.citation:
             lines.append(f"  cite: {self.citation}")
         return "\n".join(lines)
@@ -245,9 +250,11 @@ register_task(
         data="sldbench-moe",
         target="loss",
         expert="moe_clark2022",
-        laws=("moe_clark2022", "moe_power"),
+        laws=("moe_clark2022", "moe_power", "moe_granularity"),
         split=SLDBENCH_SPLITS["moe"],
         citation=_sld("Clark et al. 2022, 'Unified Scaling Laws for Routed Language Models', arXiv:2202.01169"),
+        notes="Krajewski et al.'s fine-grained law (moe_granularity) needs the experts' granularity G and varying "
+        "training tokens D; these runs (one step, no granularity) have neither, so it is listed and skipped.",
     )
 )
 register_task(
