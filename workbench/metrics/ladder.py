@@ -133,7 +133,7 @@ class TaskLadder(Result):
         L = self.loss_fit.predict(N=N, D=D)
         acc = self.accuracy_fit.predict(task_loss=L)
         out = pd.DataFrame({"N": N, "D": D, "task_loss": L, "accuracy": acc})
-        b1, b2 = self.loss_fit.bootstrap_values, self.accuracy_fit.bootstrap_values
+        b1, b2 = self._draws(self.loss_fit, level), self._draws(self.accuracy_fit, level)
         if b1 is None or b2 is None or len(b1) < 2 or len(b2) < 2:
             for c in ("task_loss", "accuracy"):
                 out[f"{c}_lo"] = np.nan
@@ -155,8 +155,20 @@ class TaskLadder(Result):
         return out[["N", "D", "task_loss", "task_loss_lo", "task_loss_hi", "accuracy", "accuracy_lo", "accuracy_hi"]]
 
     @staticmethod
+    def _draws(f: Fit, level: float):
+        """Parameter draws for the intervals: the engine's interval draws when it has them (bootstrap refits
+        widened for a scatter estimated from few runs), else the bootstrap refits."""
+        if hasattr(f, "interval_draws"):
+            return f.interval_draws(level)
+        return f.bootstrap_values
+
+    @staticmethod
     def _scatter(f: Fit) -> float:
-        """Spread of single rows around a fitted law: RMS of its log residuals (n / (n - p) corrected)."""
+        """Spread of a single run around a fitted law, in log space: the engine's noise estimate (between and
+        within runs) when it has one, else the RMS of the log residuals (``n / (n - p)`` corrected)."""
+        sigma = getattr(getattr(f, "noise", None), "sigma", None)
+        if sigma is not None and np.isfinite(sigma):
+            return float(sigma)
         r = f.residuals.to_numpy()
         dof = max(len(r) - f.n_free, 1)
         return float(np.sqrt(np.sum(r**2) / dof))
