@@ -144,7 +144,10 @@ def test_brown_swe_bench_lite_headline_two_point_law():
     pts = pd.DataFrame({"k": list(BROWN2024_SWE_BENCH_LITE), "neg_log_coverage": [-math.log(v) for v in BROWN2024_SWE_BENCH_LITE.values()]})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        f = wb.fit("coverage_power_law", pts, loss="squares", bootstrap=0)
+        with pytest.raises(wb.WorkbenchError, match="no residual degrees of freedom"):
+            wb.fit("coverage_power_law", pts, loss="squares", bootstrap=0)
+        f = wb.fit("coverage_power_law", pts, loss="squares", bootstrap=0, force=True)  # a law through two points
+    assert [w.code for w in f.warnings] == ["no_residual_dof"]
     assert f.params["a"] == pytest.approx(a, rel=1e-6) and f.params["b"] == pytest.approx(b, rel=1e-5)
     k = np.geomspace(1, 1e4, 50)
     curve = coverage_from_law(a, b, k)
