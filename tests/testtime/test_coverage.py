@@ -164,3 +164,19 @@ def test_coverage_law_input_errors():
         coverage_law_through(1, 0.0, 10, 0.5)
     with pytest.raises(SamplesError, match="no true success rates"):
         compare_extrapolations(counts.drop(columns="p_true"), 20, k=[1, 10, 100])
+
+
+def test_several_models_are_never_pooled():
+    """A table of two models: each fit asks which model, or fits the one named."""
+    a = generate_counts(40, 30, seed=1).assign(model="small")
+    b = generate_counts(40, 30, BetaDifficulty(0.6, 2.4), seed=2).assign(model="large")
+    both = pd.concat([a, b], ignore_index=True)
+    for fn in (fit_beta_binomial, fit_coverage_law, compare_extrapolations):
+        with pytest.raises(SamplesError, match=r"2 models \('small', 'large'\).*model="):
+            fn(both)
+    one = fit_beta_binomial(both, model="large")
+    assert one.params == pytest.approx(fit_beta_binomial(b).params)
+    assert fit_coverage_law(both, 10, model="small", bootstrap=0).params == pytest.approx(
+        fit_coverage_law(a, 10, bootstrap=0).params)
+    with pytest.raises(SamplesError, match="not in the counts"):
+        fit_beta_binomial(both, model="medium")
