@@ -207,3 +207,17 @@ def test_a_law_that_cannot_travel_makes_the_benchmark_run_in_one_process():
         lb = benchmark_extrapolation([_toy_task(), other], extra_laws=[local], quick=False, progress=False, workers=2)
     assert [w.code for w in lb.warnings if w.code == "serial"] == ["serial"]
     assert "local_power_law" in lb.task("toy").laws
+
+
+def test_rollout_selection_along_model_size():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lb = benchmark_extrapolation(["moe", "sft"], quick=True, progress=False, selection="rollout")
+    moe, sft = lb.task("moe"), lb.task("sft")
+    assert moe.validation_rule.startswith("rollout along N") and moe.n_validation_folds == 2  # 5 training sizes
+    assert all(math.isfinite(s.validation_nmse) for s in moe.scores)
+    # a task fitted one curve at a time has no size ladder: leave-the-largest-out, said so
+    assert "selection_fallback" in [w.code for w in sft.warnings]
+    assert not sft.validation_rule.startswith("rollout")
+    with pytest.raises(WorkbenchError, match="selection"):
+        score_task("moe", selection="kfold")
