@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import workbench as wb
-from workbench.format import NOT_COVERING
+from workbench.format import NOT_COVERING, fmt
 from workbench.widgets.panel import Panel
 
 pytestmark = [pytest.mark.needs_mirror, pytest.mark.slow]
@@ -66,17 +66,16 @@ def check_view(panel: Panel, where: str) -> None:
     labels = [q.label for q in view.quantities]
     assert len(labels) == len(set(labels)), f"{where}: a quantity is shown twice: {labels}"
     for q in view.quantities:
-        shown = q.text()
-        assert html.unescape(shown) in text or shown in view.text, f"{where}: {q.label} not shown"
-        # the label appears once as a label (a row of the readout)
-        assert view.text.count(f"<th>{html.escape(q.label)}</th>") <= 1, f"{where}: label {q.label!r} repeated"
+        value = q.value if isinstance(q.value, str) else fmt(q.value, q.unit, q.digits)
+        assert value in text, f"{where}: {q.label} = {value!r} is not shown"
+        # the label appears once, as the label of one row of the readout
+        assert len(re.findall(rf">{re.escape(html.escape(q.label))}</t[hd]>", view.text)) == 1, \
+            f"{where}: label {q.label!r} is not shown exactly once"
         if isinstance(q.value, (int, float, np.number)) and q.has_interval:
             inside = float(q.lo) - 1e-9 * abs(float(q.lo)) <= float(q.value) <= float(q.hi) + 1e-9 * abs(float(q.hi))
-            if not inside:
-                assert NOT_COVERING in shown and shown.split(NOT_COVERING, 1)[1].strip(": "), \
+            if not inside:  # marked, with the reason
+                assert not q.covers and NOT_COVERING in text and text.split(NOT_COVERING, 1)[1].strip(": ")[:5], \
                     f"{where}: {q.label} = {q.value} outside [{q.lo}, {q.hi}] and not marked"
-            else:
-                assert NOT_COVERING not in shown
     for wng in view.warnings:
         assert getattr(wng, "code", None), f"{where}: a warning without a code: {wng}"
     for name in panel.not_applying():

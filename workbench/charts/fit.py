@@ -77,7 +77,7 @@ def curve_data(fit, extend: float = 10.0, n_points: int = 80) -> pd.DataFrame:
     hi = max(float(np.max(runs[xname])), hi_fit) * extend
     grid = np.logspace(np.log10(lo), np.log10(hi), n_points) if lo > 0 else np.linspace(lo, hi, n_points)
     grid = np.unique(np.concatenate([grid, [hi_fit]]))
-    samples = fit.bootstrap_values
+    samples = fit.interval_draws()  # the refits, widened like the fit's intervals
     if samples is not None and len(samples) > MAX_BAND_SAMPLES:
         samples = samples[np.linspace(0, len(samples) - 1, MAX_BAND_SAMPLES).astype(int)]
     if mode == "direct":

@@ -101,7 +101,7 @@ def as_source(source, values: Mapping | None = None, label: str | None = None) -
     if isinstance(source, LawSource):
         return source if label is None else LawSource(source.law, source.values, source.samples, label, source.level)
     if isinstance(source, Fit):
-        samples = source.bootstrap_values
+        samples = source.interval_draws()  # the refits, widened for a scatter estimated from few runs
         return LawSource(
             source.law,
             np.asarray(source.values, float),
