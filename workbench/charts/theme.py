@@ -288,28 +288,12 @@ def _copy_structure(node):
 
 
 # --------------------------------------------------------------------------- notebooks
-_TOP_LEVEL = (("layer", "LayerChart"), ("hconcat", "HConcatChart"), ("vconcat", "VConcatChart"),
-              ("concat", "ConcatChart"), ("facet", "FacetChart"), ("repeat", "RepeatChart"))
-
-
-def chart_from_spec(spec: dict):
-    """The Altair chart object of a Vega-Lite dict (a layer, a concatenation ... or a single view)."""
-    for key, cls in _TOP_LEVEL:
-        if key in spec:
-            return getattr(alt, cls).from_dict(spec, validate=False)
-    return alt.Chart.from_dict(spec, validate=False)
-
-
 def _offline_jupyter_renderer(spec: dict, **metadata):
     """Altair renderer: the chart as an offline :class:`altair.JupyterChart` with the house style."""
     from altair import JupyterChart
 
     JupyterChart.enable_offline(offline=True)
-<<<<<<< HEAD
-    chart = JupyterChart(chart=chart_from_spec(house_style(spec)),
-=======
     chart = JupyterChart(chart=_chart_from_spec(house_style(spec)),
->>>>>>> main
                          embed_options=metadata.get("embed_options") or {"actions": False})
     return chart._repr_mimebundle_()
 
