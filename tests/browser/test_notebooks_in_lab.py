@@ -172,7 +172,7 @@ def test_notebook_runs_offline_and_its_panels_work(jupyter_lab, offline_context,
                 if kind == "stale cue":  # a training panel: greyed until Train, so later moves change nothing
                     break
                 time.sleep(0.3)
-            label = slider.locator(".wb-label").text_content().strip()
+            label = slider.locator(".wb-label").text_content().replace("ⓘ", "").strip()
             figures.append(f"  {p['title'][:60]:60s} slider '{label}': release to {kind}: median "
                            f"{statistics.median(times):.0f} ms (each: {', '.join(f'{t:.0f}' for t in times)})")
         with capsys.disabled():  # the figures belong in the CI log

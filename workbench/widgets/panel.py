@@ -283,6 +283,7 @@ class Panel:
         self._pending = None
         self._jchart = None
         self._skeleton = None
+        self._style = None
         self._drawn = None
         self._seq = 0
         self._set_from_code = ""
@@ -595,14 +596,16 @@ class Panel:
         else:
             skeleton, datasets = _split(chart)
         self._drawn = chart
-        if skeleton == self._skeleton:
+        style = _style_signature(skeleton, datasets)
+        if skeleton == self._skeleton and style == self._style:
             self._seq += 1
             self._jchart._py_to_js_updates = [
                 {"namespace": "data", "name": name, "scope": [], "value": values, "seq": self._seq}
                 for name, values in datasets.items()
             ]
-        else:
+        else:  # a new structure, or data whose range calls for other axis labels (decades or 1-2-5): re-embed
             self._skeleton = skeleton
+            self._style = style
             self._show(chart)
             self._hold_height(skeleton)
 
@@ -627,7 +630,8 @@ class Panel:
             chart = self.view.chart if self.view is not None else alt.Chart().mark_point()
             self._jchart = alt.JupyterChart(chart, embed_options={"renderer": self.renderer, "actions": False})
             self._jchart.spec = house_style(self._jchart.spec)
-            self._skeleton = _split(chart)[0]
+            self._skeleton, datasets = _split(chart)
+            self._style = _style_signature(self._skeleton, datasets)
             self._hold_height(self._skeleton)
             self._drawn = chart
             self._chart_box.children = (self._jchart, self._spinner)
@@ -678,6 +682,27 @@ def _label_html(label: str, tip: str = "") -> str:
     title = html.escape(tip or label, quote=True)
     mark = "<span class='wb-help'>&#9432;</span>" if tip and tip != label else ""
     return f"<span class='wb-label-text' title=\"{title}\">{html.escape(label)}{mark}</span>"
+
+
+def _style_signature(skeleton: dict, datasets: dict) -> list:
+    """The label expressions the house style gives a chart's log axes for these data (they depend on the
+    data's range: decades, or 1-2-5 labels for a range narrower than two decades)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            axis = node.get("axis")
+            if isinstance(axis, dict) and "labelExpr" in axis:
+                found.append(axis["labelExpr"])
+            for k, v in node.items():
+                if k not in ("values", "datasets"):
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(house_style(skeleton, datasets))
+    return found
 
 
 def _spec_height(spec: dict) -> int:
