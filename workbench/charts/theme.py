@@ -194,7 +194,7 @@ def register() -> None:
 
 
 # --------------------------------------------------------------------------- log axes
-_FLOPS = re.compile(r"FLOP|compute", re.I)
+_FLOPS = re.compile(r"FLOP", re.I)
 _COUNT = re.compile(r"parameters|tokens|samples|problems|items|features?|examples|attempts|rank|\bk\b|\bK\b|width|size|"
                     r"pool|count|runs|sequences", re.I)
 _COUNT_FIELDS = {"N", "D", "U", "P", "k", "K", "n", "tokens", "inference_tokens", "samples", "m"}
@@ -247,6 +247,11 @@ def _style_encoding(enc: dict, kind: str, span: tuple | None) -> None:
     if "domain" in scale and isinstance(scale["domain"], list) and len(scale["domain"]) == 2:
         lo, hi = scale["domain"]
     powers = _powers_inside(lo, hi)
+    try:  # SI suffixes stop at T: an axis reaching 10¹⁵ (or below 1) is written in powers of ten throughout
+        if kind == "count" and (float(hi) >= 0.95e15 or float(lo) < 1):
+            kind = "power"
+    except (TypeError, ValueError):
+        pass
     # two or more powers of ten in the data's range: label the decades; fewer: 1, 2 and 5 times them
     every = "decade" if powers >= 2 else "125"
     enc["axis"] = {**axis, **log_axis(kind, every)}  # the house labels, grid and ticks win over a builder's defaults
