@@ -62,7 +62,8 @@ WATCH = """([panelSel, limitMs]) => { window.__wbRedraw = new Promise(resolve =>
     const chart = panel.querySelector('.wb-chart');
     const sig = () => [...chart.querySelectorAll('svg.marks [role=graphics-symbol]')].map(e => e.getAttribute('aria-label')).join('|')
                       + '#' + [...chart.querySelectorAll('svg.marks text')].map(e => e.textContent).join('|');
-    let last = sig(), changed = null, t0 = null, stale = null;
+    const bar = () => { const b = panel.querySelector('.wb-train .progress-bar'); return b ? b.style.width : null; };
+    let last = sig(), changed = null, t0 = null, stale = null, sawBusy = false;
     const start = performance.now();
     document.addEventListener('mouseup', () => { t0 = performance.now(); }, {once: true, capture: true});
     const tick = () => {
@@ -70,8 +71,10 @@ WATCH = """([panelSel, limitMs]) => { window.__wbRedraw = new Promise(resolve =>
         if (s !== last) { last = s; if (t0 !== null) changed = now; }
         if (t0 !== null && stale === null && chart.classList.contains('wb-stale')) stale = now;
         const busy = chart.classList.contains('wb-busy');
-        if (t0 !== null && stale !== null) resolve({ok: true, kind: 'stale cue', ms: stale - t0});
-        else if (t0 !== null && changed !== null && !busy && now - changed > 600) resolve({ok: true, kind: 'redraw', ms: changed - t0});
+        if (busy) sawBusy = true;
+        if (t0 !== null && stale !== null) resolve({ok: true, kind: 'stale cue', ms: stale - t0, bar: bar()});
+        else if (t0 !== null && changed !== null && !busy && now - changed > 600)
+            resolve({ok: true, kind: 'redraw', ms: changed - t0, sawBusy});
         else if (now - start > limitMs) resolve({ok: false, t0, changed, busy, why: 'no redraw within ' + limitMs + ' ms'});
         else requestAnimationFrame(tick);
     };
@@ -92,13 +95,15 @@ def bring_into_view(page, element) -> None:
     raise AssertionError(f"could not scroll {element} into view: {element.bounding_box()}")
 
 
-def drag(page, slider, fraction: float) -> None:
-    """Drag a slider's handle to ``fraction`` of its track in five steps (so every move is substantial and stays
-    inside the range, whatever width fonts and layout give the track)."""
+def drag(page, slider, move: int) -> None:
+    """Drag a slider's handle across at least a third of its track in five steps (so every move is substantial,
+    whatever the handle's start, and stays inside the range whatever width fonts and layout give the track)."""
     handle = slider.locator(".noUi-handle").first
     track = slider.locator(".noUi-target").first
     box, rail = handle.bounding_box(), track.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    now = (x - rail["x"]) / rail["width"]
+    fraction = (0.85 if now < 0.5 else 0.15) if move % 2 == 0 else (0.2 if now > 0.5 else 0.8)
     goal = rail["x"] + fraction * rail["width"]
     page.mouse.move(x, y)
     page.mouse.down()
@@ -161,15 +166,18 @@ def test_notebook_runs_offline_and_its_panels_work(jupyter_lab, offline_context,
                 continue
             slider = sliders.first
             times, kind = [], ""
-            for fraction in (0.3, 0.75, 0.45):
+            for move in range(3):
                 bring_into_view(page, slider)
                 page.evaluate(WATCH, [sel, 180_000])
-                drag(page, slider, fraction)
+                drag(page, slider, move)
                 result = page.evaluate("window.__wbRedraw")
                 assert result["ok"], f"{notebook}, {p['title']}: {result}"
                 times.append(result["ms"])
                 kind = result["kind"]
+                if kind == "redraw" and result["ms"] > 1000:  # a slow update shows that it is busy (dim, spinner)
+                    assert result["sawBusy"], f"{notebook}, {p['title']}: {result['ms']:.0f} ms with no busy cue"
                 if kind == "stale cue":  # a training panel: greyed until Train, so later moves change nothing
+                    assert result["bar"] in (None, "0%"), f"{notebook}, {p['title']}: progress bar not reset: {result}"
                     break
                 time.sleep(0.3)
             label = slider.locator(".wb-label").text_content().replace("ⓘ", "").strip()

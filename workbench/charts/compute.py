@@ -18,7 +18,7 @@ from ..compute.optimal import Allocation
 from ..compute.plan import Plan
 from .data import named_data
 from .registry import draws
-from .theme import entity_scale
+from .theme import CHART_WIDTH, entity_scale
 
 __all__ = [
     "plan_chart",
@@ -71,7 +71,7 @@ BUDGET_LABELS = [_budget_label(m) for m in (1e-2, 1e-1, 1.0, 1e1, 1e2)]
 
 
 def isoflop_chart(curves: pd.DataFrame, optima: pd.DataFrame, marked: pd.DataFrame | None = None, labels=None,
-                  width: int = 460, height: int = 300, title: str = "IsoFLOP profiles: loss against model size at fixed compute"):
+                  width: int = CHART_WIDTH, height: int = 300, title: str = "IsoFLOP profiles: loss against model size at fixed compute"):
     """Loss against model size, one line per compute budget, with each profile's minimum marked.
 
     Parameters
@@ -134,7 +134,7 @@ def plan_chart_data(plan) -> dict:
 
 
 @draws(Plan)
-def plan_chart(plan, width: int = 460, height: int = 300, template=None):
+def plan_chart(plan, width: int = CHART_WIDTH, height: int = 300, template=None):
     """The isoFLOP profiles around a :class:`~workbench.compute.Plan`'s budget, the compute-optimal model of
     each budget (diamonds, joined by the dashed frontier) and the plan's models (circle: compute-optimal at
     the budget; triangle: the recommended model, e.g. inference-aware).
@@ -171,7 +171,7 @@ def refill(chart, frames: dict):
     return chart
 
 
-def frontier_chart(sources, compute=None, width: int = 460, height: int = 280, what=("N", "D")):
+def frontier_chart(sources, compute=None, width: int = CHART_WIDTH, height: int = 280, what=("N", "D")):
     """Compute-optimal model size and tokens against compute for one or more laws.
 
     ``sources`` is a dict label -> source (Fit, parameter-set name, ...) or a list of
@@ -209,7 +209,7 @@ def frontier_chart(sources, compute=None, width: int = 460, height: int = 280, w
 
 
 @draws(Allocation)
-def allocation_chart(allocation, width: int = 460, height: int = 280):
+def allocation_chart(allocation, width: int = CHART_WIDTH, height: int = 280):
     """An :class:`~workbench.compute.Allocation` over its budgets: N and D against compute (with bands)."""
     df = allocation.to_frame()
     frames = []
@@ -360,7 +360,7 @@ def repetition_chart(table: pd.DataFrame, width: int = 420, height: int = 260):
 
 
 @draws(Crossover)
-def crossover_chart(result, width: int = 460, height: int = 280):
+def crossover_chart(result, width: int = CHART_WIDTH, height: int = 280):
     """Two laws' losses along compute (or N, or D) with bands and the crossing(s) marked."""
     titles = {"C": C_TITLE, "N": N_TITLE, "D": "training tokens D"}
     data = result.curves

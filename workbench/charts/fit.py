@@ -16,7 +16,7 @@ import pandas as pd
 from ..fitting.result import Fit
 from .data import attach_data, named
 from .registry import draws
-from .theme import ENTITY_COLORS, entity_scale
+from .theme import CHART_WIDTH, ENTITY_COLORS, entity_scale
 
 __all__ = ["fit_chart", "fit_chart_data", "frontier", "curve_data"]
 
@@ -126,7 +126,7 @@ def fit_chart_data(fit, extend: float = 10.0) -> dict[str, pd.DataFrame]:
 
 
 @draws(Fit)
-def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, title: str | None = None,
+def fit_chart(fit, width: int = CHART_WIDTH, height: int = 300, extend: float = 10.0, title: str | None = None,
               template=None) -> alt.LayerChart:
     """Runs, fitted curve, extrapolated region and bootstrap band of a :class:`~workbench.fitting.Fit`.
 

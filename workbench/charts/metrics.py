@@ -131,7 +131,7 @@ def metric_grid_chart(results: dict, columns: int = 3, width: int = THIRD_WIDTH,
     return alt.concat(*charts, columns=columns)
 
 
-def family_curves_chart(curves: pd.DataFrame, info: dict, verdicts: pd.DataFrame | None = None, width: int = 460,
+def family_curves_chart(curves: pd.DataFrame, info: dict, verdicts: pd.DataFrame | None = None, width: int = CHART_WIDTH,
                         height: int = 280, name: str = "real") -> alt.LayerChart:
     """Score against scale for each family (series) of a real task; emergent-looking series drawn thicker."""
     df = curves.copy()
@@ -185,7 +185,7 @@ def chain_chart(correlations: pd.DataFrame, width: int = 360, height: int = 200)
     )
 
 
-def passuntil_chart(table: pd.DataFrame, width: int = 460, height: int = 280) -> alt.LayerChart:
+def passuntil_chart(table: pd.DataFrame, width: int = CHART_WIDTH, height: int = 280) -> alt.LayerChart:
     """Pass rate against size, log scale: truth, fixed-budget estimates (zeros at the floor), PassUntil, the task law.
 
     ``table`` has ``N``, ``true``, ``fixed`` (fixed-budget estimate), ``floor``,

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .data import named_data
-from .theme import ENTITY_COLORS, wrap
+from .theme import CHART_WIDTH, ENTITY_COLORS, wrap
 
 __all__ = ["pruning_chart", "regimes_chart", "regime_explorer_chart"]
 
@@ -44,7 +44,7 @@ def pruning_chart(
     strategy: str = "hard",
     theta: float = 0.0,
     title: str | None = None,
-    width: int = 460,
+    width: int = CHART_WIDTH,
     height: int = 320,
 ) -> alt.LayerChart:
     """Test error against examples kept per dimension, with the power law and the frontier.

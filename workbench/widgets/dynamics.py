@@ -30,7 +30,7 @@ from ..fitting import fit
 from ..toys.tinylm import default_grid, default_source, grid_work, schedule_runs, train_grid
 from ..charts.theme import ENTITY_COLORS, HALF_WIDTH
 from ..format import SUPERSCRIPT, Quantity, fmt, number, percent
-from .panel import Panel, View, log_slider
+from .panel import Panel, View, log_slider, readout_html
 from .training import TrainingPanel
 
 __all__ = ["grid_panel", "schedule_panel", "hyperparams_panel", "WIDTHS", "BUDGETS"]
@@ -264,7 +264,9 @@ def schedule_panel(steps: int | None = None, width: int = 32, peak: float = 0.01
             chart = annealing_chart(measured, pd.concat(preds, ignore_index=True), entropy_rate=H)
         else:
             chart = loss_curves_chart(curves, x="step", color="label", entropy_rate=H, log_x=False)
-        return View(chart=chart, text="<br>".join(text), numbers=numbers)
+        found = list(getattr(fa, "warnings", []) or []) if fa is not None else []
+        return View(chart=chart, text="<div class='wb-readout'>" + "<br>".join(text) + "</div>"
+                    + (readout_html([], [], found) if found else ""), numbers=numbers, warnings=found)
 
     def total_steps(state):
         return steps * (len(REFERENCE_SCHEDULES) + 1)

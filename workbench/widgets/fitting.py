@@ -158,7 +158,7 @@ def fitting_panel(
         }
         # a constant title keeps the chart structure fixed, so slider moves swap data in place
         chart = templates[name] = result.chart(title=get_law(name).title, template=templates.get(name))
-        return View(chart=chart, text=text, numbers=numbers, quantities=quantities)
+        return View(chart=chart, text=text, numbers=numbers, quantities=quantities, warnings=list(result.warnings))
 
     return Panel({"law": law_box, "max_compute": compute, "delta": huber}, update,
                  title="Fit a scaling law and test its extrapolation", help=help_text)

@@ -37,6 +37,7 @@ import asyncio
 import copy
 import html
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -425,7 +426,11 @@ class Panel:
         self._busy(True)
         try:
             self._apply_rules()
-            view = self._compute(quick)
+            # warnings raised while computing are shown in the readout (with a code), not on stderr
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                view = self._compute(quick)
+            _adopt_warnings(view, caught)
         except Exception as exc:  # shown in the panel, never swallowed
             self.error = _explain(exc)
             self._error.value = (
@@ -676,6 +681,23 @@ class Panel:
                        f" &mdash; settings: {html.escape(self.settings_text())}</figcaption>")
             bundle["text/html"] = (f"<figure class='workbench-panel-static'>{caption}{picture}{self.view.text}</figure>")
         return bundle
+
+
+def _adopt_warnings(view: View, caught) -> None:
+    """Add the Python warnings an update raised to its view (once each, with a code) and to its readout."""
+    from ..results import ResultWarning
+
+    known = {str(w) for w in view.warnings}
+    new = []
+    for record in caught:
+        message = str(record.message)
+        if message in known or any(message in k or k in message for k in known):
+            continue
+        known.add(message)
+        new.append(ResultWarning(message, code=getattr(record.message, "code", None) or record.category.__name__))
+    if new:
+        view.warnings = list(view.warnings) + new
+        view.text = view.text + readout_html([], [], new)
 
 
 def _label_html(label: str, tip: str = "") -> str:
