@@ -118,3 +118,25 @@ def test_chunked_evaluation_gives_the_same_fit(runs):
     for k in big.params:
         assert small.params[k] == pytest.approx(big.params[k], rel=1e-6)
         assert small.stderr[k] == pytest.approx(big.stderr[k], rel=1e-3)
+
+
+def test_cli_by_family_and_group(tmp_path):
+    import json
+
+    from tests.interface.test_cli import cli
+
+    a = synthetic_trajectories(seed=3).assign(family="a")
+    b = synthetic_trajectories(seed=4, params=dict(HOFF, E=1.9)).assign(family="b")
+    both = pd.concat([a, b], ignore_index=True)
+    both["curve"] = both["family"] + "-" + both["run"]
+    path = tmp_path / "families.csv"
+    both.drop(columns=["run"]).to_csv(path, index=False)
+    r = cli("fit", str(path), "--law", "chinchilla", "--by", "family", "--group", "curve", "--min-fraction", "0.2",
+            "--bootstrap", "20", "--fix", "beta=0.28", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out["fits"]) == {"a", "b"}
+    fa = out["fits"]["a"]
+    assert fa["runs"]["n_runs"] == 8 and fa["runs"]["description"].startswith("8 runs named by column 'curve'")
+    assert fa["params"]["beta"] == 0.28 and fa["fixed"] == {"beta": 0.28}
+    assert [row["family"] for row in out["table"]] == ["a", "b"]

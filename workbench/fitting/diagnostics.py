@@ -198,10 +198,16 @@ def identification(problem, theta: np.ndarray, F: float, candidates=(), boot_the
         return []
     why = "; ".join(sorted(set(hits.values())))
     ps = list(hits)
-    tie_hint = f"tie=[({ps[0]!r}, {ps[1]!r})], " if len(ps) >= 2 else ""
-    text = (f"The data cannot pin down {_names(ps)} ({why}): their values and intervals are not to be trusted. "
-            f"Fix one of them (fixed={{'{ps[0]}': ...}}), tie them ({tie_hint}e.g. tie=[('alpha', 'beta')] for "
-            "Chinchilla's exponents), or add runs that vary the inputs more (model sizes and token counts).")
+    if len(ps) == 1:
+        text = (f"The data cannot pin down {_names(ps)} ({why}): its value and interval are not to be trusted. "
+                f"Fix it (fixed={{'{ps[0]}': ...}}), tie it to a parameter of the same kind (e.g. tie=[('alpha', "
+                "'beta')] for Chinchilla's exponents), or add runs that vary the inputs more (model sizes and "
+                "token counts).")
+    else:
+        text = (f"The data cannot pin down {_names(ps)} ({why}): their values and intervals are not to be "
+                f"trusted. Fix one of them (fixed={{'{ps[0]}': ...}}), tie them (tie=[({ps[0]!r}, {ps[1]!r})] if "
+                "they are of one kind, e.g. tie=[('alpha', 'beta')]), or add runs that vary the inputs more "
+                "(model sizes and token counts).")
     return [diagnostic("not_identified", text, ps)]
 
 
