@@ -149,7 +149,7 @@ def paper_scale(args):
         torch.cuda.synchronize()
     seconds = time.perf_counter() - t
     fit = res.slope()
-    lo, hi = fit.slope_interval
+    lo, hi = fit.intervals["slope"]
     print(f"paper_scale_n{args.paper_n}_m8-1024: {seconds:.1f} s on {res.settings['device']} "
           f"({args.paper_steps} steps of {args.paper_batch}{', TF32 matmuls' if args.tf32 else ''}), "
           f"slope {fit.slope:.3f} "

@@ -417,7 +417,7 @@ def part_sweep(chk: Check, deadline: float) -> dict:
         seconds = time.perf_counter() - t
         done = int(res.runs["steps"].iloc[0])
         fit = res.slope()
-        lo, hi = fit.slope_interval
+        lo, hi = fit.intervals["slope"]
         runs = res.runs
         hist = res.history
         last = hist[hist["step"] == hist["step"].max()].set_index("m")["loss"]

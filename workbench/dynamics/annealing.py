@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError, MissingColumnsError, RunsError
-from ..results import Result
+from ..fitting.result import FitWrapper
 from .schedules import Schedule
 
 __all__ = [
@@ -171,7 +171,7 @@ def schedule_areas(schedule: Schedule, steps: int, decay: float = DEFAULT_DECAY)
 
 
 @dataclass(repr=False)
-class AnnealingFit(Result):
+class AnnealingFit(FitWrapper):
     """An annealing-law fit: the :class:`~workbench.fitting.Fit` of ``lr_annealing`` and its decay factor.
 
     Attributes
@@ -189,31 +189,12 @@ class AnnealingFit(Result):
     decay: float
     profile: pd.DataFrame
 
-    @property
-    def params(self) -> dict:
-        return dict(self.fit.params)
-
-    @property
-    def intervals(self):
-        return self.fit.intervals
-
-    @property
-    def level(self) -> float:
-        return self.fit.level
-
-    @property
-    def warnings(self) -> list:
-        return self.fit.warnings
-
     def predict(self, schedule: Schedule, steps: int) -> pd.DataFrame:
         """Predicted held-out loss at every step of ``schedule`` run for ``steps`` steps."""
         return predict_curve(self, schedule, steps)
 
-    def _title(self) -> str:
-        return self.fit._title()
-
     def _summarize(self, s) -> None:
-        self.fit._summarize(s)
+        super()._summarize(s)
         decays = list(self.profile["decay"])
         if len(decays) == 1:
             how = "fixed"

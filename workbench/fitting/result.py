@@ -13,7 +13,7 @@ from ..errors import ArgumentError
 from ..laws.core import Law
 from ..results import Result, format_number
 
-__all__ = ["Fit", "FitWarning"]
+__all__ = ["Fit", "FitWarning", "FitWrapper"]
 
 
 class FitWarning(UserWarning):
@@ -278,3 +278,33 @@ class Fit(Result):
     def _headline(self) -> str:
         ps = ", ".join(f"{n}={format_number(v)}" for n, v in self.params.items())
         return f"{self.law.name}: {ps}; {self.n_runs} runs"
+
+
+class FitWrapper(Result):
+    """Base of results built on one :class:`Fit` (held in their ``fit`` field): its parameters,
+    intervals, level and warnings are theirs, and its summary is the start of theirs."""
+
+    _dict_exclude = ("fit",)
+    _dict_properties = ("params",)
+
+    @property
+    def params(self) -> dict:
+        return self.fit.params
+
+    @property
+    def intervals(self):
+        return self.fit.intervals
+
+    @property
+    def level(self) -> float:
+        return self.fit.level
+
+    @property
+    def warnings(self) -> list:
+        return self.fit.warnings
+
+    def _title(self) -> str:
+        return self.fit._title()
+
+    def _summarize(self, s) -> None:
+        self.fit._summarize(s)

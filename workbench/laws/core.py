@@ -244,6 +244,22 @@ class Law:
         with np.errstate(all="ignore"):
             return self.formula(p, SimpleNamespace(**x))
 
+    def predict_rows(self, values, **inputs) -> np.ndarray:
+        """Predictions ``(M, G)`` pairing parameter row ``m`` of ``values (M, P)`` with its own inputs ``x[m, :]``.
+
+        :meth:`predict_batch` evaluates every parameter vector at every input point;
+        here each parameter is a column ``(M, 1)`` and each input an array ``(M, G)``
+        (or anything that broadcasts with it): the formulas are elementwise.
+        """
+        values = np.atleast_2d(np.asarray(values, float))
+        missing = [n for n in self.inputs if n not in inputs]
+        if missing:
+            raise LawError(f"Law {self.name!r} needs input(s) {missing} here.")
+        x = {k: np.asarray(v, float) for k, v in inputs.items() if k in self.inputs}
+        with np.errstate(all="ignore"):
+            out = self.formula(self._batch(values), SimpleNamespace(**x))
+        return np.broadcast_to(np.asarray(out, float), np.broadcast_shapes(values[:, :1].shape, *(v.shape for v in x.values())))
+
     def predict(self, params, runs=None, **inputs) -> np.ndarray:
         """Evaluate the law at one parameter set.
 

@@ -239,7 +239,7 @@ class SuperpositionResult(Result):
             txt = f"  weight decay {wd:g} [{regime}]: represented {g['represented_fraction'].mean():.2f}"
             if g["N"].nunique() >= 3:
                 fit = self.slope(weight_decay=wd)
-                lo, hi = fit.slope_interval
+                lo, hi = fit.intervals["slope"]
                 txt += f", loss ∝ m^{fit.slope:.3f} (95% CI [{lo:.3f}, {hi:.3f}])"
             lines.append(txt)
         return "\n".join(lines)

@@ -91,7 +91,7 @@ def pruning_panel(dim: int = 32, seeds=(0, 1, 2), theta: float = 0.0, strategy: 
         numbers = {"n_runs": int(len(runs)), "finished": bool(finished)}
         lines = []
         if law is not None:
-            lo, hi = law.slope_interval
+            lo, hi = law.intervals["slope"]
             numbers["random_slope"] = law.slope
             lines.append(f"Random pruning: error ∝ α_prune<sup>{law.slope:.2f}</sup> (95% CI [{lo:.2f}, {hi:.2f}]; "
                          f"theory −1).")

@@ -138,7 +138,7 @@ def superposition_panel(
             from ..fitting import fit_power_law
 
             f = fit_power_law(runs, x="N", y="loss")
-            lo, hi = f.slope_interval
+            lo, hi = f.intervals["slope"]
             numbers.update(slope=f.slope, slope_low=lo, slope_high=hi)
             slope_text = (f"loss ∝ m<sup>{f.slope:.2f}</sup> (95% CI [{lo:.2f}, {hi:.2f}]; "
                           "strong superposition predicts −1, weak superposition −(α − 1))")
