@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import workbench as wb
-from workbench.compute import LawSource, crossover
+from workbench.compute import crossover
+from workbench.laws import ParameterSet
 from workbench.errors import LawError
 from workbench.laws import get_law
 
@@ -65,7 +66,7 @@ def test_bootstrap_samples_give_a_crossing_probability_and_interval():
     rng = np.random.default_rng(0)
     vb = law._values_array(B[1])
     samples = vb * np.exp(rng.normal(0, [0.0, 0.02, 0.01], (100, 3)))
-    src = LawSource(law, vb, samples, "LSTM-like (bootstrap)")
+    src = ParameterSet("LSTM-like (bootstrap)", law, dict(zip(law.param_names, vb)), samples=samples)
     r = crossover(A, src, along="C", lo=1e15, hi=1e27)
     assert 0.9 <= r.probability <= 1.0
     lo, hi = r.interval

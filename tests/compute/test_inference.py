@@ -111,14 +111,14 @@ def test_intervals_and_display():
     law = get_law("chinchilla")
     v = law._values_array(ps.values)
     samples = v * np.exp(rng.normal(0, [0.01, 0.05, 0.05, 0.01, 0.01], (50, 5)))
-    src = wb.compute.LawSource(law, v, samples, "jittered")
+    src = wb.laws.ParameterSet("jittered", law, ps.values, samples=samples)
     p = inference_optimum(src, [1e11, 1e13], compute=1e23)
-    lo, hi = p.interval("N", 1)
+    lo, hi = (float(b[1]) for b in p.intervals["N"])
     assert lo < p.value("N", 1) < hi
     assert "Inference-aware optimum" in p.summary() and "tokens/param" in p.summary()
     assert {"N", "D", "saving", "N_lo", "N_hi"} <= set(p.to_frame().columns)
     assert p.to_dict()["law"] == "chinchilla"
-    assert "<pre" in p._repr_html_()
+    assert "<table>" in p._repr_html_()
 
 
 def test_saturated_repetition_keeps_the_compute_optimal_model():

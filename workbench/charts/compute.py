@@ -157,21 +157,17 @@ def refill(chart, frames: dict):
     return chart
 
 
-def frontier_chart(sources, compute=None, width: int = 460, height: int = 280, what=("N", "D")):
+def frontier_chart(allocations, width: int = 460, height: int = 280, what=("N", "D")):
     """Compute-optimal model size and tokens against compute for one or more laws.
 
-    ``sources`` is a dict label -> source (Fit, parameter-set name, ...) or a list of
-    sources; bands show the intervals of sources with samples.
+    ``allocations`` is a dict label -> :class:`~workbench.compute.Allocation` (from
+    :func:`~workbench.compute.compute_optimal` over a range of budgets) or a list of
+    them; bands show the intervals of allocations with samples.
     """
-    from ..compute import compute_optimal
-
-    if compute is None:
-        compute = np.logspace(18, 26, 33)
-    if not isinstance(sources, dict):
-        sources = {None: s for s in (sources if isinstance(sources, (list, tuple)) else [sources])}
+    if not isinstance(allocations, dict):
+        allocations = {None: a for a in (allocations if isinstance(allocations, (list, tuple)) else [allocations])}
     frames = []
-    for label, s in sources.items():
-        a = compute_optimal(s, compute)
+    for label, a in allocations.items():
         df = a.to_frame()
         name = label or a.source.label
         for q in what:
@@ -229,11 +225,7 @@ def isoflop_runs_chart(analysis, width: int = 380, height: int = 280, published=
     ``N_opt`` against compute with the fitted power law (right), next to the published exponent range."""
     runs = analysis.runs[["budget", "N", "loss"]].copy()
     prof = analysis.profiles
-    curves = []
-    for _, r in prof.iterrows():
-        xs = np.linspace(np.log10(r["N_min"]), np.log10(r["N_max"]), 40)
-        curves.append(pd.DataFrame({"budget": r["budget"], "N": 10**xs, "loss": r["c0"] + r["c1"] * xs + r["c2"] * xs * xs}))
-    curves = pd.concat(curves, ignore_index=True)
+    curves = analysis.parabolas()
     x = alt.X("N:Q", title=N_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
     y = alt.Y("loss:Q", title=LOSS_TITLE, scale=LOSS_SCALE)
     color = _budget_color()
@@ -300,8 +292,7 @@ def envelope_chart(analysis, width: int = 380, height: int = 280, max_curves: in
     e = alt.Chart(named_data(env[np.isfinite(env["loss"])], "envelope")).mark_line(color="#e45756", strokeWidth=3).encode(x=x, y=y)
     left = alt.layer(lines, e).properties(width=width, height=height, title="Training curves and their lower envelope (Approach 1)")
     u = env[env["used"]]
-    fit = 10 ** (analysis.regressions["N"].params["const"] + analysis.regressions["N"].params["log10_C"] * np.log10(u["C"]))
-    right_data = pd.DataFrame({"C": u["C"], "N": u["N_opt"], "fit": fit})
+    right_data = pd.DataFrame({"C": u["C"], "N": u["N_opt"], "fit": analysis.predict(u["C"])["N_opt"].to_numpy()})
     xo = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
     pts = alt.Chart(named_data(right_data, "envelope_n_opt")).mark_point(filled=True, size=25, color="#e45756").encode(
         x=xo, y=alt.Y("N:Q", title="N_opt (parameters)", scale=alt.Scale(**LOG), axis=_AXIS))

@@ -5,8 +5,12 @@ The main entry points:
 * :func:`plan` — from a budget (and unique data, and inference demand) to a model
   size, tokens, predicted loss with interval, days, energy, emissions and cost.
 * :func:`compute_optimal` — ``N_opt``, ``D_opt``, tokens per parameter and loss for
-  any law of ``N`` and ``D`` (closed form for Chinchilla, numeric otherwise), with
+  any law of ``N`` and ``D`` (the closed form a law declares, numeric otherwise), with
   intervals from a :class:`~workbench.fitting.Fit`'s bootstrap.
+
+Every function takes a *fitted law*: a :class:`~workbench.fitting.Fit`, a published
+:class:`~workbench.laws.ParameterSet` (or its name, e.g. ``"besiroglu2024"``), or a law
+with your values (see :func:`workbench.laws.fitted_law`).
 * :func:`isoflop_analysis` / :func:`envelope_analysis` — Hoffmann et al.'s Approaches
   2 and 1 from runs.
 * :func:`data_constrained_optimum` — Muennighoff et al.'s optimum with limited unique data.
@@ -40,13 +44,13 @@ from .isoflop import (
     isoflop_analysis,
     isoflop_curves,
 )
-from .optimal import CLOSED_FORMS, Allocation, compute_optimal, compute_optimal_values, optimal_allocation
+from ..laws.optimum import optimal_allocation
+from .optimal import Allocation, compute_optimal, compute_optimal_values
 from .plan import Plan, plan
-from .sources import PLANNER_PARAMETER_SETS, LawSource, as_source
 
 __all__ = [
     "plan", "Plan",
-    "compute_optimal", "compute_optimal_values", "optimal_allocation", "Allocation", "CLOSED_FORMS",
+    "compute_optimal", "compute_optimal_values", "optimal_allocation", "Allocation",
     "data_constrained_optimum", "data_constrained_source", "DataConstrainedPlan", "repeated_data_value", "repetition_cost",
     "inference_optimum", "InferencePlan", "tokens_for_loss",
     "crossover", "Crossover", "loss_along",
@@ -55,5 +59,4 @@ __all__ = [
     "hardware_estimate", "HardwareEstimate", "accelerator_table", "register_accelerator", "get_accelerator",
     "Accelerator", "ACCELERATORS", "DEFAULT_ASSUMPTIONS",
     "training_flops", "inference_flops", "transformer_flops", "TransformerShape", "flops_comparison", "KNOWN_SHAPES",
-    "as_source", "LawSource", "PLANNER_PARAMETER_SETS",
 ]

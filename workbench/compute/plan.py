@@ -15,20 +15,19 @@ how many tokens, what loss, how long, at what cost?* It strings together
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError
-from ..results import Result
-from .constrained import DataConstrainedPlan, _plain_chinchilla, data_constrained_optimum
+from ..laws.published import fitted_law, parameter_set_of
+from ..results import Result, jsonable, percentile_interval
+from .constrained import DataConstrainedPlan, data_constrained_optimum, unlimited_data_law
 from .hardware import DEFAULT_ASSUMPTIONS, HardwareEstimate, hardware_estimate
 from .inference import InferencePlan, inference_optimum
 from .isoflop import isoflop_curves
-from .optimal import Allocation, _fmt, _interval, compute_optimal
-from .sources import LawSource, as_source
+from .optimal import Allocation, compute_optimal
 
 __all__ = ["Plan", "plan"]
 
@@ -49,9 +48,11 @@ class Plan(Result):
     N, D : float
         The recommended model: the inference-aware one when there is inference
         demand, the compute-optimal one otherwise.
-    loss, loss_interval : float, (float, float)
-        Predicted loss of the recommended model and its interval over the
-        source's samples (``nan`` without samples).
+    loss : float
+        Predicted loss of the recommended model.
+    intervals : dict
+        ``N``, ``D`` and ``loss`` of the recommended model: ``(lo, hi)`` at ``level``
+        over the source's samples (``nan`` without samples).
     training, lifetime : HardwareEstimate
         Time, energy, emissions and cost of training the recommended model, and
         of training plus serving it.
@@ -60,7 +61,7 @@ class Plan(Result):
     """
 
     compute: float
-    source: LawSource
+    source: object
     allocation: Allocation
     data: DataConstrainedPlan | None
     inference: InferencePlan | None
@@ -69,9 +70,7 @@ class Plan(Result):
     N: float
     D: float
     loss: float
-    loss_interval: tuple
-    N_interval: tuple
-    D_interval: tuple
+    intervals: dict
     training: HardwareEstimate
     lifetime: HardwareEstimate
     curves: pd.DataFrame
@@ -113,12 +112,7 @@ class Plan(Result):
             "D": self.D,
             "tokens_per_parameter": self.tokens_per_parameter,
             "loss": self.loss,
-            "loss_lo": self.loss_interval[0],
-            "loss_hi": self.loss_interval[1],
-            "N_lo": self.N_interval[0],
-            "N_hi": self.N_interval[1],
-            "D_lo": self.D_interval[0],
-            "D_hi": self.D_interval[1],
+            **{f"{k}_{side}": self.intervals[k][j] for k in ("loss", "N", "D") for j, side in enumerate(("lo", "hi"))},
             "training_flops": self.training_flops,
             "inference_flops": self.inference_flops,
             "compute_optimal_N": self.allocation.value("N"),
@@ -145,94 +139,59 @@ class Plan(Result):
         return out
 
     # ----------------------------------------------------------------- text
-    def _headline(self) -> list[tuple[str, str]]:
+    def _title(self) -> str:
+        return f"Plan for C = {self.compute:.3g} FLOPs — {self.source.label} [{self.source.law.name}]"
+
+    def _summarize(self, s) -> None:
         pct = f"{100 * self.level:g}%"
 
-        def iv(a, b):
-            return f"  ({pct}: {_fmt(a)} .. {_fmt(b)})" if np.isfinite(a) and np.isfinite(b) else ""
+        def iv(name):
+            a, b = self.intervals[name]
+            return f"  ({pct}: {a:.4g} .. {b:.4g})" if np.isfinite(a) and np.isfinite(b) else ""
 
+        t = self.training
         rows = [
-            ("model size N", f"{_fmt(self.N)} parameters" + iv(*self.N_interval)),
-            ("training tokens D", f"{_fmt(self.D)} tokens" + iv(*self.D_interval)),
-            ("tokens per parameter", _fmt(self.tokens_per_parameter)),
-            ("predicted loss", f"{self.loss:.4f} nats/token" + iv(*self.loss_interval)),
+            ("model size N", f"{self.N:.4g} parameters" + iv("N")),
+            ("training tokens D", f"{self.D:.4g} tokens" + iv("D")),
+            ("tokens per parameter", f"{self.tokens_per_parameter:.4g}"),
+            ("predicted loss", f"{self.loss:.4f} nats/token" + iv("loss")),
             ("training compute", f"{self.training_flops:.3g} FLOPs"),
         ]
         if self.unique_tokens is not None:
             rows.append(("epochs over unique data", f"{self.epochs:.3g} (U = {self.unique_tokens:.3g} tokens)"))
         if self.inference_tokens > 0:
             rows.append(("inference", f"{self.inference_tokens:.3g} tokens = {self.inference_flops:.3g} FLOPs"))
-        t = self.training
-        rows += [
-            ("hardware", t.lines()[0]),
-            ("wall-clock", f"{t.value('days'):.3g} days ({t.value('device_hours'):.3g} device-hours)"),
-            ("energy", f"{t.value('energy_mwh'):.3g} MWh (PUE {t.pue:g})"),
-            ("emissions", f"{t.value('emissions_tonnes'):.3g} t CO2e ({t.carbon_intensity:g} kg/kWh)"),
-            ("cost", f"${t.value('cost_usd'):,.0f} (${t.price_per_device_hour:g}/device-hour)"),
-        ]
-        return rows
-
-    def _notes(self) -> list[str]:
-        notes = []
+        s.add_fields(rows + t.fields())
         a = self.allocation
         if self.inference is not None:
-            inf = self.inference
-            notes.append(
-                f"With {self.inference_tokens:.3g} inference tokens, a {_fmt(self.N)}-parameter model trained on "
-                f"{_fmt(self.D)} tokens reaches the same loss as the compute-optimal {_fmt(a.value('N'))} / {_fmt(a.value('D'))} "
-                f"and saves {100 * inf.value('saving'):.1f}% of lifetime FLOPs (training {self.training_flops / self.compute:.3g}x the budget)."
-            )
+            s.add_text(
+                f"With {self.inference_tokens:.3g} inference tokens, a {self.N:.4g}-parameter model trained on "
+                f"{self.D:.4g} tokens reaches the same loss as the compute-optimal {a.value('N'):.4g} / {a.value('D'):.4g} "
+                f"and saves {100 * self.inference.value('saving'):.1f}% of lifetime FLOPs (training "
+                f"{self.training_flops / self.compute:.3g}x the budget).")
         if self.data is not None:
             d = self.data
-            notes.append(
-                f"Unique data limit: {float(d.epochs[0]):.3g} epochs (repeated tokens worth {100 * float(d.data_value[0]):.0f}% of fresh ones); "
-                f"unlimited data would give N = {_fmt(d.unconstrained.value('N'))}, loss {d.unconstrained.value('loss'):.4f} "
-                f"({float(d.loss_penalty[0]):.4f} nats/token better)."
-            )
-        return notes + [f"warning: {w}" for w in self.warnings]
+            s.add_text(
+                f"Unique data limit: {float(d.epochs[0]):.3g} epochs (repeated tokens worth {100 * float(d.data_value[0]):.0f}% of "
+                f"fresh ones); unlimited data would give N = {d.unconstrained.value('N'):.4g}, loss "
+                f"{d.unconstrained.value('loss'):.4f} ({float(d.loss_penalty[0]):.4f} nats/token better).")
 
-    def summary(self) -> str:
-        lines = [f"Plan for C = {self.compute:.3g} FLOPs — {self.source.label} [{self.source.law.name}]"]
-        for k, v in self._headline():
-            lines.append(f"  {k:<24} {v}")
-        for n in self._notes():
-            lines.append(f"  {n}")
-        return "\n".join(lines)
-
-    __str__ = summary
-
-    def __repr__(self) -> str:
-        return f"<Plan C={self.compute:.3g}: N={self.N:.3g}, D={self.D:.3g}, loss={self.loss:.4g}, {self.training.value('days'):.3g} days>"
+    def _headline(self) -> str:
+        return f"C={self.compute:.3g}: N={self.N:.3g}, D={self.D:.3g}, loss={self.loss:.4g}, {self.training.value('days'):.3g} days"
 
     def html(self) -> str:
-        rows = "".join(
-            f"<tr><td style='text-align:left'>{html.escape(k)}</td><td style='text-align:left'><b>{html.escape(v)}</b></td></tr>"
-            for k, v in self._headline()
-        )
-        notes = "".join(f"<p style='margin:2px 0'>{html.escape(n)}</p>" for n in self._notes())
-        return (
-            f"<div class='workbench-plan'><p><b>Plan for C = {self.compute:.3g} FLOPs</b> &mdash; {html.escape(self.source.label)}</p>"
-            f"<table>{rows}</table>{notes}</div>"
-        )
+        """The summary as HTML (what the planner panel shows)."""
+        return self._repr_html_()
 
-    def _repr_html_(self) -> str:
-        return self.html()
+    _dict_exclude = ("source", "allocation", "data", "inference", "training", "lifetime", "curves", "optima")
 
     def to_dict(self) -> dict:
-        return {
-            "compute": self.compute,
-            "source": self.source.label,
-            "law": self.source.law.name,
-            "params": self.source.params,
-            "level": self.level,
-            "plan": self.numbers,
-            "compute_optimal": self.allocation.to_dict(),
-            "data_constrained": None if self.data is None else self.data.to_dict(),
-            "inference_aware": None if self.inference is None else self.inference.to_dict(),
-            "hardware": self.training.to_dict(),
-            "lifetime_hardware": self.lifetime.to_dict(),
-            "warnings": self.warnings,
-        }
+        out = super().to_dict()
+        out.update(jsonable({
+            "law": self.source.law.name, "source": self.source.label, "params": self.source.params, "plan": self.numbers,
+            "compute_optimal": self.allocation, "data_constrained": self.data, "inference_aware": self.inference,
+            "hardware": self.training, "lifetime_hardware": self.lifetime}))
+        return out
 
 
 def plan(
@@ -258,7 +217,7 @@ def plan(
     ----------
     compute : float
         Training budget ``C`` in FLOPs.
-    source : Fit, str, ParameterSet or LawSource
+    source : Fit, str or ParameterSet
         The law: a parameter-set name (default ``"besiroglu2024"``, the Chinchilla
         refit), ``"hoffmann2022"``, ``"muennighoff2023"``, or your own
         :class:`~workbench.fitting.Fit` (its bootstrap gives the intervals).
@@ -292,11 +251,11 @@ def plan(
     T = float(inference_tokens or 0.0)
     if T < 0:
         raise ArgumentError("inference_tokens cannot be negative.")
-    src = as_source(source)
+    src = fitted_law(source)
     samples = src.samples
-    if src.has_samples and max_samples is not None and len(samples) > max_samples:
+    if samples is not None and max_samples is not None and len(samples) > max_samples:
         samples = samples[np.linspace(0, len(samples) - 1, int(max_samples)).round().astype(int)]
-    src = LawSource(src.law, src.values, samples, src.label, src.level if level is None else level)
+    src = parameter_set_of(src, samples=samples, level=src.level if level is None else level)
     U = None if unique_tokens is None else float(unique_tokens)
     data = None
     if U is not None:
@@ -306,8 +265,7 @@ def plan(
     else:
         if src.law.name == "data_constrained":
             # unlimited unique data: every token is fresh and the law reduces to its Chinchilla terms
-            plain = _plain_chinchilla(src)
-            src = LawSource(plain.law, plain.values, plain.samples, src.label + ", unlimited unique data", src.level)
+            src = unlimited_data_law(src, label=src.label + ", unlimited unique data")
         alloc = compute_optimal(src, C)
         law_src = src
     if alloc.method == "law of compute only":
@@ -316,23 +274,24 @@ def plan(
     if T > 0:
         inf = inference_optimum(law_src, T, compute=C, unique_tokens=U, reference=alloc)
         N, D = inf.value("N"), inf.value("D")
-        N_iv, D_iv = inf.interval("N"), inf.interval("D")
+        ivs = inf.intervals
     else:
         N, D = alloc.value("N"), alloc.value("D")
-        N_iv, D_iv = alloc.interval("N"), alloc.interval("D")
+        ivs = alloc.intervals
+    nan = (float("nan"), float("nan"))
+    intervals = {k: tuple(float(np.atleast_1d(v)[0]) for v in ivs[k]) if ivs else nan for k in ("N", "D")}
     # predicted loss of the recommended model, and its spread over the samples
     extra = {} if U is None else {"U": U}
-    loss = float(law_src.law.predict(law_src.values, N=N, D=D, **extra)[0])
-    loss_iv = (float("nan"), float("nan"))
-    if law_src.has_samples:
+    loss = float(law_src.predict(N=N, D=D, **extra)[0])
+    intervals["loss"] = nan
+    if law_src.samples is not None and len(law_src.samples) >= 2:
         x = law_src.law.inputs_from(N=N, D=D, **extra)
-        preds = law_src.law.predict_batch(law_src.samples, x)[:, 0]
-        lo, hi = _interval(preds, law_src.level)
-        loss_iv = (float(lo), float(hi))
+        lo, hi = percentile_interval(law_src.law.predict_batch(law_src.samples, x)[:, 0], law_src.level)
+        intervals["loss"] = (float(lo), float(hi))
     hw = dict(accelerator=accelerator, devices=devices, utilisation=utilisation, pue=pue, carbon_intensity=carbon_intensity,
               price_per_device_hour=price_per_device_hour, table=table)
     training = hardware_estimate(6.0 * N * D, **hw)
     lifetime = hardware_estimate(6.0 * N * D + 2.0 * N * T, **hw)
     budgets = C * np.asarray(budgets_around, float)
     curves, optima = isoflop_curves(law_src, budgets, unique_tokens=U)
-    return Plan(C, src, alloc, data, inf, U, T, N, D, loss, loss_iv, tuple(N_iv), tuple(D_iv), training, lifetime, curves, optima)
+    return Plan(C, src, alloc, data, inf, U, T, N, D, loss, intervals, training, lifetime, curves, optima)

@@ -173,6 +173,18 @@ def _kaplan_nd_grad(p, x):
     ]
 
 
+def kaplan_nd_optimum(values, C):
+    """Compute-optimal ``(N, D)`` for Kaplan's ``L(N, D)`` under ``C = 6ND``.
+
+    Minimising ``(N_c/N)^r + D_c 6N/C`` with ``r = alpha_N / alpha_D`` gives
+    ``N^(r+1) = r N_c^r C / (6 D_c)`` and ``D = C / (6N)``.
+    """
+    r = np.asarray(values["alpha_N"], float) / np.asarray(values["alpha_D"], float)
+    lc = np.log(np.asarray(C, float) / 6.0)
+    lnN = (np.log(r) + r * np.log(values["N_c"]) + lc - np.log(values["D_c"])) / (r + 1.0)
+    return np.exp(lnN), np.exp(lc - lnN)
+
+
 register_law(
     Law(
         name="kaplan_ND",
@@ -187,6 +199,7 @@ register_law(
         formula=_kaplan_nd_formula,
         log_formula=_kaplan_nd_log,
         log_gradient=_kaplan_nd_grad,
+        compute_optimal=kaplan_nd_optimum,
         equation="L(N, D) = [(N_c / N)^(alpha_N / alpha_D) + D_c / D]^alpha_D",
         reference="Kaplan et al. 2020, 'Scaling Laws for Neural Language Models' (Eq. 1.5)",
     )
@@ -223,11 +236,10 @@ def chinchilla_optimum(values, C):
     ``D_opt = (C/6)^(alpha/(alpha+beta)) / G`` (Hoffmann et al. 2022, Eq. 4).
     """
     A, B, alpha, beta = (np.asarray(values[k], float) for k in ("A", "B", "alpha", "beta"))
-    C = np.asarray(C, float)
-    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
-    N = G * (C / 6.0) ** (beta / (alpha + beta))
-    D = (C / 6.0) ** (alpha / (alpha + beta)) / G
-    return N, D
+    s = alpha + beta
+    lnG = (np.log(alpha * A) - np.log(beta * B)) / s
+    lc = np.log(np.asarray(C, float) / 6.0)
+    return np.exp(lnG + beta / s * lc), np.exp(alpha / s * lc - lnG)
 
 
 register_law(
@@ -371,6 +383,17 @@ def _ot_grad(p, x):
     return [wE / p.E, wa / p.a, wb / p.b, wa * (lM - lC) + wb * (-lM - lC)]
 
 
+def overtraining_optimum(values, C):
+    """Compute-optimal ``(N, D)`` for the over-training law under ``C = 6ND``.
+
+    ``L = E + (a M^eta + b M^-eta) C^-eta`` is smallest at ``a M^(2 eta) = b`` (Gadre et al. 2024):
+    a constant ``M = D/N = (b/a)^(1/(2 eta))``, so ``N = sqrt(C / (6M))``.
+    """
+    lnM = (np.log(values["b"]) - np.log(values["a"])) / (2.0 * np.asarray(values["eta"], float))
+    lnN = 0.5 * (np.log(np.asarray(C, float) / 6.0) - lnM)
+    return np.exp(lnN), np.exp(lnN + lnM)
+
+
 register_law(
     Law(
         name="overtraining",
@@ -385,6 +408,7 @@ register_law(
         formula=_ot_formula,
         log_formula=_ot_log,
         log_gradient=_ot_grad,
+        compute_optimal=overtraining_optimum,
         equation="L(C, M) = E + (a M^eta + b M^-eta) C^-eta,  C = 6ND, M = D/N",
         reference="Gadre et al. 2024, 'Language models scale reliably with over-training and on downstream tasks' (Eq. 4)",
     )
