@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["Result", "Summary", "ResultWarning", "jsonable", "format_number", "percentile_interval"]
+__all__ = ["Result", "WrappedResult", "Summary", "ResultWarning", "jsonable", "format_number", "percentile_interval"]
 
 
 def format_number(v) -> str:
@@ -161,7 +161,7 @@ class Summary:
     Examples
     --------
     >>> s = Summary("My analysis", "y = a x^b")
-    >>> s.add_fields([("slope", 0.5), ("runs", 12)])
+    >>> s = s.add_fields([("slope", 0.5), ("runs", 12)])  # the builders return the summary
     >>> print(s)  # doctest: +NORMALIZE_WHITESPACE
     My analysis
       y = a x^b
@@ -217,50 +217,45 @@ class Summary:
             return format_number(v)
         return str(v)
 
-    def as_text(self) -> str:
-        lines = [self.title]
-        if self.subtitle:
-            lines.append(f"  {self.subtitle}")
+    def _blocks(self):
+        """Each block as ``(title, kind, header or None, rows of cell strings)``; ``kind`` is "fields",
+        "table" or "text". Both renderings read these, so text and HTML always say the same."""
         for kind, title, body in self.blocks:
-            if title:
-                lines.append(f"  {title}")
             if kind == "fields":
-                width = max(len(str(k)) for k, _ in body)
-                lines += [f"  {str(k):<{width}}  {self._cell(v)}" for k, v in body]
+                yield title, kind, None, [[str(k), self._cell(v)] for k, v in body]
             elif kind == "table":
-                header, rows = body
-                cells = [[self._cell(c) for c in r] for r in rows]
-                widths = [max([len(h)] + [len(r[j]) for r in cells]) for j, h in enumerate(header)]
-                lines.append("  " + "  ".join(h.rjust(w) for h, w in zip(header, widths)))
-                lines.append("  " + "  ".join("-" * w for w in widths))
-                lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in cells]
+                yield title, kind, body[0], [[self._cell(c) for c in r] for r in body[1]]
             else:
-                lines += [f"  {t}" for t in body]
-        lines += [f"  warning: {w}" for w in self.warnings]
-        return "\n".join(lines)
+                yield title, kind, None, [[t] for t in body]
+
+    def as_text(self) -> str:
+        lines = [self.title] + ([f"  {self.subtitle}"] if self.subtitle else [])
+        for title, kind, header, rows in self._blocks():
+            lines += [f"  {title}"] if title else []
+            widths = [max(len(r[j]) for r in rows + ([header] if header else [])) for j in range(len(rows[0]))] if rows else []
+            if kind == "fields":
+                lines += [f"  {k:<{widths[0]}}  {v}" for k, v in rows]
+            elif kind == "table":
+                lines += ["  " + "  ".join(h.rjust(w) for h, w in zip(header, widths)), "  " + "  ".join("-" * w for w in widths)]
+                lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
+            else:
+                lines += [f"  {t}" for (t,) in rows]
+        return "\n".join(lines + [f"  warning: {w}" for w in self.warnings])
 
     def as_html(self) -> str:
         e = html.escape
-        parts = [f"<div class='workbench-result'><b>{e(self.title)}</b>"]
-        if self.subtitle:
-            parts.append(f"<br><code>{e(self.subtitle)}</code>")
-        for kind, title, body in self.blocks:
-            if title:
-                parts.append(f"<p style='margin:6px 0 2px'><i>{e(title)}</i></p>")
-            if kind == "fields":
-                rows = "".join(f"<tr><td style='text-align:left'>{e(str(k))}</td><td style='text-align:left'>{e(self._cell(v))}</td></tr>"
-                               for k, v in body)
-                parts.append(f"<table>{rows}</table>")
-            elif kind == "table":
-                header, rows = body
-                head = "".join(f"<th>{e(h)}</th>" for h in header)
-                trs = "".join("<tr>" + "".join(f"<td>{e(self._cell(c))}</td>" for c in r) + "</tr>" for r in rows)
-                parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{trs}</tbody></table>")
-            else:
-                parts += [f"<p style='margin:2px 0'>{e(t)}</p>" for t in body]
+        parts = [f"<div class='workbench-result'><b>{e(self.title)}</b>"] + ([f"<br><code>{e(self.subtitle)}</code>"] if self.subtitle else [])
+        for title, kind, header, rows in self._blocks():
+            parts += [f"<p style='margin:6px 0 2px'><i>{e(title)}</i></p>"] if title else []
+            if kind == "text":
+                parts += [f"<p style='margin:2px 0'>{e(t)}</p>" for (t,) in rows]
+                continue
+            cell = "<td style='text-align:left'>" if kind == "fields" else "<td>"
+            head = f"<thead><tr>{''.join(f'<th>{e(h)}</th>' for h in header)}</tr></thead>" if header else ""
+            body = "".join("<tr>" + "".join(f"{cell}{e(c)}</td>" for c in r) + "</tr>" for r in rows)
+            parts.append(f"<table>{head}<tbody>{body}</tbody></table>")
         parts += [f"<p style='color:#a33'>&#9888; {e(str(w))}</p>" for w in self.warnings]
-        parts.append("</div>")
-        return "".join(parts)
+        return "".join(parts) + "</div>"
 
     __str__ = as_text
 
@@ -341,11 +336,22 @@ class Result:
                 continue
             yield f.name, getattr(self, f.name)
 
+    def _dict_extra(self) -> dict:
+        """More entries for ``to_dict()`` (subclasses add what their fields do not say)."""
+        return {}
+
+    def _with_intervals(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with ``<name>_lo`` and ``<name>_hi`` columns for each interval (one row per budget, demand ...)."""
+        for k, (lo, hi) in (getattr(self, "intervals", None) or {}).items():
+            df[f"{k}_lo"], df[f"{k}_hi"] = lo, hi
+        return df
+
     def to_dict(self) -> dict:
         """The result as JSON-safe data: its fields (and some properties), numbers non-finite as ``None``."""
         out = dict(self._field_items())
         for name in self._dict_properties:
             out[name] = getattr(self, name)
+        out.update(self._dict_extra())
         out["type"] = type(self).__name__
         out["level"] = getattr(self, "level", 0.95)
         out["intervals"] = getattr(self, "intervals", None)
@@ -362,3 +368,32 @@ class Result:
         # The charts layer sits above every science module: it is looked up by name when a
         # result is first drawn, never imported by the modules that define results.
         return importlib.import_module("workbench.charts").draw(self, **kwargs)
+
+
+class WrappedResult(Result):
+    """Base of a result built on another one, held in the field named by ``_inner``: its intervals,
+    level and warnings are the inner result's, and so are its title and the start of its summary."""
+
+    _inner = "fit"
+
+    @property
+    def _wrapped(self):
+        return getattr(self, self._inner)
+
+    @property
+    def intervals(self):
+        return self._wrapped.intervals
+
+    @property
+    def level(self) -> float:
+        return self._wrapped.level
+
+    @property
+    def warnings(self) -> list:
+        return self._wrapped.warnings
+
+    def _title(self) -> str:
+        return self._wrapped._title()
+
+    def _summarize(self, s) -> None:
+        self._wrapped._summarize(s)

@@ -12,7 +12,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..compute.constrained import DataConstrainedPlan
 from ..compute.crossover import Crossover
+from ..compute.inference import InferencePlan
 from ..compute.isoflop import EnvelopeAnalysis, IsoFLOPAnalysis
 from ..compute.optimal import Allocation
 from ..compute.plan import Plan
@@ -157,7 +159,17 @@ def refill(chart, frames: dict):
     return chart
 
 
-def frontier_chart(allocations, width: int = 460, height: int = 280, what=("N", "D")):
+def _allocation_rows(allocation, label=None, what=("N", "D")) -> pd.DataFrame:
+    """Long rows ``C, value, quantity, law`` (and ``lo``, ``hi`` with intervals) of an allocation's N and D."""
+    df = allocation.to_frame()
+    names = {"N": "parameters N", "D": "tokens D"}
+    parts = [pd.DataFrame({"C": df["C"], "value": df[q], "quantity": names[q], "law": label or allocation.label,
+                           **({"lo": df[f"{q}_lo"], "hi": df[f"{q}_hi"]} if f"{q}_lo" in df else {})}) for q in what]
+    return pd.concat(parts, ignore_index=True)
+
+
+def frontier_chart(allocations, width: int = 460, height: int = 280, what=("N", "D"), title: str = "Compute-optimal allocation",
+                   name: str = "frontier"):
     """Compute-optimal model size and tokens against compute for one or more laws.
 
     ``allocations`` is a dict label -> :class:`~workbench.compute.Allocation` (from
@@ -166,52 +178,34 @@ def frontier_chart(allocations, width: int = 460, height: int = 280, what=("N", 
     """
     if not isinstance(allocations, dict):
         allocations = {None: a for a in (allocations if isinstance(allocations, (list, tuple)) else [allocations])}
-    frames = []
-    for label, a in allocations.items():
-        df = a.to_frame()
-        name = label or a.source.label
-        for q in what:
-            part = pd.DataFrame({"C": df["C"], "value": df[q], "quantity": "parameters N" if q == "N" else "tokens D", "law": name})
-            if f"{q}_lo" in df:
-                part["lo"], part["hi"] = df[f"{q}_lo"], df[f"{q}_hi"]
-            frames.append(part)
-    data = pd.concat(frames, ignore_index=True)
+    data = pd.concat([_allocation_rows(a, label, what) for label, a in allocations.items()], ignore_index=True)
+    single = data["C"].nunique() < 2
     x = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
     y = alt.Y("value:Q", title="compute-optimal N (parameters) and D (tokens)", scale=alt.Scale(**LOG), axis=_AXIS)
     color = alt.Color("law:N", title="law")
     dash = alt.StrokeDash("quantity:N", title="", scale=alt.Scale(domain=["parameters N", "tokens D"], range=[[1, 0], [6, 3]]))
     layers = []
     if "lo" in data:
-        layers.append(alt.Chart(named_data(data, "frontier")).transform_filter("isValid(datum.lo)").mark_area(opacity=0.2).encode(
+        layers.append(alt.Chart(named_data(data, name)).transform_filter("isValid(datum.lo)").mark_area(opacity=0.2).encode(
             x=x, y=alt.Y("lo:Q", scale=alt.Scale(**LOG)), y2="hi:Q", color=color, detail="quantity:N"))
-    layers.append(alt.Chart(named_data(data, "frontier")).mark_line(strokeWidth=2.5).encode(
-        x=x, y=y, color=color, strokeDash=dash,
-        tooltip=["law:N", "quantity:N", alt.Tooltip("C:Q", format=".3~g"), alt.Tooltip("value:Q", format=".3~g")]))
-    return (alt.layer(*layers).properties(width=width, height=height, title="Compute-optimal allocation"))
+    mark = alt.Chart(named_data(data, name))
+    mark = mark.mark_point(filled=True, size=80) if single else mark.mark_line(strokeWidth=2.5, point=data["C"].nunique() < 3)
+    layers.append(mark.encode(x=x, y=y, color=color, **({"shape": "quantity:N"} if single else {"strokeDash": dash}),
+                              tooltip=["law:N", "quantity:N", alt.Tooltip("C:Q", format=".3~g"), alt.Tooltip("value:Q", format=".3~g")]))
+    return alt.layer(*layers).properties(width=width, height=height, title=title)
 
 
 @draws(Allocation)
 def allocation_chart(allocation, width: int = 460, height: int = 280):
     """An :class:`~workbench.compute.Allocation` over its budgets: N and D against compute (with bands)."""
-    df = allocation.to_frame()
-    frames = []
-    for q, name in (("N", "parameters N"), ("D", "tokens D")):
-        part = pd.DataFrame({"C": df["C"], "value": df[q], "quantity": name})
-        if f"{q}_lo" in df:
-            part["lo"], part["hi"] = df[f"{q}_lo"], df[f"{q}_hi"]
-        frames.append(part)
-    data = pd.concat(frames, ignore_index=True)
-    x = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
-    y = alt.Y("value:Q", title="compute-optimal N and D", scale=alt.Scale(**LOG), axis=_AXIS)
-    color = alt.Color("quantity:N", title="")
-    mark = alt.Chart(named_data(data, "allocation")).mark_line(point=len(df) < 3, strokeWidth=2.5) if len(df) > 1 else \
-        alt.Chart(named_data(data, "allocation")).mark_point(filled=True, size=80)
-    layers = []
-    if "lo" in data:
-        layers.append(alt.Chart(named_data(data, "allocation")).mark_area(opacity=0.2).encode(
-            x=x, y=alt.Y("lo:Q", scale=alt.Scale(**LOG)), y2="hi:Q", color=color))
-    layers.append(mark.encode(x=x, y=y, color=color, tooltip=["quantity:N", alt.Tooltip("C:Q", format=".3~g"), alt.Tooltip("value:Q", format=".3~g")]))
-    return (alt.layer(*layers).properties(width=width, height=height, title=f"Compute-optimal allocation — {allocation.source.label}"))
+    return frontier_chart([allocation], width=width, height=height, title=f"Compute-optimal allocation — {allocation.label}",
+                          name="allocation")
+
+
+@draws(DataConstrainedPlan)
+def data_constrained_chart(result, **kwargs):
+    """The data-constrained optimum over its budgets (:func:`allocation_chart` of ``result.constrained``)."""
+    return allocation_chart(result.constrained, **kwargs)
 
 
 def _budget_color(title="compute budget (FLOPs)", legend=True):
@@ -301,6 +295,7 @@ def envelope_chart(analysis, width: int = 380, height: int = 280, max_curves: in
     return (alt.hconcat(left, right).resolve_scale(color="independent"))
 
 
+@draws(InferencePlan)
 def inference_chart(inference_plan, width: int = 380, height: int = 260):
     """Inference-aware model size and tokens per parameter against expected inference tokens."""
     df = inference_plan.to_frame()

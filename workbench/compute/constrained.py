@@ -30,7 +30,7 @@ import pandas as pd
 from ..errors import LawError
 from ..laws import get_law
 from ..laws.published import ParameterSet, fitted_law, get_parameter_set, parameter_set_of
-from ..results import Result
+from ..results import WrappedResult
 from .optimal import Allocation, compute_optimal
 
 __all__ = ["DataConstrainedPlan", "data_constrained_optimum", "data_constrained_source", "repeated_data_value", "repetition_cost"]
@@ -87,7 +87,7 @@ def repeated_data_value(epochs, R_D: float = 15.39):
 
 
 @dataclass(repr=False)
-class DataConstrainedPlan(Result):
+class DataConstrainedPlan(WrappedResult):
     """The data-constrained optimum next to the optimum with unlimited fresh data.
 
     Attributes
@@ -129,23 +129,10 @@ class DataConstrainedPlan(Result):
         a["data_value"] = self.data_value
         return a
 
-    @property
-    def level(self) -> float:
-        return self.constrained.level
-
-    @property
-    def intervals(self):
-        return self.constrained.intervals
-
-    @property
-    def warnings(self) -> list:
-        return self.constrained.warnings
-
-    def _title(self) -> str:
-        return self.constrained._title()
+    _inner = "constrained"
 
     def _summarize(self, s) -> None:
-        self.constrained._summarize(s)
+        super()._summarize(s)
         for i in range(len(np.atleast_1d(self.epochs))):
             u = self.unconstrained
             s.add_text(f"with unlimited fresh data: N = {u.value('N', i):.4g}, D = {u.value('D', i):.4g}, loss {u.value('loss', i):.4g}; "

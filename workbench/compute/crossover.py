@@ -163,6 +163,11 @@ class Crossover(Result):
         return f"Crossover of {self.labels[0]} and {self.labels[1]} along {self.along}"
 
     def _summarize(self, s) -> None:
+        unit = self.UNITS[self.along]
+        s.add_fields([("crossings", ", ".join(f"{p:.3g}" for p in self.points) + f" {unit}" if self.points else "none in range"),
+                      ("searched", f"{self.range[0]:.3g} .. {self.range[1]:.3g} {unit}"),
+                      ("lower at the start / end", f"{self.lower_before} / {self.lower_after}")]
+                     + ([("resamples that cross", f"{100 * self.probability:.0f}%")] if self.probability is not None else []))
         s.add_text(self.statement)
 
     def _headline(self) -> str:

@@ -219,10 +219,7 @@ class InferencePlan(Result):
                 "saving": self.saving,
             }
         )
-        if self.intervals:
-            for k, (lo, hi) in self.intervals.items():
-                df[f"{k}_lo"], df[f"{k}_hi"] = lo, hi
-        return df
+        return self._with_intervals(df)
 
     def _title(self) -> str:
         return f"Inference-aware optimum — {self.source.label} [{self.source.law.name}]"
@@ -242,11 +239,10 @@ class InferencePlan(Result):
                 f"for D_inf={self.value('inference_tokens'):.3g}")
 
     _dict_exclude = ("source",)
-    _dict_properties = ("law", "tokens_per_parameter", "saving")
+    _dict_properties = ("tokens_per_parameter", "saving")
 
-    @property
-    def law(self) -> str:
-        return self.source.law.name
+    def _dict_extra(self) -> dict:
+        return {"law": self.source.law.name}
 
 
 def inference_optimum(

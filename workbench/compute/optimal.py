@@ -116,10 +116,7 @@ class Allocation(Result):
         if self.unique_tokens is not None:
             df["U"] = self.unique_tokens
             df["epochs"] = self.D / self.unique_tokens
-        if self.intervals:
-            for k, (lo, hi) in self.intervals.items():
-                df[f"{k}_lo"], df[f"{k}_hi"] = lo, hi
-        return df
+        return self._with_intervals(df)
 
     def _title(self) -> str:
         return f"Compute-optimal allocation — {self.source.label} [{self.source.law.name}, {self.method}]"
@@ -147,19 +144,14 @@ class Allocation(Result):
         return f"at {len(c)} budgets {c.min():.3g}..{c.max():.3g} FLOPs; {self.source.law.name}"
 
     _dict_exclude = ("source", "samples", "at_edge")
-    _dict_properties = ("law", "label", "params", "tokens_per_parameter")
+    _dict_properties = ("label", "tokens_per_parameter")
 
-    @property
-    def law(self) -> str:
-        return self.source.law.name
+    def _dict_extra(self) -> dict:
+        return {"law": self.source.law.name, "params": self.source.params}
 
     @property
     def label(self) -> str:
         return self.source.label
-
-    @property
-    def params(self) -> dict:
-        return self.source.params
 
 
 def _edge_warning(at_edge, law) -> list:

@@ -278,7 +278,7 @@ def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] | str = "
         if len(t) < 5:
             raise ArgumentError(f"Only {len(t)} measured points from step {min_step} on to fit the annealing law; "
                                  "it needs at least 5 (measure the held-out loss more often, or lower min_step).")
-        return t[["S1", "S2", "loss", "step"] + id_cols]
+        return t[["S1", "S2", "loss", "step", "lr"] + id_cols]
 
     # one full multi-start fit, then each decay factor warm-started from the best so far (fast profile)
     order = sorted(range(len(decays)), key=lambda i: abs(decays[i] - float(np.median(decays))))

@@ -1,6 +1,6 @@
 """Pure power laws ``y = a x^slope``, fitted as straight lines in log-log space.
 
-DESIGN: models that are linear after a log transform go through :mod:`workbench.fitting.linear`
+Models that are linear after a log transform go through :mod:`workbench.fitting.linear`
 (least squares on ``ln y = ln a + slope ln x``, as a statsmodels result) so users get its
 familiar summary, confidence intervals and diagnostics. Used for the slopes of toy models
 (loss vs width, error vs data).

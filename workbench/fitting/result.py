@@ -12,7 +12,7 @@ import pandas as pd
 from ..errors import ArgumentError
 from ..laws.core import Law
 from ..laws.optimum import optimal_allocation
-from ..results import Result, format_number
+from ..results import Result, WrappedResult, format_number
 
 __all__ = ["Fit", "FitWarning", "FitWrapper"]
 
@@ -303,15 +303,10 @@ class Fit(Result):
     # -------------------------------------------------------------- display
     _dict_exclude = ("values", "fit_runs", "holdout_runs", "bootstrap_values", "weights", "info", "elapsed", "objective",
                      "loss", "delta")
-    _dict_properties = ("equation", "reference", "target", "params", "stderr", "statistics", "holdout_error")
+    _dict_properties = ("target", "params", "stderr", "statistics", "holdout_error")
 
-    @property
-    def equation(self) -> str:
-        return self.law.equation
-
-    @property
-    def reference(self) -> str:
-        return self.law.reference
+    def _dict_extra(self) -> dict:
+        return {"equation": self.law.equation, "reference": self.law.reference}
 
     def _title(self) -> str:
         return self.law.title
@@ -347,7 +342,7 @@ class Fit(Result):
         return f"{self.law.name}: {ps}; {self.n_runs} runs"
 
 
-class FitWrapper(Result):
+class FitWrapper(WrappedResult):
     """Base of results built on one :class:`Fit` (held in their ``fit`` field): its parameters,
     intervals, level and warnings are theirs, and its summary is the start of theirs."""
 
@@ -357,21 +352,3 @@ class FitWrapper(Result):
     @property
     def params(self) -> dict:
         return self.fit.params
-
-    @property
-    def intervals(self):
-        return self.fit.intervals
-
-    @property
-    def level(self) -> float:
-        return self.fit.level
-
-    @property
-    def warnings(self) -> list:
-        return self.fit.warnings
-
-    def _title(self) -> str:
-        return self.fit._title()
-
-    def _summarize(self, s) -> None:
-        self.fit._summarize(s)

@@ -175,7 +175,7 @@ PARAMETER_SETS: dict[str, ParameterSet] = {
 }
 
 
-# Training dynamics and hyperparameters (LAWS.md section 2).
+# Training dynamics and hyperparameters: Step Law (Li et al. 2025) and the critical batch size (Kaplan et al. 2020).
 _STEP_LAW = ("Li et al. 2025, 'Predictable Scale: Part I -- Optimal Hyperparameter Scaling Law in Large Language "
              "Model Pretraining' (Step Law), arXiv:2503.04715")
 PARAMETER_SETS.update({

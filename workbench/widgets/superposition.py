@@ -29,7 +29,7 @@ from ..charts.superposition import (
 )
 from ..config import quick
 from ..toys.elhage import train_toy_models
-from ..toys.superposition import SuperpositionResult, train_superposition
+from ..toys.superposition import SuperpositionResult, train_superposition, width_fits
 from .panel import View
 from .training import TrainingPanel
 
@@ -134,10 +134,9 @@ def superposition_panel(
                    "represented_fraction": float(runs["represented_fraction"].mean()),
                    "overlap_times_m": float((runs["mean_squared_overlap"] * runs["N"]).mean())}
         slope_text = ""
-        if runs["N"].nunique() >= 3 and (runs["loss"] > 0).all():
-            from ..fitting import fit_power_law
-
-            f = fit_power_law(runs, x="N", y="loss")
+        fits = width_fits(runs)
+        if len(fits) == 1:  # the panel trains one weight decay
+            f = next(iter(fits.values()))
             lo, hi = f.intervals["slope"]
             numbers.update(slope=f.slope, slope_low=lo, slope_high=hi)
             slope_text = (f"loss ∝ m<sup>{f.slope:.2f}</sup> (95% CI [{lo:.2f}, {hi:.2f}]; "
