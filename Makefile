@@ -11,11 +11,20 @@ ifneq ($(wildcard $(MIRROR)),)
 export WORKBENCH_DATA_MIRROR ?= $(MIRROR)
 endif
 
-.PHONY: lab test test-fast report benchmarks gpu-check binder-check clean help
+# JupyterLab refuses to start as root (containers, cloud VMs) unless told --allow-root.
+LAB_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+LAB_ROOT_NOTE := make lab: running as root, so JupyterLab is started with --allow-root
+LAB_OPTS ?=
+# The documentation site: Sphinx, warnings are errors; labs run at their quick (CI) size unless DOCS_QUICK=0.
+DOCS_QUICK ?= 1
+DOCS_BUILD = WORKBENCH_QUICK=$(DOCS_QUICK) $(BIN)/python -m sphinx -b html -W --keep-going -q docs docs/_build/html
+
+.PHONY: lab test test-fast docs report benchmarks gpu-check binder-check clean help
 
 help:
 	@echo "make lab          open JupyterLab on notebooks/00_tour.ipynb"
-	@echo "make test         import layers, unit, property, browser and notebook tests, and the Binder check (what CI runs)"
+	@echo "make test         import layers, the docs build, unit, property, browser and notebook tests, and the Binder check (what CI runs)"
+	@echo "make docs         build the documentation site into docs/_build/html (open index.html; works offline)"
 	@echo "make report       execute every notebook and write HTML reports to reports/"
 	@echo "make benchmarks   print performance figures"
 	@echo "make gpu-check    the toys at paper scale on a CUDA GPU, ~5 min (GPU_CHECK_ARGS=--smoke: tiny, on the CPU)"
@@ -33,15 +42,24 @@ $(VENV)/.installed: pyproject.toml $(VENV)/.torch
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.torch
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+$(VENV)/.installed-docs: pyproject.toml $(VENV)/.torch
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.torch
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
+	touch $@ $(VENV)/.installed $(VENV)/.installed-docs
+
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab notebooks/00_tour.ipynb
+	$(if $(LAB_ROOT),@echo "$(LAB_ROOT_NOTE)")
+	$(BIN)/jupyter lab $(LAB_ROOT) $(LAB_OPTS) notebooks/00_tour.ipynb
+
+docs: $(VENV)/.installed-docs
+	@start=$$(date +%s); $(DOCS_BUILD) && echo "docs: built in $$(( $$(date +%s) - start )) s; open docs/_build/html/index.html"
 
 test: $(VENV)/.installed-test
 	$(BIN)/lint-imports
+	@start=$$(date +%s); $(DOCS_BUILD) && echo "docs: built in $$(( $$(date +%s) - start )) s"
 	WORKBENCH_QUICK=1 $(BIN)/python -m pytest tests
 	WORKBENCH_QUICK=1 $(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks
 	bash binder/check.sh
@@ -65,4 +83,4 @@ binder-check:
 	bash binder/check.sh
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache
+	rm -rf $(VENV) reports .pytest_cache docs/_build docs/generated

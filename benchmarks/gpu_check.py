@@ -25,8 +25,9 @@ Parts (``--parts``; in this order):
     (:func:`superposition_step_cost`) one step moves 1.03 TFLOP (``6 B n Σm``) and 53.5 GB
     (the ``B × n`` output tensor, 336 MB per width, streamed ~20 times): at the H100's datasheet
     peaks at least 18 ms with TF32 matmuls (31 ms in fp32), so the paper's 40,000 steps need at
-    least 12 minutes, and the ~135 s this part has for training allow at most ~7,500 steps (about
-    a sixth of the paper's; expect ~5,000 once kernels run below peak). Prints the slope of
+    least 12 minutes, and the ~120 s this part trains for (150 s less the probe, the evaluation and a
+    10 % margin) allow at most ~6,600 steps, a sixth of the paper's; expect 4,000 to 5,500 once
+    kernels run below their peaks. Prints the slope of
     loss against width with its 95 % interval (goal −1 ± 0.1), the time per model, the measured
     time per step next to a first-principles lower bound (:func:`superposition_step_cost`), and
     the fp32-vs-TF32 step time (matmuls in TF32 by default: ``--no-tf32`` for full fp32).
@@ -199,6 +200,7 @@ class Check:
         self.text_path = self.out / "gpu_check.txt"
         self.torch = None
         self.device = None
+        self.found: dict = {}
         self.report = {"mode": mode, "budget_s": budget, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
                        "command": " ".join([Path(sys.executable).name] + sys.argv), "parts": {}, "notes": []}
 
@@ -279,15 +281,18 @@ class Check:
             entry["gpu_memory_before_bytes"] = int(torch.cuda.memory_allocated())
         t = self.now()
         oom = (torch.cuda.OutOfMemoryError,) if torch is not None else ()
+        self.found = {}  # the part fills this as it goes: kept when it fails half-way
         try:
             entry.update(func(self, deadline) or {})
         except oom as exc:
+            entry.update(self.found)
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             entry.update(status="out_of_memory", message=(
                 f"CUDA out of memory in part {name!r}: {first}. The part was abandoned, its GPU memory released, "
                 f"and the check went on. Lower this part's sizes (e.g. --sweep-batch) and rerun it alone with "
                 f"--parts {name}."))
         except Exception as exc:  # one broken part must not cost the others their figures
+            entry.update(self.found)
             entry.update(status="error", message=f"{type(exc).__name__}: {exc}",
                          traceback=traceback.format_exc(limit=12))
         entry["seconds"] = self.now() - t
@@ -361,10 +366,11 @@ def part_sweep(chk: Check, deadline: float) -> dict:
     kw = _sweep_kwargs(chk, P)
     tf32 = chk.cuda() and not chk.args.no_tf32
     old = matmul_precision(torch, tf32)
-    out = {"settings": {"n_features": P["n"], "widths": widths, "batch_size": P["batch"], "alpha": P["alpha"],
+    out = chk.found
+    out["settings"] = {"n_features": P["n"], "widths": widths, "batch_size": P["batch"], "alpha": P["alpha"],
                         "weight_decay": P["weight_decay"], "paper_steps": P["paper_steps"],
                         "warmup_fraction": P["warmup_fraction"], "final_lr_fraction": 0.05,
-                        "lr": "0.02 (8/m)^(1/4)", "bias_lr": "2/m", "tf32": tf32, "eval_samples": P["eval_samples"]}}
+                        "lr": "0.02 (8/m)^(1/4)", "bias_lr": "2/m", "tf32": tf32, "eval_samples": P["eval_samples"]}
     try:
         def timed(steps):
             t = time.perf_counter()
@@ -396,7 +402,7 @@ def part_sweep(chk: Check, deadline: float) -> dict:
         if chk.args.sweep_steps:
             steps = int(chk.args.sweep_steps)
         else:
-            steps = int(min(P["paper_steps"], 0.95 * avail / rate))
+            steps = int(min(P["paper_steps"], 0.9 * avail / rate))  # 10% margin: the rate is a short probe's
             if steps < P["min_steps"]:
                 out.update(status="skipped", message=(
                     f"skipped: {avail:.0f} s left for training allow only {steps} steps at {1e3 * rate:.1f} ms/step, "
@@ -407,7 +413,7 @@ def part_sweep(chk: Check, deadline: float) -> dict:
         chk.say(f"sweep: {steps:,} steps ({100 * steps / P['paper_steps']:.1f}% of the paper's {P['paper_steps']:,}) "
                 f"at {1e3 * rate:.2f} ms/step measured (lower bound {1e3 * bound:.2f} ms/step), "
                 f"{'TF32' if tf32 else 'fp32'} matmuls")
-        prog, timer = stopper(deadline - 0.5 * eval_reserve, steps)  # a backstop: the steps were chosen to fit
+        prog, timer = stopper(deadline - 0.3 * eval_reserve, steps)  # a backstop: the steps were chosen to fit
         t = time.perf_counter()
         try:
             res = sp.train_superposition(widths, steps=steps, warmup=warmup, eval_samples=P["eval_samples"],
@@ -420,12 +426,17 @@ def part_sweep(chk: Check, deadline: float) -> dict:
         lo, hi = fit.intervals["slope"]
         runs = res.runs
         hist = res.history
-        last = hist[hist["step"] == hist["step"].max()].set_index("m")["loss"]
-        prev_steps = sorted(hist["step"].unique())
-        prev = hist[hist["step"] == prev_steps[-2]].set_index("m")["loss"] if len(prev_steps) > 1 else last
+        reports = sorted(hist["step"].unique())
+
+        def change(m):  # training loss at the last report relative to the one before (NaN with fewer than two)
+            if len(reports) < 2:
+                return float("nan")
+            at = hist[hist["m"] == m].set_index("step")["loss"]
+            return float(at[reports[-1]] / at[reports[-2]] - 1.0)
+
         per_width = [{"m": int(r.m), "loss": float(r.loss), "represented_fraction": float(r.represented_fraction),
                       "overlap_times_m": float(r.mean_squared_overlap * r.m), "silent_fraction": float(r.silent_fraction),
-                      "train_loss_change_last_report": float(last[r.m] / prev[r.m] - 1.0)}
+                      "train_loss_change_last_report": change(r.m)}
                      for r in runs.itertuples()]
         out.update(
             status="ok" if res.finished else "stopped",
@@ -467,8 +478,9 @@ def part_batched(chk: Check, deadline: float) -> dict:
     alone_cost = [superposition_step_cost(P["n"], P["batch"], [[m]]) for m in B["widths"]]
     key = "tf32_s" if tf32 else "fp32_s"
     bound_alone = sum(c[key] for c in alone_cost)
-    out = {"widths": B["widths"], "steps": B["steps"], "batch_size": P["batch"], "n_features": P["n"], "tf32": tf32,
-           "one_at_a_time_s": alone, "batched": {}}
+    out = chk.found
+    out.update(widths=B["widths"], steps=B["steps"], batch_size=P["batch"], n_features=P["n"], tf32=tf32,
+               one_at_a_time_s=alone, batched={})
     for label, (seconds, diff) in res["batched"].items():
         blocks = [B["widths"]] if label == "padded to the widest" else [[m] for m in B["widths"]]
         bound = superposition_step_cost(P["n"], P["batch"], blocks)[key]
@@ -493,7 +505,8 @@ def part_tinylm(chk: Check, deadline: float) -> dict:
     start = time.perf_counter()
     stack_deadline = start + 0.3 * (deadline - start)
     bench_tinylm.time_stack(8, 1, 2, dev, threads)  # warm-up
-    rows, out = [], {"status": "ok"}
+    rows, out = [], chk.found
+    out["stacks"] = rows
     for width in T["widths"]:
         if rows and time.perf_counter() + rows[-1]["stacked_s"] + rows[-1]["one_at_a_time_s"] > stack_deadline:
             out["message"] = f"stack timings stopped on time before width {width}"
@@ -504,7 +517,6 @@ def part_tinylm(chk: Check, deadline: float) -> dict:
                      "tokens_per_second_one_at_a_time": tokens / alone})
         chk.say(f"tokens_per_second_d{width}_x{T['models']}: stacked {tokens / stacked:,.0f}, one at a time "
                 f"{tokens / alone:,.0f}, ratio {alone / stacked:.2f}x")
-    out["stacks"] = rows
 
     spec = T["grid"] or default_grid("large" if str(dev).startswith("cuda") else None)
     total = grid_work(spec["sizes"], spec["budgets"], spec["batch_size"], spec["context"])
@@ -523,6 +535,7 @@ def part_tinylm(chk: Check, deadline: float) -> dict:
          "context": spec["context"], "runs_planned": len(spec["sizes"]) * len(spec["budgets"]),
          "runs_finished": int(len(grid.runs)), "model_steps_planned": total, "model_steps_done": int(prog.done),
          "complete": bool(grid.complete), "wall_s": wall}
+    out["grid"] = g
     if not grid.complete:
         g["wall_s_extrapolated"] = wall * total / done
         out.update(status="stopped", message=(f"grid stopped on time after {prog.done:,} of {total:,} model-steps; "
@@ -530,7 +543,7 @@ def part_tinylm(chk: Check, deadline: float) -> dict:
     chk.say(f"grid_{len(spec['sizes'])}x{len(spec['budgets'])}_wall: {wall:.1f} s for {g['runs_finished']} of "
             f"{g['runs_planned']} runs ({prog.done:,} of {total:,} model-steps)"
             + ("" if grid.complete else f"; full grid extrapolated to {g['wall_s_extrapolated']:.0f} s"))
-    if len(grid.runs) >= 6:
+    if len(grid.runs) >= 6 and chk.left() > 4:  # the Chinchilla law fitted to the grid (a few CPU seconds)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             f = wb.fit("chinchilla", grid.runs, bootstrap=0)
@@ -539,7 +552,6 @@ def part_tinylm(chk: Check, deadline: float) -> dict:
                                "warnings": [str(w.message) for w in caught]}
         chk.say(f"grid_chinchilla_fit: E {f.params['E']:.4f} vs entropy rate {grid.entropy_rate:.4f} "
                 f"({100 * (f.params['E'] / grid.entropy_rate - 1):+.2f}%) on {len(grid.runs)} runs")
-    out["grid"] = g
     return out
 
 
@@ -550,9 +562,10 @@ def part_fit(chk: Check, deadline: float) -> dict:
     import workbench as wb
 
     F = chk.plan["fit"]
-    out = {"engine": ("numpy/scipy on the CPU: the fitting engine has no torch path (every law is a numpy formula), "
-                      "so it cannot use the GPU; measured on this machine's CPU with one BLAS thread"),
-           "cpu_count": os.cpu_count()}
+    out = chk.found
+    out.update(engine=("numpy/scipy on the CPU: the fitting engine has no torch path (every law is a numpy formula), "
+                       "so it cannot use the GPU; measured on this machine's CPU with one BLAS thread"),
+               cpu_count=os.cpu_count())
     chk.report["parts"]["fit"] = dict(out, status="running")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -586,6 +599,7 @@ def part_fit(chk: Check, deadline: float) -> dict:
                "why_one_start": ("the multi-start engine's Levenberg-Marquardt stage holds (starts x 5 x runs) "
                                  "Jacobians: 8 starts on 1M runs took 180 s on a 2-core CPU, 4,500 starts would "
                                  "need ~180 GB")}
+        out["million_runs" if n >= 1_000_000 else "many_runs"] = big
         small, _ = synthetic_chinchilla_runs(n // 10, seed=2)
         t = time.perf_counter()
         wb.fit("chinchilla", small, bootstrap=0, warm_start=warm)
@@ -604,7 +618,6 @@ def part_fit(chk: Check, deadline: float) -> dict:
             big["max_relative_error"] = max(abs(f.params[k] / v - 1.0) for k, v in truth.items())
             chk.say(f"fit_chinchilla_{n}_runs: {big['seconds']:.2f} s (one warm start); parameters within "
                     f"{100 * big['max_relative_error']:.2f}% of the generating ones")
-        out["million_runs" if n >= 1_000_000 else "many_runs"] = big
     return out
 
 

@@ -64,3 +64,23 @@ def chinchilla_refit(chinchilla_runs):
         fit = wb.fit("chinchilla", runs, bootstrap=400, seed=1)
     assert fit.warnings == []
     return fit
+
+
+@pytest.fixture(scope="session")
+def docs_site() -> Path:
+    """The built documentation site (docs/_build/html); built here, as `make docs` does, when absent.
+
+    `make test` builds the site before running the tests. A site older than the package fails the
+    checks that compare it with the catalogue: rebuild it with `make docs`.
+    """
+    import subprocess
+    import sys
+
+    site = ROOT / "docs" / "_build" / "html"
+    if not (site / "index.html").is_file():
+        env = dict(os.environ, WORKBENCH_QUICK="1")
+        cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-q", "docs", "docs/_build/html"]
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.fail("the documentation build failed:\n" + (done.stdout + done.stderr)[-4000:])
+    return site

@@ -69,6 +69,24 @@ def _observational(which):
         columns=["family", "N", "D", "C"]), on="model"), "word_unscrambling_2_exact_match", pca=pca)
 
 
+def _benchmark():
+    from workbench.benchmark import Task, benchmark_extrapolation
+    from workbench.data import Largest
+
+    N, D = np.repeat(np.logspace(7, 9.5, 6), 5), np.tile(np.logspace(9, 11, 5), 6)
+    df = pd.DataFrame({"N": N, "D": D, "loss": 1.8 + 400 / N**0.34 + 410 / D**0.28})
+    task = Task(name="toy", title="toy Chinchilla runs", data=df, target="loss", laws=("chinchilla", "power_law_N"),
+                split=Largest("N"))
+    return benchmark_extrapolation([task], progress=False, quick=True)
+
+
+def _ladder():
+    N, D = np.repeat(np.logspace(7.5, 9, 5), 5), np.tile(np.logspace(9.5, 11, 5), 5)
+    L = 0.6 + 30 / N**0.25 + 80 / D**0.22
+    runs = pd.DataFrame({"N": N, "D": D, "bpb": L, "acc": 0.6 / (1 + np.exp(6.0 * (L - 1.6))) + 0.25})
+    return wb.metrics.fit_task_ladder(runs, task_loss="bpb", accuracy="acc", bootstrap=10)
+
+
 def _report(tmp_path_factory):
     from workbench.report import ReportResult
 
@@ -110,6 +128,9 @@ FACTORIES = {
     "ExponentialFit": lambda tmp: wb.toys.pruning.fit_exponential(pd.DataFrame({"alpha_prune": [1.0, 2, 4, 8],
                                                                                  "error": [0.4, 0.2, 0.06, 0.01]})),
     "ReportResult": _report,
+    "Leaderboard": lambda tmp: _benchmark(),
+    "TaskResult": lambda tmp: _benchmark().task("toy"),
+    "TaskLadder": lambda tmp: _ladder(),
 }
 #: results drawn by no chart (their data are a handful of numbers); every other type has a registered builder.
 NO_CHART = {"PowerLawFit", "HardwareEstimate", "TaskLawFit", "Sharpness", "ExponentialFit", "ReportResult"}

@@ -31,6 +31,8 @@ _PUBLIC = {
     "list_parameter_sets": "laws",
     "fit": "fitting",
     "Fit": "fitting",
+    "benchmark_extrapolation": "benchmark",
+    "fit_task_ladder": "metrics",
     "Result": "results",
     "WorkbenchError": "errors",
 }
@@ -38,7 +40,7 @@ _PUBLIC = {
 #: Subpackages reachable as attributes: ``wb.compute.plan(...)``.
 _SUBPACKAGES = (
     "data", "laws", "fitting", "compute", "metrics", "testtime", "dynamics", "toys", "sweeps",
-    "charts", "widgets", "results", "errors",
+    "benchmark", "charts", "widgets", "results", "errors",
 )
 
 __all__ = [*_PUBLIC, *_SUBPACKAGES, "__version__"]

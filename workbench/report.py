@@ -22,7 +22,7 @@ from pathlib import Path
 from .errors import ArgumentError, WorkbenchError
 from .results import Result
 
-__all__ = ["ReportResult", "execute_notebook", "export_html", "build_reports"]
+__all__ = ["ReportResult", "execute_notebook", "static_outputs", "export_html", "build_reports"]
 
 _SETUP_TAG = "workbench-report-setup"
 _MEMORY_TAG = "workbench-report-memory"
@@ -131,10 +131,11 @@ def execute_notebook(path, *, quick: bool = False, timeout: int = 1200, kernel_n
     return nb, seconds, peak
 
 
-def _static_outputs(nb) -> None:
-    """Drop live-widget views from outputs (their JavaScript is not in a static report).
+def static_outputs(nb) -> None:
+    """Drop live-widget views from an executed notebook's outputs, in place.
 
-    A panel's output also carries ``text/html`` (its chart as SVG and its numbers),
+    Their JavaScript is not in a static page (a report, the documentation site). A
+    panel's output also carries ``text/html`` (its chart as SVG and its numbers),
     which stays; widget outputs with nothing but a placeholder (progress bars, plain
     controls) are removed.
     """
@@ -184,7 +185,7 @@ def export_html(nb, target, *, hide_code: bool = False, title: str | None = None
     """Write an executed notebook as one self-contained HTML file."""
     from nbconvert import HTMLExporter
 
-    _static_outputs(nb)
+    static_outputs(nb)
     _static_math(nb)
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = hide_code

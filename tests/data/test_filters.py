@@ -285,13 +285,11 @@ def test_injection_is_refused_through_the_command_line(attack, option, jail, cap
 
 
 def test_the_reported_exploit_in_a_real_process(tmp_path):
-    """The command from the issue, in a fresh interpreter: exit status 2, one line, no file."""
+    """The shell command from the issue, in a fresh interpreter: exit status 2, one line, no file."""
     N = np.logspace(7, 10, 10)
     pd.DataFrame({"N": N, "D": 20 * N, "loss": 1.8 + 300 * N**-0.3}).to_csv(tmp_path / "runs.csv", index=False)
     env = dict(os.environ, PYTHONPATH=ROOT)
-    for option, text in [("--holdout", "@pd.io.common.os.system('id > pwned.txt')"),
-                         ("--holdout", "N.to_csv('out.csv')"),
-                         ("--where", "@Path('y.txt').write_text('x')")]:
+    for option, text in [("--holdout", "@pd.io.common.os.system('id > pwned.txt')")]:  # the rest: in-process above
         r = subprocess.run([sys.executable, "-m", "workbench", "fit", "runs.csv", "--law", "chinchilla", option, text],
                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
         assert r.returncode == 2 and r.stdout == ""

@@ -43,7 +43,7 @@ def test_unknown_dataset():
 def test_mirror_files_match_registry(mirror):
     for name in wb.list_datasets():
         for f in registry.get_dataset(name).files:
-            assert sha256_of(mirror / name / f.path) == f.sha256, f.path
+            assert sha256_of(mirror / registry.get_dataset(name).folder_name / f.path) == f.sha256, f.path
 
 
 @pytest.mark.needs_mirror

@@ -90,6 +90,7 @@ def test_out_of_memory_or_error_ends_only_its_part(tmp_path):
     chk = _check(gc, tmp_path)
 
     def oom(chk, deadline):
+        chk.found["probe"] = {"seconds_per_step": 0.02}  # measured before the failure: kept
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
     def broken(chk, deadline):
@@ -103,6 +104,7 @@ def test_out_of_memory_or_error_ends_only_its_part(tmp_path):
     assert parts["sweep"]["status"] == "out_of_memory"
     assert "CUDA out of memory in part 'sweep'" in parts["sweep"]["message"]
     assert "--parts sweep" in parts["sweep"]["message"]
+    assert parts["sweep"]["probe"] == {"seconds_per_step": 0.02}
     assert parts["batched"] == {**parts["batched"], "status": "ok", "figure": 1.5}
     assert parts["tinylm"]["status"] == "error" and "ValueError: a bug" in parts["tinylm"]["message"]
     assert "broken" in parts["tinylm"]["traceback"]

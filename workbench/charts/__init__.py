@@ -8,7 +8,7 @@ layer). Every chart keeps its rows in named inline datasets
 data, so a live panel can replace the rows in place.
 """
 
-from . import compute, dynamics, fit, metrics, pruning, superposition, testtime  # noqa: F401  (they register builders)
+from . import benchmark, compute, dynamics, fit, ladder, metrics, pruning, superposition, testtime  # noqa: F401  (they register builders)
 from .fit import fit_chart
 from .registry import draw, draws
 

@@ -36,7 +36,7 @@ def run(args) -> int:
     counts = load_counts(args.file, columns=rename or None)
     table = aggregate_pass_at_k(counts, args.k, level=args.level)
     out = {"file": args.file, "n_rows": len(counts), "pass_at_k": table.to_dict(orient="records")}
-    if args.fit_coverage:
+    if args.fit_coverage is not None:
         fits = {}
         for model, g in group_counts(counts).items():
             law = fit_coverage_law(g, args.fit_coverage, bootstrap=200, level=args.level)

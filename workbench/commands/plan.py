@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from ..errors import ArgumentError
 from ._common import dump_json
@@ -10,9 +11,12 @@ from ._common import dump_json
 
 def _flops(text: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number such as 1e23, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0 such as 1e23, got {text!r}")
+    return value
 
 
 def add_parser(sub) -> None:

@@ -32,6 +32,17 @@ from .optimal import Allocation, compute_optimal
 __all__ = ["Plan", "plan"]
 
 
+def _finite(value, name: str, what: str, allow_zero: bool = False) -> float:
+    """``float(value)`` when it is finite and > 0 (>= 0 with ``allow_zero``), else an ArgumentError."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"{name} must be {what}, got {value!r}.") from None
+    if not (np.isfinite(v) and (v >= 0 if allow_zero else v > 0)):
+        raise ArgumentError(f"{name} must be {what}, got {value!r}.")
+    return v
+
+
 @dataclass(repr=False)
 class Plan(Result):
     """Everything the planner knows about one budget.
@@ -245,12 +256,10 @@ def plan(
     -------
     Plan
     """
-    C = float(compute)
-    if not C > 0:
-        raise ArgumentError(f"compute must be a positive number of FLOPs, got {compute!r}.")
-    T = float(inference_tokens or 0.0)
-    if T < 0:
-        raise ArgumentError("inference_tokens cannot be negative.")
+    C = _finite(compute, "compute", "a positive number of FLOPs, e.g. 1e23")
+    T = _finite(inference_tokens or 0.0, "inference_tokens", "a finite number of tokens, not negative", allow_zero=True)
+    if unique_tokens is not None:
+        _finite(unique_tokens, "unique_tokens", "a positive number of tokens")
     src = fitted_law(source)
     samples = src.samples
     if samples is not None and max_samples is not None and len(samples) > max_samples:
@@ -283,6 +292,12 @@ def plan(
     # predicted loss of the recommended model, and its spread over the samples
     extra = {} if U is None else {"U": U}
     loss = float(law_src.predict(N=N, D=D, **extra)[0])
+    if not all(np.isfinite(v) and v > 0 for v in (N, D, loss)):
+        values = ", ".join(f"{n}={v:.6g}" for n, v in law_src.params.items())
+        raise ArgumentError(
+            f"The law {law_src.law.name!r} with {values} gives no finite plan at {C:.3g} FLOPs "
+            f"(N={N:.3g}, D={D:.3g}, loss={loss:.3g}): check the parameter values and the budget."
+        )
     intervals["loss"] = nan
     if law_src.samples is not None and len(law_src.samples) >= 2:
         x = law_src.law.inputs_from(N=N, D=D, **extra)

@@ -11,12 +11,20 @@ from .registry import (
     load_dataset,
     register_loader,
 )
-from .runs import CANONICAL_COLUMNS, load_runs, validate_runs
+from .runs import CANONICAL_COLUMNS, INPUT_COLUMNS, load_runs, stack_outputs, validate_runs
+from .splits import AnyOf, Equals, Folds, Largest, SplitRule
 
 __all__ = [
     "CANONICAL_COLUMNS",
     "load_runs",
     "validate_runs",
+    "INPUT_COLUMNS",
+    "stack_outputs",
+    "SplitRule",
+    "Largest",
+    "Equals",
+    "AnyOf",
+    "Folds",
     "parse_filter",
     "filter_mask",
     "Filter",

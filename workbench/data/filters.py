@@ -35,6 +35,7 @@ that names the token at fault and its position.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from dataclasses import dataclass
@@ -418,11 +419,9 @@ class Filter:
             close = difflib.get_close_matches(unknown[0], names, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise self._error(f"unknown column {unknown[0]!r}; the table's columns are {names}.{hint}")
-        self._table = table
-        try:
-            kind, value = self._eval(self._tree)
-        finally:
-            del self._table
+        evaluation = copy.copy(self)  # one evaluator per call, so that a Filter can be shared between threads
+        evaluation._table = table
+        kind, value = evaluation._eval(self._tree)
         if kind != "bool":
             raise self._error(f"{self._part(self._tree)} is not a condition (true/false per row); "
                               f"compare it with something, {_EXAMPLE}")

@@ -32,7 +32,7 @@ def update(mirror: Path, names: list[str]) -> None:
     registry = json.loads(REGISTRY_FILE.read_text())
     for name in names:
         entry = registry[name]
-        folder = mirror / name
+        folder = mirror / entry.get("folder", name)
         files = []
         for pattern in entry["include"]:
             for path in sorted(folder.glob(pattern)):

@@ -58,6 +58,11 @@ class Dataset:
     licence: str
     citation: str
     files: tuple[DataFile, ...] = field(repr=False)
+    folder: str = ""  # folder of the mirror and cache holding the files (several datasets may share one); the name when empty
+
+    @property
+    def folder_name(self) -> str:
+        return self.folder or self.name
 
     @property
     def address(self) -> str:
@@ -110,6 +115,7 @@ def _registry() -> dict[str, Dataset]:
             licence=e["licence"],
             citation=e["citation"],
             files=tuple(files),
+            folder=e.get("folder", ""),
         )
     return out
 
@@ -120,6 +126,7 @@ def list_datasets() -> list[str]:
 
 
 def get_dataset(name: str) -> Dataset:
+    """The registry entry of dataset ``name``: source pinned to a commit, licence, citation, files and hashes."""
     reg = _registry()
     if name not in reg:
         raise UnknownNameError(f"No dataset named {name!r}. Registered datasets: {', '.join(sorted(reg))}.")
@@ -196,10 +203,10 @@ def dataset_dir(name: str) -> Path:
     ds = get_dataset(name)
     mirror = os.environ.get(MIRROR_ENV)
     if mirror:
-        root = Path(mirror).expanduser() / name
+        root = Path(mirror).expanduser() / ds.folder_name
         if not root.is_dir():
             raise DatasetError(
-                f"{MIRROR_ENV}={mirror!r} has no folder {name!r}: point it at a mirror laid out as "
+                f"{MIRROR_ENV}={mirror!r} has no folder {ds.folder_name!r}: point it at a mirror laid out as "
                 "MIRROR/<dataset>/<file>, or unset it to download."
             )
         for f in ds.files:
@@ -208,7 +215,7 @@ def dataset_dir(name: str) -> Path:
                 raise DatasetError(f"The mirror {str(root)!r} lacks {f.path!r} of dataset {name!r}.")
             _check(p, f, "Mirrored")
         return root
-    root = cache_dir() / name
+    root = cache_dir() / ds.folder_name
     for f in ds.files:
         p = root / f.path
         if p.is_file():
@@ -325,7 +332,7 @@ def load_dataset(name: str, **options) -> pd.DataFrame:
     ignored. Offline with no
     mirror, raises :class:`~workbench.errors.DatasetOfflineError`.
     """
-    from . import datasets  # noqa: F401  (registers the loaders)
+    from . import datasets, sldbench  # noqa: F401  (registers the loaders)
 
     ds = get_dataset(name)
     if name not in _LOADERS:

@@ -206,6 +206,8 @@ def _fit(law, runs, *, loss, delta, weights, starts, fixed, bounds, holdout, boo
         raise ArgumentError(f"delta must be a positive number, not {delta!r}.")
     if not 0 < level < 1:
         raise ArgumentError(f"level must be between 0 and 1 (e.g. 0.95), not {level!r}.")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
+        raise ArgumentError(f"bootstrap must be a whole number of resamples >= 0 (0 to skip), not {bootstrap!r}.")
     fixed = dict(fixed or {})
     unknown = set(fixed) - set(law.param_names)
     if unknown:

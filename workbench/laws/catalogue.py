@@ -44,6 +44,7 @@ def get_law(name) -> Law:
 
 
 def list_laws() -> list[str]:
+    """Names of every law in the catalogue, sorted (look one up with :func:`get_law`)."""
     return sorted(LAWS)
 
 
@@ -436,6 +437,17 @@ def _bnsl(xname):
         out, _ = _lse(la, np.log(p.b) - p.c0 * lx - p.c1 * p.f1 * soft, weights=False)
         return out
 
+    def log_gradient(p, x):
+        lx = np.log(getattr(x, xname))
+        z = (lx - np.log(p.d1)) / p.f1
+        soft = np.logaddexp(0.0, z)
+        sig = 0.5 * (1.0 + np.tanh(0.5 * z))  # logistic(z), stable for large |z|
+        with np.errstate(divide="ignore"):
+            la = np.log(p.a)
+        _, (_, wb) = _lse(la, np.log(p.b) - p.c0 * lx - p.c1 * p.f1 * soft)
+        inv = np.exp(-_lse(la, np.log(p.b) - p.c0 * lx - p.c1 * p.f1 * soft, weights=False)[0])
+        return [inv, wb / p.b, -wb * lx, -wb * p.f1 * soft, wb * p.c1 * sig / p.d1, -wb * p.c1 * (soft - sig * z)]
+
     return Law(
         name=f"broken_power_law_{xname}",
         title=f"Broken neural scaling law in {xname}, one break (Caballero et al. 2022)",
@@ -449,6 +461,7 @@ def _bnsl(xname):
             Parameter("f1", "sharpness of the break (smaller is sharper)", 1e-3, 1e2, (-1.0, 0.0), log=True),
         ),
         log_formula=log_formula,
+        log_gradient=log_gradient,
         equation=f"y = a + b {xname}^-c0 (1 + ({xname}/d1)^(1/f1))^(-c1 f1)",
         reference="Caballero et al. 2022, 'Broken Neural Scaling Laws' (Eq. 1, n = 1)",
         start_values=_bnsl_starts,
@@ -641,3 +654,7 @@ register_law(
         notes="Published: B* ~ 2e8 tokens, alpha_B ~ 0.21.",
     )
 )
+
+
+# Laws whose inputs go beyond N, D and C, and alternatives to Chinchilla (registered on import).
+from . import extended as _extended  # noqa: E402,F401

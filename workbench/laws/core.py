@@ -108,6 +108,12 @@ class Law:
         Start values that depend on the data: ``f(x: dict of input arrays, y: target array)
         -> {parameter: tuple of values in fit space}``, replacing those parameters' default
         grids (e.g. an irreducible loss just below the smallest observed loss).
+    outputs : tuple of str, optional
+        Names of the outputs of a *multi-output* law (e.g. the loss on each of
+        five data domains), fitted together with one shared parameter set. The
+        runs table then holds one row per (point, output), the output's number
+        (0, 1, ...) in the input column ``output`` (see
+        :func:`workbench.data.stack_outputs`). Empty for a law with one output.
     """
 
     name: str
@@ -122,6 +128,7 @@ class Law:
     log_gradient: Callable | None = None
     compute_optimal: Callable | None = None
     start_values: Callable | None = None
+    outputs: tuple[str, ...] = ()
     notes: str = ""
     extra: Mapping = field(default_factory=dict)
 
@@ -313,6 +320,8 @@ class Law:
 
     def describe(self) -> str:
         lines = [f"{self.title}  [{self.name}]", f"  {self.equation}", f"  inputs: {', '.join(self.inputs)} -> {self.target}"]
+        if self.outputs:
+            lines.append(f"  outputs (one row each, numbered in column 'output'): {', '.join(self.outputs)}")
         for p in self.parameters:
             lines.append(f"  {p.name:>8}: {p.description} (bounds {p.lower:g} .. {p.upper:g}{', log scale' if p.log else ''})")
         lines.append(f"  reference: {self.reference}")

@@ -212,6 +212,10 @@ def list_parameter_sets(law: str | None = None) -> list[str]:
 
 
 def get_parameter_set(name: str) -> ParameterSet:
+    """The published parameter set called ``name`` (see :func:`list_parameter_sets`).
+
+    Raises :class:`~workbench.errors.UnknownNameError` listing the known names when there is none.
+    """
     try:
         return PARAMETER_SETS[name]
     except KeyError:
@@ -249,6 +253,11 @@ def fitted_law(source, values: Mapping | None = None, label: str | None = None):
         law = get_law(source)
         if values is None:
             raise LawError(f"Law {law.name!r} needs parameter values: pass values={{...}} for {list(law.param_names)}.")
+        arr = law._values_array(values)
+        bad = [f"{p.name}={v:g} (allowed {p.lower:g} to {p.upper:g})" for p, v in zip(law.parameters, arr)
+               if not (np.isfinite(v) and p.lower <= v <= p.upper)]
+        if bad:
+            raise LawError(f"Law {law.name!r}: parameter value(s) out of range: {', '.join(bad)}.")
         out = ParameterSet(f"{law.name} (your values)", law, dict(values))
     elif isinstance(source, FittedLaw):
         out = source

@@ -143,7 +143,7 @@ class DownstreamFit(FitWrapper):
 
     @property
     def holdout_error(self) -> dict:
-        """Mean and max |relative error| on the held-out runs, from measured and from predicted loss."""
+        """Mean and max absolute relative error on the held-out runs, from measured and from predicted loss."""
         t = self.table
         out = {"n": int(len(t)), "mean_abs_rel_error": float(t["rel_error"].abs().mean()),
                "max_abs_rel_error": float(t["rel_error"].abs().max())}

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from ..data.runs import read_table
 from ..errors import SamplesError
 
 __all__ = ["BetaDifficulty", "LogitNormalDifficulty", "difficulty", "generate_counts", "load_counts", "subsample_counts", "group_counts"]
@@ -40,6 +40,10 @@ _ALIASES = {
     "model": ("model", "modelname"),
     "size": ("size", "params", "parameters", "modelsize", "nparams"),
 }
+
+
+#: Largest count of samples accepted: 2^53, beyond which counts are not exact in floating point.
+MAX_SAMPLES = 2**53
 
 
 def _norm(name) -> str:
@@ -285,22 +289,7 @@ def _read(source) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         return source.copy()
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.exists():
-            raise SamplesError(f"No counts file at {str(path)!r} (relative paths are taken from {os.getcwd()!r}).")
-        suffix = path.suffix.lower()
-        try:
-            if suffix in (".csv", ".txt", ".gz"):
-                return pd.read_csv(path)
-            if suffix == ".tsv":
-                return pd.read_csv(path, sep="\t")
-            if suffix in (".parquet", ".pq"):
-                return pd.read_parquet(path)
-            if suffix in (".json", ".jsonl", ".ndjson"):
-                return pd.read_json(path, lines=suffix != ".json")
-        except (ValueError, OSError) as exc:
-            raise SamplesError(f"Could not read {str(path)!r}: {exc}") from exc
-        raise SamplesError(f"Don't know how to read {str(path)!r}: use .csv, .tsv, .parquet or .json(l).")
+        return read_table(source, what="counts", error=SamplesError)
     if isinstance(source, dict):
         return pd.DataFrame(source)
     if isinstance(source, (list, tuple)):
@@ -353,6 +342,9 @@ def _validated(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     if len(df) == 0:
         raise SamplesError("The counts table has no rows: it needs one row per problem.")
+    repeated = sorted({str(c) for c in df.columns if list(df.columns).count(c) > 1})
+    if repeated:
+        raise SamplesError(f"Column names repeat: {repeated}. Rename them so each is unique.")
     missing = [c for c in ("n", "c") if c not in df.columns]
     if missing:
         raise SamplesError(
@@ -370,7 +362,8 @@ def _validated(df: pd.DataFrame) -> pd.DataFrame:
 
     for col, what in (("n", "samples drawn"), ("c", "correct samples")):
         raw = df[col]
-        if raw.dtype.kind in "iu":  # already whole numbers: nothing to convert
+        if raw.dtype.kind in "iu" and (len(raw) == 0 or np.abs(raw.to_numpy().astype(float)).max() <= MAX_SAMPLES):
+            df[col] = raw.astype(np.int64)  # already whole numbers in range: nothing to convert
             continue
         vals = pd.to_numeric(raw, errors="coerce")
         bad = vals.isna().to_numpy() | ~np.isfinite(vals.to_numpy(float))
@@ -383,6 +376,11 @@ def _validated(df: pd.DataFrame) -> pd.DataFrame:
         frac = v != np.round(v)
         if frac.any():
             problems.append(f"column {col!r} ({what}) must be whole numbers; problems {rows(frac)} are not")
+            continue
+        huge = np.abs(v) > MAX_SAMPLES
+        if huge.any():
+            problems.append(f"column {col!r} ({what}) is beyond {MAX_SAMPLES:.3g} (more samples than can be counted "
+                            f"exactly) for problems {rows(huge)}")
             continue
         df[col] = v.astype(np.int64)
     if not problems:

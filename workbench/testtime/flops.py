@@ -71,7 +71,7 @@ class LogitAbilityLaw:
     ----------
     logits : array_like
         ``z_i``, logit success rates at ``N_ref`` (e.g. ``scipy.special.logit``
-        of a difficulty distribution's :meth:`grid`).
+        of a difficulty distribution's :meth:`BetaDifficulty.grid <workbench.testtime.BetaDifficulty.grid>`).
     slope : float
         Logit gain per decade of parameters (> 0).
     N_ref : float

@@ -36,6 +36,7 @@ def device():
 
 
 def describe_device() -> str:
+    """The device toys train on, in words: ``"cuda (GPU name)"``, ``"cpu (N threads)"`` or ``"mps"``."""
     import torch
 
     d = device()

@@ -14,6 +14,7 @@ from .training import TrainingPanel
 #: panel factory -> module that defines it
 PANELS = {
     "fitting_panel": "fitting",
+    "extrapolation_panel": "benchmark",
     "planner_panel": "planner",
     "mirage_panel": "metrics",
     "real_task_panel": "metrics",
