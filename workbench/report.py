@@ -16,7 +16,7 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from .errors import ArgumentError, WorkbenchError
@@ -51,7 +51,6 @@ _TEX = re.compile(r"(?<![\\$])\$\$(.+?)\$\$|(?<![\\$])\$(?=\S)([^$\n]+?)(?<=\S)\
 _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
 
 
-@dataclass(repr=False)
 class ReportResult(Result):
     """What happened to one notebook: its HTML report, time, peak memory, and the error if it failed."""
 

@@ -273,7 +273,7 @@ class Summary:
 class Result:
     """Base of every public result: summary, one-line repr, HTML, JSON-safe ``to_dict()``, intervals, chart.
 
-    Subclasses are dataclasses. They write :meth:`_summarize` (fill a
+    Subclasses are dataclasses (made so by this base: no decorator needed). They write :meth:`_summarize` (fill a
     :class:`Summary`) and :meth:`_headline` (the words inside the one-line
     repr); ``to_dict()`` is built from their fields, leaving out the names in
     ``_dict_exclude`` and adding the properties named in ``_dict_properties``.
@@ -287,6 +287,11 @@ class Result:
         Coverage of the intervals.
     warnings : list of ResultWarning
     """
+
+    def __init_subclass__(cls, frozen: bool = False, **kwargs):
+        # every result is a dataclass: its fields are what ``to_dict()`` reports (repr stays one line)
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(cls, repr=False, frozen=frozen)
 
     #: Fields left out of ``to_dict()`` (large tables, raw samples, objects kept for methods).
     _dict_exclude: tuple[str, ...] = ()

@@ -22,7 +22,6 @@ published set or your fit) is extended with the repetition constants ``R*_D``,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -86,7 +85,6 @@ def repeated_data_value(epochs, R_D: float = 15.39):
     return (1.0 + R_D * (-np.expm1(-(e - 1.0) / R_D))) / e
 
 
-@dataclass(repr=False)
 class DataConstrainedPlan(WrappedResult):
     """The data-constrained optimum next to the optimum with unlimited fresh data.
 

@@ -10,7 +10,7 @@ laws carry bootstrap samples, how often the resampled laws cross and where.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -87,7 +87,6 @@ def _crossings(x, d):
     return out
 
 
-@dataclass(repr=False)
 class Crossover(Result):
     """Result of :func:`crossover`.
 

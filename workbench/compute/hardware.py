@@ -148,7 +148,6 @@ def get_accelerator(accelerator, table: pd.DataFrame | None = None) -> Accelerat
         raise UnknownNameError(f"No accelerator {accelerator!r}. Known: {', '.join(ACCELERATORS)}; add one with register_accelerator().") from None
 
 
-@dataclass(repr=False)
 class HardwareEstimate(Result):
     """Time, energy, emissions and cost of ``flops`` on ``devices`` accelerators."""
 

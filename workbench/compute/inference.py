@@ -16,7 +16,7 @@ it on more tokens per parameter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -147,7 +147,6 @@ def _invert_data_constrained(law, values, N, target, U):
     return _DataConstrainedInverse(law, values, U)(np.asarray(N, float), np.asarray(target, float))
 
 
-@dataclass(repr=False)
 class InferencePlan(Result):
     """The inference-aware optimum next to the compute-optimal model of the same loss.
 

@@ -21,7 +21,7 @@ step and refits the same least squares.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -189,7 +189,6 @@ class ExponentAnalysis(Result):
         s.add_text("published (Hoffmann et al. 2022): a = 0.50 / 0.49 / 0.46 by Approaches 1 / 2 / 3")
 
 
-@dataclass(repr=False)
 class IsoFLOPAnalysis(ExponentAnalysis):
     """Result of :func:`isoflop_analysis` (Approach 2).
 
@@ -338,7 +337,6 @@ def isoflop_analysis(
 
 
 # ----------------------------------------------------------------------------- Approach 1
-@dataclass(repr=False)
 class EnvelopeAnalysis(ExponentAnalysis):
     """Result of :func:`envelope_analysis` (Approach 1).
 

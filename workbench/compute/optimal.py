@@ -22,7 +22,7 @@ budgets and parameter samples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -72,7 +72,6 @@ LABELS = {
 }
 
 
-@dataclass(repr=False)
 class Allocation(Result):
     """Compute-optimal allocation at one or more budgets, with intervals when the source has samples.
 

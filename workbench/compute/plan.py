@@ -15,7 +15,6 @@ how many tokens, what loss, how long, at what cost?* It strings together
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -43,7 +42,6 @@ def _finite(value, name: str, what: str, allow_zero: bool = False) -> float:
     return v
 
 
-@dataclass(repr=False)
 class Plan(Result):
     """Everything the planner knows about one budget.
 

@@ -29,7 +29,6 @@ reading; pass ``warmup_steps=0`` to apply the recursion to every step.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -170,7 +169,6 @@ def schedule_areas(schedule: Schedule, steps: int, decay: float = DEFAULT_DECAY)
     return pd.DataFrame({"step": np.arange(1, steps + 1), "lr": lrs, "S1": S1, "S2": S2})
 
 
-@dataclass(repr=False)
 class AnnealingFit(FitWrapper):
     """An annealing-law fit: the :class:`~workbench.fitting.Fit` of ``lr_annealing`` and its decay factor.
 

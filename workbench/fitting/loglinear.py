@@ -8,7 +8,6 @@ familiar summary, confidence intervals and diagnostics. Used for the slopes of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,6 @@ from .linear import ols
 __all__ = ["PowerLawFit", "fit_power_law"]
 
 
-@dataclass(repr=False)
 class PowerLawFit(Result):
     """Result of :func:`fit_power_law`: ``y = a x^slope`` with least-squares statistics on the logs.
 

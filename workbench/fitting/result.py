@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,6 @@ class FitWarning(UserWarning):
     """A fit finished but something about it deserves attention."""
 
 
-@dataclass(repr=False)
 class Fit(Result):
     """A fitted scaling law: parameters, uncertainty, predictions and diagnostics.
 

@@ -22,7 +22,6 @@ loss) shows what is left when the large runs' loss is also unknown.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -116,7 +115,6 @@ def average_error(runs: pd.DataFrame, tasks="core17", baselines: pd.Series | Non
     return out
 
 
-@dataclass(repr=False)
 class DownstreamFit(FitWrapper):
     """The loss-to-error law fitted on smaller runs and checked on the largest.
 

@@ -16,7 +16,6 @@ at small scale and ``c0 + c1 > 0`` a recovery at large scale: U-shaped.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -52,7 +51,6 @@ def scaling_shape(scale, error, tol: float = 0.01) -> tuple[str, float | None]:
     return ("positive", None) if y[-1] < y[0] else ("inverse", None)
 
 
-@dataclass(repr=False)
 class InverseFit(FitWrapper):
     """A broken power law fitted to an error-vs-scale curve.
 

@@ -15,7 +15,7 @@ and calls each curve emergent-looking or not (:func:`~workbench.metrics.sharpnes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -107,7 +107,6 @@ def finite_test_set(metric, p, l: int = 5, k: int = 4, n: int = 100, n_plausible
     return pd.DataFrame({"score": score, "stderr": se, "n": n})
 
 
-@dataclass(repr=False)
 class MirageResult(Result):
     """One model family scored under one metric: the expected curve, a finite test set, and verdicts.
 

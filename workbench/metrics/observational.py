@@ -16,7 +16,6 @@ familiar summary table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,7 +29,6 @@ from ..results import Result
 __all__ = ["PCAResult", "benchmark_pca", "ObservationalFit", "fit_observational"]
 
 
-@dataclass(repr=False)
 class PCAResult(Result):
     """Principal components of a benchmark table (centred, not scaled).
 
@@ -119,7 +117,6 @@ def benchmark_pca(table: pd.DataFrame, columns=OBSERVATIONAL_BENCHMARKS, complet
     )
 
 
-@dataclass(repr=False)
 class ObservationalFit(Result):
     """A sigmoid of principal components, fitted on smaller models and checked on larger ones.
 

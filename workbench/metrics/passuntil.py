@@ -16,7 +16,6 @@ emergence" (concave: the line steepens) from smooth scaling.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -103,7 +102,6 @@ def fixed_budget(pass_rate, n_items: int = 100, samples_per_item: int = 1, seed=
     return pd.DataFrame({"estimate": est, "stderr": np.sqrt(est * (1 - est) / total), "floor": 1.0 / total, "samples": total})
 
 
-@dataclass(repr=False)
 class TaskLawFit(Result):
     """Fit of ``log(-log PU) = log c - alpha log N`` (statsmodels OLS) with a curvature test.
 

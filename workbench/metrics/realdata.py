@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -90,7 +89,6 @@ def _improves(y: np.ndarray) -> bool:
     return bool(net > 0 and net >= 0.5 * np.abs(np.diff(y)).sum())
 
 
-@dataclass(repr=False)
 class SharpnessComparison(Result):
     """Per-curve sharpness under two metrics, and the counts.
 

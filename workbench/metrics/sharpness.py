@@ -22,7 +22,6 @@ argument (Schaeffer et al. 2023), so the range is part of the result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,8 +31,7 @@ from ..results import Result
 __all__ = ["Sharpness", "sharpness"]
 
 
-@dataclass(frozen=True, repr=False)
-class Sharpness(Result):
+class Sharpness(Result, frozen=True):
     """Sharpness of one curve and its emergence verdict.
 
     Attributes

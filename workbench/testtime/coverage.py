@@ -39,7 +39,7 @@ problem and scores them on held-out large ``k``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -113,7 +113,6 @@ def coverage_table(counts, k, *, _trusted: bool = False) -> pd.DataFrame:
     return pd.DataFrame({"k": np.asarray(k, np.int64), "coverage": cov, "stderr": se, "neg_log_coverage": nlc})
 
 
-@dataclass(repr=False)
 class CoverageLawFit(Result):
     """A fitted coverage law ``log c(k) = a k^b`` with problem-bootstrap intervals.
 
@@ -319,7 +318,6 @@ def fit_coverage_law(
 
 
 # ---------------------------------------------------------------------------------------------
-@dataclass(repr=False)
 class BetaBinomialFit(Result):
     """Maximum-likelihood Beta distribution of per-problem success rates.
 
@@ -511,7 +509,6 @@ def fit_beta_binomial(counts, *, level: float = 0.95, _trusted: bool = False) ->
 
 
 # ---------------------------------------------------------------------------------------------
-@dataclass(repr=False)
 class ExtrapolationComparison(Result):
     """Two extrapolations of coverage from a small budget, scored on held-out large ``k``.
 

@@ -108,7 +108,6 @@ class LogitAbilityLaw:
         return special.expit(z + shift[..., None]) if N.ndim else special.expit(z + float(shift))
 
 
-@dataclass(repr=False)
 class FlopsMatchedComparison(Result):
     """A small model with ``k`` samples against a large model with one, at equal inference FLOPs.
 

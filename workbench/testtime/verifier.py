@@ -36,7 +36,6 @@ difficulty distribution) to see it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -143,7 +142,6 @@ def expected_utility(r, c, s, K, fp_cost: float, *, reward: float = 1.0, sample_
     return per.mean(axis=-1) if r.ndim else per
 
 
-@dataclass(repr=False)
 class VerifierCurve(Result):
     """Accuracy, false positives, abstentions and utility against the number of attempts ``K``.
 

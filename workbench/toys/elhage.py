@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -139,7 +139,6 @@ def is_pentagon(W: np.ndarray, norm_range=(0.75, 1.35), gap_tolerance_deg: float
     return bool(t["norm"].between(lo, hi).all() and np.all(np.abs(_gaps(t["angle"]) - 72.0) <= gap_tolerance_deg))
 
 
-@dataclass(repr=False)
 class ToyModelsResult(Result):
     """What :func:`train_toy_models` returns.
 

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -428,7 +427,6 @@ def random_pruning_law(runs: pd.DataFrame, min_alpha: float = 4.0, level: float 
     return fit_power_law(m, x="alpha_prune", y="error", level=level)
 
 
-@dataclass(repr=False)
 class ExponentialFit(Result):
     """``y = a·exp(−rate·x)`` fitted by least squares of ``ln y`` on ``x`` (:func:`workbench.fitting.linear.ols`).
 

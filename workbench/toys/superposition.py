@@ -57,7 +57,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -166,7 +166,6 @@ def superposition_metrics(W: np.ndarray, per_feature_loss: np.ndarray | None = N
     return out
 
 
-@dataclass(repr=False)
 class SuperpositionResult(Result):
     """What :func:`train_superposition` returns.
 

@@ -589,7 +589,6 @@ def _work(config) -> int:
     return sum(int(r["steps"]) for r in config["runs"])
 
 
-@dataclass(repr=False)
 class TinyLMGrid(Result):
     """Result of a grid of tiny-LM runs.
 
