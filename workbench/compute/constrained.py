@@ -174,8 +174,8 @@ def data_constrained_optimum(source, compute, unique_tokens, repetition=None, le
 
     Examples
     --------
-    >>> from workbench.compute import data_constrained_optimum
-    >>> p = data_constrained_optimum("muennighoff2023", 1e22, 25e9)
+    >>> import workbench as wb
+    >>> p = wb.compute.data_constrained_optimum("muennighoff2023", 1e22, 25e9)
     >>> round(p.constrained.value("N") / 1e9, 2), round(p.constrained.value("D") / 1e9)
     (7.03, 237)
     """

@@ -279,8 +279,8 @@ def inference_optimum(
 
     Examples
     --------
-    >>> from workbench.compute import inference_optimum
-    >>> p = inference_optimum("besiroglu2024", [0, 1e13], compute=1e23)
+    >>> import workbench as wb
+    >>> p = wb.compute.inference_optimum("besiroglu2024", [0, 1e13], compute=1e23)
     >>> bool(p.N[1] < p.N[0]) and bool(p.tokens_per_parameter[1] > p.tokens_per_parameter[0])
     True
     """

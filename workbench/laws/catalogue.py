@@ -274,6 +274,13 @@ def data_constrained_effective(p, N, D, U):
     return N_eff, D_eff
 
 
+def _dc_formula(p, x):
+    # written out (not exp of the log formula): the planner's numeric optimum of this law sits on a very
+    # flat valley when data are scarce, and the direct sum keeps its argmin stable to rounding
+    N_eff, D_eff = data_constrained_effective(p, x.N, x.D, x.U)
+    return p.E + p.A / N_eff**p.alpha + p.B / D_eff**p.beta
+
+
 def _dc_log(p, x):
     N_eff, D_eff = data_constrained_effective(p, x.N, x.D, x.U)
     out, _ = _lse(np.log(p.E), np.log(p.A) - p.alpha * np.log(N_eff), np.log(p.B) - p.beta * np.log(D_eff), weights=False)
@@ -329,6 +336,7 @@ register_law(
             Parameter("R_D", "R*_D: repetitions of data after which its value has decayed by 1/e", 0.01, 1e4, (1.0, 2.7, 5.0), log=True),
             Parameter("R_N", "R*_N: same for excess parameters", 0.01, 1e4, (1.0, 2.0), log=True),
         ),
+        formula=_dc_formula,
         log_formula=_dc_log,
         log_gradient=_dc_grad,
         equation="L = E + A / N'^alpha + B / D'^beta,  D' = U_D + U_D R*_D (1 - exp(-R_D / R*_D)),  "
