@@ -31,24 +31,17 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from .format import Quantity, number
+
 __all__ = ["Result", "WrappedResult", "Summary", "ResultWarning", "jsonable", "format_number", "percentile_interval"]
 
 
 def format_number(v) -> str:
-    """A number for a summary table: 4 significant figures, scientific notation for very large or small values."""
-    if v is None:
-        return "nan"
+    """A number for a summary table: 4 significant digits, ``× 10ⁿ`` for very large or small values
+    (the workbench's one formatter, :func:`workbench.format.number`)."""
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v))
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    v = float(v)
-    if not math.isfinite(v):
-        return "nan" if math.isnan(v) else str(v)
-    a = abs(v)
-    if a != 0 and (a >= 1e5 or a < 1e-3):
-        return f"{v:.4g}"
-    return f"{v:.4f}" if a < 10 else f"{v:.2f}" if a < 1e4 else f"{v:.0f}"
+    return number(v, 4)
 
 
 def percentile_interval(samples, level: float):
@@ -183,6 +176,10 @@ class Summary:
             self.blocks.append(("fields", title, pairs))
         return self
 
+    def add_quantities(self, quantities, title: str | None = None) -> "Summary":
+        """Fields from :class:`~workbench.format.Quantity` objects (value, unit, interval), one line each."""
+        return self.add_fields([(q.label, q) for q in quantities], title=title)
+
     def add_table(self, table, title: str | None = None, index: bool = False) -> "Summary":
         """A table: a DataFrame, or ``(header, rows)`` with rows of cells (numbers are formatted)."""
         if isinstance(table, pd.DataFrame):
@@ -211,6 +208,8 @@ class Summary:
     def _cell(v) -> str:
         if isinstance(v, str):
             return v
+        if isinstance(v, Quantity):
+            return v.text()
         if isinstance(v, (tuple, list)) and len(v) == 2 and all(isinstance(x, (int, float, np.number)) or x is None for x in v):
             return f"[{format_number(v[0])}, {format_number(v[1])}]"
         if isinstance(v, (int, float, np.number, bool, np.bool_)) or v is None:

@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-]
+from browserlab import CHROMIUM_ARGS, LabError, chromium_path, running_lab
 
-
-def chromium_path() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
+__all__ = ["CHROMIUM_ARGS", "chromium_path"]
 
 
 @pytest.fixture(scope="session")
@@ -43,60 +24,13 @@ def browser():
         b.close()
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 @pytest.fixture(scope="session")
 def jupyter_lab(tmp_path_factory):
     """JupyterLab on a free localhost port, serving a scratch copy of the notebooks (Lab autosaves)."""
     root = tmp_path_factory.mktemp("lab-root")
-    repo = Path(__file__).resolve().parents[2]
-    for nb in (repo / "notebooks").glob("*.ipynb"):
-        shutil.copy(nb, root / nb.name)
     state = tmp_path_factory.mktemp("lab-state")
-    settings = state / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    port = _free_port()
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(state / "config"),
-        JUPYTER_RUNTIME_DIR=str(state / "runtime"),
-        JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
-    )
-    if env.get("WORKBENCH_DATA_MIRROR"):  # kernels run in the scratch folder: a relative mirror path would miss
-        env["WORKBENCH_DATA_MIRROR"] = str(Path(env["WORKBENCH_DATA_MIRROR"]).resolve())
-    cmd = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-        "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
-        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log = open(state / "lab.log", "w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/status", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("JupyterLab exited at start:\n" + (state / "lab.log").read_text()[-3000:])
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail("JupyterLab did not start within 90 s:\n" + (state / "lab.log").read_text()[-3000:])
-    yield url, root
-    proc.terminate()
     try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        with running_lab(root, state) as url:
+            yield url, root
+    except LabError as err:
+        pytest.fail(str(err))

@@ -8,7 +8,10 @@ __all__ = ["chart_svg", "chart_png", "spec_of"]
 
 
 def spec_of(chart) -> dict:
-    return chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+    """The chart's Vega-Lite spec in the house style (:func:`workbench.charts.theme.house_style`)."""
+    from .theme import house_style
+
+    return house_style(chart.to_dict() if hasattr(chart, "to_dict") else dict(chart))
 
 
 def chart_svg(chart) -> str:
@@ -33,7 +36,9 @@ def static_html_renderer(spec: dict, **metadata) -> dict:
     """
     import vl_convert as vlc
 
-    svg = vlc.vegalite_to_svg(spec)
+    from .theme import house_style
+
+    svg = vlc.vegalite_to_svg(house_style(spec))
     return {"text/html": f"<div class='workbench-chart'>{svg}</div>", "text/plain": "<Altair chart (static SVG)>"}
 
 

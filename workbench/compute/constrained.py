@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LawError
+from ..format import fmt, number
 from ..laws import get_law
 from ..laws.published import ParameterSet, fitted_law, get_parameter_set, parameter_set_of
 from ..results import WrappedResult
@@ -133,9 +134,9 @@ class DataConstrainedPlan(WrappedResult):
         super()._summarize(s)
         for i in range(len(np.atleast_1d(self.epochs))):
             u = self.unconstrained
-            s.add_text(f"with unlimited fresh data: N = {u.value('N', i):.4g}, D = {u.value('D', i):.4g}, loss {u.value('loss', i):.4g}; "
-                       f"the data limit costs {self.loss_penalty[i]:.4f} nats/token ({self.epochs[i]:.3g} epochs, repeated data "
-                       f"worth {100 * self.data_value[i]:.0f}% of fresh)")
+            s.add_text(f"with unlimited fresh data: N = {fmt(u.value('N', i), 'parameters')}, D = {fmt(u.value('D', i), 'tokens')}, "
+                       f"loss {fmt(u.value('loss', i), 'nats/token')}; the data limit costs {number(self.loss_penalty[i], 3)} "
+                       f"nats/token ({self.epochs[i]:.3g} epochs, repeated data worth {100 * self.data_value[i]:.0f}% of fresh)")
 
     def _headline(self) -> str:
         return (f"N={self.constrained.value('N'):.3g}, D={self.constrained.value('D'):.3g}, "

@@ -24,6 +24,7 @@ import pandas as pd
 from ..errors import LawError
 from ..laws.optimize import minimize_anchored, solve_decreasing, solve_decreasing_fast
 from ..laws.published import fitted_law, parameter_rows, parameter_set_of
+from ..format import fmt, number, percent
 from ..results import Result, ResultWarning, percentile_interval
 from .optimal import compute_optimal
 
@@ -224,12 +225,12 @@ class InferencePlan(Result):
         return f"Inference-aware optimum — {self.source.label} [{self.source.law.name}]"
 
     def _summarize(self, s) -> None:
-        s.add_text(f"target loss {self.target_loss:.4f} nats/token; compute-optimal model of that loss: "
-                   f"N = {self.reference_N:.4g}, D = {self.reference_D:.4g}")
+        s.add_text(f"target loss {fmt(self.target_loss, 'nats/token')}; compute-optimal model of that loss: "
+                   f"N = {fmt(self.reference_N, 'parameters')}, D = {fmt(self.reference_D, 'tokens')}")
         f = self.to_frame()
-        rows = [[f"{r.inference_tokens:.3g}", f"{r.N:.4g}", f"{r.D:.4g}", f"{r.tokens_per_parameter:.4g}",
-                 f"{r.training_flops:.3g} + {r.inference_flops:.3g} = {r.total_flops:.3g}",
-                 f"{0.0 if abs(r.saving) < 5e-4 else 100 * r.saving:.1f}%"] for r in f.itertuples()]
+        rows = [[fmt(r.inference_tokens, "tokens"), fmt(r.N, "parameters"), fmt(r.D, "tokens"), number(r.tokens_per_parameter),
+                 f"{fmt(r.training_flops, 'FLOPs')} + {fmt(r.inference_flops, 'FLOPs')} = {fmt(r.total_flops, 'FLOPs')}",
+                 percent(r.saving)] for r in f.itertuples()]
         s.add_table((["serving (tokens)", "N", "D", "tokens/param", "training + inference FLOPs",
                       "less than the compute-optimal model"], rows))
 
@@ -299,23 +300,34 @@ def inference_optimum(
     T = np.atleast_1d(np.asarray(inference_tokens, float))
     if np.any(T < 0):
         raise LawError("inference_tokens must be >= 0.")
-    if target_loss is None:
+    batch = parameter_rows(src)
+    K, n = batch.shape[0], T.shape[0]
+    own_targets = target_loss is None
+    if own_targets:
         if compute is None:
             raise LawError("Give target_loss=... or compute=... (the target is then the compute-optimal loss at that budget).")
-        ref = reference if reference is not None else compute_optimal(parameter_set_of(src, samples=None), compute, unique_tokens=U)
+        ref = reference
+        if ref is None or (K > 1 and not ref.samples):
+            ref = compute_optimal(src, compute, unique_tokens=U)
         target_loss = ref.value("loss")
         ref_N, ref_D = ref.value("N"), ref.value("D")
         warnings = list(ref.warnings)
+        # each resample aims at its own compute-optimal loss at the budget, so the intervals say how
+        # uncertain the recommended model is (a resample whose floor lies above the point estimate's
+        # target could never reach that target, and dropping it would bias the interval)
+        targets = np.full(K, float(target_loss))
+        if K > 1 and ref.samples:
+            targets[1:] = np.asarray(ref.samples["loss"], float).reshape(K - 1, -1)[:, 0]
     else:
         ref_N = ref_D = None
         warnings = []
+        targets = np.full(K, float(target_loss))
     target_loss = float(target_loss)
 
-    batch = parameter_rows(src)
-    K, n = batch.shape[0], T.shape[0]
     rows = np.repeat(batch, n, axis=0)  # (K*n, P)
     Tr = np.tile(T, K)[:, None]
     Ur = None if U is None else np.full((K * n, 1), U)
+    Lr = np.repeat(targets, n)[:, None]  # (K*n, 1): the loss each row must reach
 
     # anchor the search on the compute-optimal model for the target (T = 0); find it if not known yet
     if ref_N is None:
@@ -328,13 +340,13 @@ def inference_optimum(
     lo, hi = np.full(K * n, centre - 8 * np.log(10.0)), np.full(K * n, centre + np.log(10.0))
 
     def make_f(idx):
-        r, t = rows[idx], Tr[idx]
+        r, t, goal = rows[idx], Tr[idx], Lr[idx]
         inverse = _DataConstrainedInverse(law, r, Ur[idx]) if (Ur is not None and law.name == "data_constrained") else None
 
         def total(x):
             N = np.exp(x)
             if inverse is None:
-                D = tokens_for_loss(law, r, N, target_loss, U=None if Ur is None else Ur[idx])
+                D = tokens_for_loss(law, r, N, goal, U=None if Ur is None else Ur[idx])
                 return 6.0 * N * D + 2.0 * N * t
 
             def needed(D, rest, D_low):
@@ -345,14 +357,14 @@ def inference_optimum(
                 best = cost.min(axis=1, keepdims=True)
                 return ~(6.0 * N * D_low + 2.0 * N * t > best)
 
-            D = inverse(N, target_loss, needed)
+            D = inverse(N, goal, needed)
             return 6.0 * N * D + 2.0 * N * t
 
         return total
 
     x, F, info = minimize_anchored(make_f, lo, hi, np.tile(np.arange(n), K), half_width=2.5)
     N = np.exp(x).reshape(K, n)
-    D = tokens_for_loss(law, rows, np.exp(x)[:, None], target_loss, U=Ur)[:, 0].reshape(K, n)
+    D = tokens_for_loss(law, rows, np.exp(x)[:, None], Lr, U=Ur)[:, 0].reshape(K, n)
     stuck = info["infeasible"].reshape(K, n)[0] | ~np.isfinite(D[0])
     if np.any(stuck):
         # the law cannot be inverted around the target (e.g. thousands of epochs: repeated data have
@@ -368,6 +380,11 @@ def inference_optimum(
     if K > 1 and not np.any(stuck):
         s = {"N": N[1:], "D": D[1:], "tokens_per_parameter": D[1:] / N[1:]}
         intervals = {k: percentile_interval(v, src.level) for k, v in s.items()}
+        missing = ~(np.isfinite(N[1:]) & np.isfinite(D[1:]))
+        if np.any(missing):
+            warnings.append(ResultWarning(
+                f"{100 * float(missing.mean()):.0f}% of the resamples never reach the target loss of {target_loss:.4g} "
+                "nats/token (their floor is higher): the intervals describe only those that do.", code="interval_partial"))
     return InferencePlan(src, target_loss, T, N[0], D[0], float(ref_N), float(ref_D), intervals, warnings)
 
 

@@ -21,8 +21,9 @@ import pandas as pd
 
 from ..errors import ArgumentError
 from ..laws.published import fitted_law, parameter_set_of
+from ..format import Quantity, fmt, number, percent
 from ..results import Result, jsonable, percentile_interval
-from .constrained import DataConstrainedPlan, data_constrained_optimum, unlimited_data_law
+from .constrained import DataConstrainedPlan, data_constrained_optimum, repeated_data_value, unlimited_data_law
 from .hardware import DEFAULT_ASSUMPTIONS, HardwareEstimate, hardware_estimate
 from .inference import InferencePlan, inference_optimum
 from .isoflop import isoflop_curves
@@ -148,49 +149,98 @@ class Plan(Result):
         return out
 
     # ----------------------------------------------------------------- text
-    def _title(self) -> str:
-        return f"Plan for C = {self.compute:.3g} FLOPs — {self.source.label} [{self.source.law.name}]"
+    @property
+    def budget_used(self) -> float:
+        """Training compute of the compute-optimal model at the budget (FLOPs): the budget itself, or
+        less when the unique data are exhausted (see :attr:`Allocation.saturated`)."""
+        return float(self.allocation.value("training_flops"))
 
-    def _summarize(self, s) -> None:
-        pct = f"{100 * self.level:g}%"
-
-        def iv(name):
-            a, b = self.intervals[name]
-            return f"  ({pct}: {a:.4g} .. {b:.4g})" if np.isfinite(a) and np.isfinite(b) else ""
-
-        t = self.training
+    def quantities(self) -> list[Quantity]:
+        """The recommended model's numbers, each once, as :class:`~workbench.format.Quantity` (what the
+        panel, the summary and the consistency checks read)."""
+        lvl, iv = self.level, self.intervals
         rows = [
-            ("model size N", f"{self.N:.4g} parameters" + iv("N")),
-            ("training tokens D", f"{self.D:.4g} tokens" + iv("D")),
-            ("tokens per parameter", f"{self.tokens_per_parameter:.4g}"),
-            ("predicted loss", f"{self.loss:.4f} nats/token" + iv("loss")),
-            ("training compute", f"{self.training_flops:.3g} FLOPs"),
+            Quantity("compute budget C", self.compute, "FLOPs"),
+            Quantity("model size N", self.N, "parameters", *iv["N"], level=lvl),
+            Quantity("training tokens D", self.D, "tokens", *iv["D"], level=lvl),
+            Quantity("tokens per parameter D/N", self.tokens_per_parameter, None),
         ]
         if self.unique_tokens is not None:
-            rows.append(("epochs over unique data", f"{self.epochs:.3g} (U = {self.unique_tokens:.3g} tokens)"))
+            rows.append(Quantity("epochs over the unique data", self.epochs, None, note=f"(of {fmt(self.unique_tokens, 'tokens')})"))
+        rows.append(Quantity("predicted loss", self.loss, "nats/token", *iv["loss"], level=lvl))
+        ratio = self.training_flops / self.compute
+        share = ("(the budget)" if abs(ratio - 1) <= 5e-3 else f"({number(ratio, 3)}× the budget)" if ratio > 1
+                 else f"({percent(ratio)} of the budget)")
+        rows.append(Quantity("training compute 6ND", self.training_flops, "FLOPs", note=share))
         if self.inference_tokens > 0:
-            rows.append(("inference", f"{self.inference_tokens:.3g} tokens = {self.inference_flops:.3g} FLOPs"))
-        s.add_fields(rows + t.fields())
-        a = self.allocation
+            rows.append(Quantity("inference compute 2N·tokens", self.inference_flops, "FLOPs",
+                                 note=f"(serving {fmt(self.inference_tokens, 'tokens')})"))
+        t = self.training
+        return rows + [
+            Quantity("wall-clock time", t.value("days"), "days",
+                     note=f"on {t.devices:,} × {t.accelerator.name} at {100 * t.utilisation:.0f}% utilisation"),
+            Quantity("energy", t.value("energy_mwh"), "MWh", note=f"(PUE {number(t.pue)})"),
+            Quantity("emissions", t.value("emissions_tonnes"), "t CO2e", note=f"({number(t.carbon_intensity)} kg CO2e/kWh)"),
+            Quantity("cost", t.value("cost_usd"), "USD", note=f"(${number(t.price_per_device_hour)} per device-hour)"),
+        ]
+
+    def comparison(self) -> pd.DataFrame | None:
+        """The recommended model beside the models it is chosen against (one column each), or ``None``
+        when it is simply the compute-optimal model at the budget."""
+        if self.inference is None and self.data is None:
+            return None
+        a, cols = self.allocation, {}
         if self.inference is not None:
-            s.add_text(
-                f"With {self.inference_tokens:.3g} inference tokens, a {self.N:.4g}-parameter model trained on "
-                f"{self.D:.4g} tokens reaches the same loss as the compute-optimal {a.value('N'):.4g} / {a.value('D'):.4g} "
-                f"and saves {100 * self.inference.value('saving'):.1f}% of lifetime FLOPs (training "
-                f"{self.training_flops / self.compute:.3g}x the budget).")
+            cols["compute-optimal for the budget"] = (a.value("N"), a.value("D"), a.value("loss"), a.value("training_flops"))
         if self.data is not None:
-            d = self.data
-            s.add_text(
-                f"Unique data limit: {float(d.epochs[0]):.3g} epochs (repeated tokens worth {100 * float(d.data_value[0]):.0f}% of "
-                f"fresh ones); unlimited data would give N = {d.unconstrained.value('N'):.4g}, loss "
-                f"{d.unconstrained.value('loss'):.4f} ({float(d.loss_penalty[0]):.4f} nats/token better).")
+            u = self.data.unconstrained
+            cols["unlimited unique data"] = (u.value("N"), u.value("D"), u.value("loss"), u.value("training_flops"))
+        rows = {"model size N": [fmt(v[0], "parameters") for v in cols.values()],
+                "training tokens D": [fmt(v[1], "tokens") for v in cols.values()]}
+        if self.unique_tokens is not None:
+            rows["epochs over the unique data"] = [number(v[1] / self.unique_tokens) if k != "unlimited unique data" else "1 or less"
+                                                   for k, v in cols.items()]
+        rows["predicted loss"] = [fmt(v[2], "nats/token") for v in cols.values()]
+        rows["training compute 6ND"] = [fmt(v[3], "FLOPs") for v in cols.values()]
+        if self.inference is not None:
+            rows["training + inference"] = [fmt(v[3] + 2.0 * v[0] * self.inference_tokens, "FLOPs") for v in cols.values()]
+        return pd.DataFrame(rows, index=list(cols)).T.rename_axis("")
+
+    def _notes(self) -> list[str]:
+        notes = []
+        if self.inference is not None:
+            notes.append(
+                f"Inference-aware (Sardana & Frankle 2023): the target loss is what the compute-optimal model reaches with "
+                f"the budget; a smaller model trained on more tokens reaches it and saves "
+                f"{percent(self.inference.value('saving'))} of training + inference FLOPs, so its training compute differs "
+                "from the budget.")
+        if self.data is not None:
+            R_D = self.allocation.source.params.get("R_D", 15.39)
+            worth = float(repeated_data_value(max(self.epochs or 1.0, 1.0), R_D))
+            notes.append(
+                f"Limited unique data (Muennighoff et al. 2023): each repeated epoch is worth less than fresh data "
+                f"(the recommended run's repeated tokens are worth {percent(worth)} of fresh ones); the data "
+                f"limit costs {number(float(self.data.loss_penalty[0]), 3)} nats/token against unlimited unique data.")
+        return notes
+
+    def _title(self) -> str:
+        return f"Plan for a compute budget of {fmt(self.compute, 'FLOPs')}"
+
+    def _summarize(self, s) -> None:
+        s.subtitle = f"{self.source.label} [{self.source.law.name}]"
+        s.add_quantities(self.quantities())
+        comp = self.comparison()
+        if comp is not None:
+            s.add_table(comp, title="the alternatives it is chosen against", index=True)
+        s.add_text(*self._notes())
 
     def _headline(self) -> str:
-        return f"C={self.compute:.3g}: N={self.N:.3g}, D={self.D:.3g}, loss={self.loss:.4g}, {self.training.value('days'):.3g} days"
+        return (f"budget {fmt(self.compute, 'FLOPs')}: N = {fmt(self.N, 'parameters')}, D = {fmt(self.D, 'tokens')}, "
+                f"loss {number(self.loss, 4)}, {fmt(self.training.value('days'), 'days')}")
 
     def html(self) -> str:
         """The summary as HTML (what the planner panel shows)."""
-        return self._repr_html_()
+        return f"<div class='workbench-plan'>{self._repr_html_()}</div>"
 
     _dict_exclude = ("source", "allocation", "data", "inference", "training", "lifetime", "curves", "optima")
 
@@ -305,6 +355,9 @@ def plan(
               price_per_device_hour=price_per_device_hour, table=table)
     training = hardware_estimate(6.0 * N * D, **hw)
     lifetime = hardware_estimate(6.0 * N * D + 2.0 * N * T, **hw)
-    budgets = C * np.asarray(budgets_around, float)
+    # the profiles sit around the compute the data-limited optimum uses (the budget, unless the unique
+    # data are exhausted: beyond that every profile is the same flat line at the loss floor)
+    centre = C if alloc.saturated is None or not bool(np.atleast_1d(alloc.saturated)[0]) else alloc.value("training_flops")
+    budgets = centre * np.asarray(budgets_around, float)
     curves, optima = isoflop_curves(law_src, budgets, unique_tokens=U)
     return Plan(C, src, alloc, data, inf, U, T, N, D, loss, intervals, training, lifetime, curves, optima)

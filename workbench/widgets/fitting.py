@@ -8,6 +8,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..data import load_runs
+from ..format import number
 from ..fitting import fit
 from ..laws import get_law
 from .panel import Panel, View, log_slider
@@ -16,10 +17,6 @@ __all__ = ["fitting_panel", "FITTING_LAWS"]
 
 #: Laws offered in the dropdown (those that take N and D, or compute C).
 FITTING_LAWS = ("chinchilla", "power_law_C", "overtraining", "kaplan_ND", "broken_power_law_C")
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.4g}"
 
 
 def fitting_panel(
@@ -84,8 +81,8 @@ def fitting_panel(
         cache[(name, d)] = cache[name] = result
         he = result.holdout_error
         rows = "".join(
-            f"<tr><td>{html.escape(k)}</td><td>{_fmt(v)}</td>"
-            + (f"<td>[{_fmt(result.intervals[k][0])}, {_fmt(result.intervals[k][1])}]</td>" if result.intervals else "")
+            f"<tr><td>{html.escape(k)}</td><td>{number(v, 4)}</td>"
+            + (f"<td>[{number(result.intervals[k][0], 4)}, {number(result.intervals[k][1], 4)}]</td>" if result.intervals else "")
             + "</tr>"
             for k, v in result.params.items()
         )

@@ -44,6 +44,7 @@ class TrainingPanel(Panel):
         title: str = "",
         view_controls: Iterable[str] = (),
         train_on_start: bool = True,
+        **layout,
     ):
         self._train_fn = train
         self._render_fn = render
@@ -56,13 +57,13 @@ class TrainingPanel(Panel):
         self._thread: threading.Thread | None = None
         self._progress: Progress | None = None
         self._lock = threading.Lock()
-        self._bar = w.FloatProgress(value=0.0, min=0.0, max=1.0, description="", layout=w.Layout(width="300px"))
+        self._bar = w.FloatProgress(value=0.0, min=0.0, max=1.0, description="", layout=w.Layout(width="240px"))
         self._status = w.HTML()
         self._train_button = w.Button(description="Train", button_style="primary", icon="play")
         self._stop_button = w.Button(description="Stop", icon="stop", disabled=True)
         self._train_button.on_click(lambda _: self.start())
         self._stop_button.on_click(lambda _: self.stop())
-        super().__init__(controls, self._render_current, title=title, debounce=0.05)
+        super().__init__(controls, self._render_current, title=title, debounce=0.05, **layout)
         if train_on_start:
             self.run()
 
@@ -79,8 +80,21 @@ class TrainingPanel(Panel):
         if name in self.view_controls:
             super()._on_change(change)
         else:
-            self.stale = True
-            self._status.value = "<i>Settings changed: press <b>Train</b> to retrain.</i>"
+            self.mark_stale()
+
+    def mark_stale(self) -> None:
+        """The shown result no longer matches the settings: grey it out, reset the progress bar, ask for Train."""
+        self.stale = True
+        self._chart_box.add_class("wb-stale")
+        self._readout.add_class("wb-stale")
+        if not (self._thread is not None and self._thread.is_alive()):
+            self._bar.value = 0.0
+        self._status.value = ("<span class='wb-stale-note'>Settings changed: the chart shows the previous run. "
+                              "Press <b>Train</b> to train with the new settings.</span>")
+
+    def _fresh(self) -> None:
+        self._chart_box.remove_class("wb-stale")
+        self._readout.remove_class("wb-stale")
 
     # ---------------------------------------------------------------- training
     def _on_partial(self, partial, fraction):
@@ -88,6 +102,7 @@ class TrainingPanel(Panel):
             self.result = partial
             self.finished = False
         self._bar.value = float(fraction)
+        self._fresh()
         self.refresh()
 
     def _train(self, state: dict) -> None:
@@ -97,6 +112,7 @@ class TrainingPanel(Panel):
                                   bar=False)
         self._bar.value = 0.0
         self._status.value = "training&hellip;"
+        self._fresh()
         try:
             result = self._train_fn(state, self._progress)
         except Exception as exc:  # shown in the panel, never swallowed
@@ -115,6 +131,7 @@ class TrainingPanel(Panel):
             self.finished = True
             self.stale = False
         self._bar.value = 1.0
+        self._fresh()
         self.training_seconds = time.perf_counter() - t0
         self._status.value = ("stopped early after " if stopped else "trained in ") + f"{self.training_seconds:.1f} s"
         self.refresh()
@@ -159,9 +176,8 @@ class TrainingPanel(Panel):
         if self._thread is not None:
             self._thread.join(timeout)
 
-    @property
-    def widget(self) -> w.VBox:
-        self._ensure_live_chart()
-        controls = w.VBox(list(self.controls.values()))
-        buttons = w.HBox([self._train_button, self._stop_button, self._bar, self._status])
-        return w.VBox([self._title, controls, buttons, self._error, self._chart_box, self._readout, self._timing])
+    def _extra_rows(self) -> list:
+        buttons = w.HBox([self._train_button, self._stop_button, self._bar, self._status],
+                         layout=w.Layout(align_items="center", margin="6px 0"))
+        buttons.add_class("wb-train")
+        return [buttons]
