@@ -18,13 +18,12 @@ from ..compute.inference import InferencePlan
 from ..compute.isoflop import EnvelopeAnalysis, IsoFLOPAnalysis
 from ..compute.optimal import Allocation
 from ..compute.plan import Plan
-from .data import named_data
+from .data import named_data, refill
 from .registry import draws
 
 __all__ = [
     "plan_chart",
     "plan_chart_data",
-    "refill",
     "isoflop_chart",
     "frontier_chart",
     "allocation_chart",
@@ -42,20 +41,6 @@ LOSS_SCALE = alt.Scale(type="log", zero=False, nice=False, padding=8)
 N_TITLE = "model size N (parameters)"
 LOSS_TITLE = "loss (nats/token)"
 C_TITLE = "training compute C (FLOPs)"
-
-
-def _inline_data(chart):
-    """The chart's inline datasets in traversal order (layers and concatenations included)."""
-    out = []
-    for attr in ("layer", "hconcat", "vconcat"):
-        subs = getattr(chart, attr, alt.Undefined)
-        if subs is not alt.Undefined and isinstance(subs, list):
-            for sub in subs:
-                out += _inline_data(sub)
-    d = getattr(chart, "data", alt.Undefined)
-    if isinstance(d, alt.InlineData):
-        out.append(d)
-    return out
 
 
 def _budget_label(m: float) -> str:
@@ -144,19 +129,10 @@ def plan_chart(plan, width: int = 460, height: int = 300, template=None):
     """
     data = plan_chart_data(plan)
     if template is not None:
-        return refill(template, data)
+        return refill(template, **data)
     budgets = sorted(plan.curves["budget"].unique())
     labels = {b: _budget_label(b / plan.compute) for b in budgets}
     return isoflop_chart(plan.curves, plan.optima, data["marked"], labels=labels, width=width, height=height)
-
-
-def refill(chart, frames: dict):
-    """Replace the rows of ``chart``'s named datasets (name -> DataFrame) in place; returns the chart."""
-    rows = {name: named_data(df, name).values for name, df in frames.items()}
-    for d in _inline_data(chart):
-        if d.name in rows:
-            d.values = rows[d.name]
-    return chart
 
 
 def _allocation_rows(allocation, label=None, what=("N", "D")) -> pd.DataFrame:

@@ -880,9 +880,13 @@ def train_grid(
                  "label": f"D={b:.3g}"} for b in sorted(budgets)]
         configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
                                      data_seed=data_seed))
-    curves, complete, n_cached, n_computed = _run_stacks(configs, cache_dir=cache_dir, progress=progress,
-                                                         executor=executor, threads=threads, source=source,
-                                                         description="tiny-LM grid", device=device)
+    return _grid(configs, source, t0, "tiny-LM grid", cache_dir=cache_dir, progress=progress, executor=executor,
+                 threads=threads, device=device)
+
+
+def _grid(configs, source, t0: float, description: str, **options) -> TinyLMGrid:
+    """Train the stacks ``configs`` (cached, see :func:`_run_stacks`) into a :class:`TinyLMGrid`."""
+    curves, complete, n_cached, n_computed = _run_stacks(configs, source=source, description=description, **options)
     return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
 
 
@@ -909,6 +913,7 @@ def lr_sweep(
     data_seed: int = 0,
     cache_dir=None,
     progress=True,
+    device=None,
     threads: int | None = None,
 ) -> TinyLMGrid:
     """Train every size at every peak learning rate (one stack per size) for ``tokens`` tokens.
@@ -926,10 +931,8 @@ def lr_sweep(
                  "label": f"lr={lr:.3g}"} for lr in peak_lrs]
         configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
                                      data_seed=data_seed))
-    curves, complete, n_cached, n_computed = _run_stacks(configs, cache_dir=cache_dir, progress=progress,
-                                                         threads=threads, source=source,
-                                                         description="learning-rate sweep")
-    return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
+    return _grid(configs, source, t0, "learning-rate sweep", cache_dir=cache_dir, progress=progress, threads=threads,
+                 device=device)
 
 
 def schedule_runs(
@@ -946,6 +949,7 @@ def schedule_runs(
     data_seed: int = 0,
     cache_dir=None,
     progress=True,
+    device=None,
     threads: int | None = None,
 ) -> TinyLMGrid:
     """Train one model size under several learning-rate schedules (one stack, same initialisation and data).
@@ -959,9 +963,7 @@ def schedule_runs(
             for name, s in schedules.items()]
     config = _stack_config(f"schedules-d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
                            data_seed=data_seed)
-    curves, complete, n_cached, n_computed = _run_stacks([config], cache_dir=cache_dir, progress=progress,
-                                                         threads=threads, source=source, description="schedules")
-    return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
+    return _grid([config], source, t0, "schedules", cache_dir=cache_dir, progress=progress, threads=threads, device=device)
 
 
 def schedule_work(n_schedules: int, steps: int) -> int:
