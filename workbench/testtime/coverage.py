@@ -101,16 +101,17 @@ def coverage_law_through(k1: float, c1: float, k2: float, c2: float) -> tuple[fl
 
 
 # ---------------------------------------------------------------------------------------------
-def coverage_table(counts, k, *, _trusted: bool = False) -> pd.DataFrame:
-    """Measured coverage (mean pass@k), its standard error over problems and ``-ln`` coverage at each ``k``."""
+def coverage_table(counts, k, *, _trusted: bool = False, _per_problem: bool = False):
+    """Measured coverage (mean pass@k), its standard error over problems and ``-ln`` coverage at each ``k``
+    (and, with ``_per_problem``, the per-problem pass@k matrix it averages)."""
     counts = counts if _trusted else _validated(counts)
     k = np.atleast_1d(k)
     pk = pass_at_k(counts["n"].to_numpy(), counts["c"].to_numpy(), k, problems=counts["problem"].to_numpy())
     cov = pk.mean(axis=0)
     se = pk.std(axis=0, ddof=1) / math.sqrt(len(counts)) if len(counts) > 1 else np.full(len(k), np.nan)
     with np.errstate(divide="ignore"):
-        nlc = -np.log(cov)
-    return pd.DataFrame({"k": np.asarray(k, np.int64), "coverage": cov, "stderr": se, "neg_log_coverage": nlc})
+        table = pd.DataFrame({"k": np.asarray(k, np.int64), "coverage": cov, "stderr": se, "neg_log_coverage": -np.log(cov)})
+    return (table, pk) if _per_problem else table
 
 
 class CoverageLawFit(Result):
@@ -280,13 +281,9 @@ def fit_coverage_law(
     if k.max() > n_min:
         raise SamplesError(f"k = {int(k.max())} exceeds the smallest number of samples per problem ({n_min}).")
     P = len(counts)
-    pk = pass_at_k(counts["n"].to_numpy(), counts["c"].to_numpy(), k, problems=counts["problem"].to_numpy())
-    cov = pk.mean(axis=0)
-    se = pk.std(axis=0, ddof=1) / math.sqrt(P) if P > 1 else np.full(len(k), np.nan)
-    usable = (cov > 0) & (cov < 1)
-    role = np.where(~usable, "dropped", np.where(k <= k_fit_max, "fitted", "held out"))
-    with np.errstate(divide="ignore"):
-        table = pd.DataFrame({"k": k, "coverage": cov, "stderr": se, "neg_log_coverage": -np.log(cov), "role": role})
+    table, pk = coverage_table(counts, k, _trusted=True, _per_problem=True)
+    usable = ((table["coverage"] > 0) & (table["coverage"] < 1)).to_numpy()
+    table["role"] = np.where(~usable, "dropped", np.where(k <= k_fit_max, "fitted", "held out"))
     notes = []
     if (~usable).any():
         notes.append(ResultWarning(
