@@ -277,8 +277,8 @@ class Result:
     repr); ``to_dict()`` is built from their fields, leaving out the names in
     ``_dict_exclude`` and adding the properties named in ``_dict_properties``.
 
-    Attributes every result has
-    ---------------------------
+    Attributes
+    ----------
     intervals : dict or None
         ``{name: (lo, hi)}`` at coverage :attr:`level` (``None`` when the result
         has no uncertainty).

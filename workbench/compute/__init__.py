@@ -7,10 +7,6 @@ The main entry points:
 * :func:`compute_optimal` — ``N_opt``, ``D_opt``, tokens per parameter and loss for
   any law of ``N`` and ``D`` (the closed form a law declares, numeric otherwise), with
   intervals from a :class:`~workbench.fitting.Fit`'s bootstrap.
-
-Every function takes a *fitted law*: a :class:`~workbench.fitting.Fit`, a published
-:class:`~workbench.laws.ParameterSet` (or its name, e.g. ``"besiroglu2024"``), or a law
-with your values (see :func:`workbench.laws.fitted_law`).
 * :func:`isoflop_analysis` / :func:`envelope_analysis` — Hoffmann et al.'s Approaches
   2 and 1 from runs.
 * :func:`data_constrained_optimum` — Muennighoff et al.'s optimum with limited unique data.
@@ -18,6 +14,10 @@ with your values (see :func:`workbench.laws.fitted_law`).
 * :func:`crossover` — where one fitted law overtakes another.
 * :func:`hardware_estimate`, :func:`accelerator_table` — time, energy, emissions, cost.
 * :func:`training_flops`, :func:`transformer_flops`, :func:`flops_comparison` — FLOPs accounting.
+
+Every function takes a *fitted law*: a :class:`~workbench.fitting.Fit`, a published
+:class:`~workbench.laws.ParameterSet` (or its name, e.g. ``"besiroglu2024"``), or a law
+with your values (see :func:`workbench.laws.fitted_law`).
 """
 
 from ..laws.optimum import optimal_allocation
