@@ -280,7 +280,7 @@ class Result:
     Attributes
     ----------
     intervals : dict or None
-        ``{name: (lo, hi)}`` at coverage :attr:`level` (``None`` when the result
+        ``{name: (lo, hi)}`` at coverage ``level`` (``None`` when the result
         has no uncertainty).
     level : float
         Coverage of the intervals.
