@@ -27,6 +27,9 @@ def _runs(n=12, seed=0):
     return pd.DataFrame({"N": N, "D": 20 * N, "loss": (1.7 + 400 / N**0.34) * np.exp(rng.normal(0, 0.003, n))})
 
 
+_STARTS = {"E": [1.0, 2.0], "A": [100.0, 1000.0], "B": [100.0, 1000.0], "alpha": [0.25, 0.5], "beta": [0.25, 0.5]}
+
+
 def _curves():
     rows = []
     for i, N in enumerate(np.logspace(7.5, 10, 5)):
@@ -131,9 +134,13 @@ FACTORIES = {
     "Leaderboard": lambda tmp: _benchmark(),
     "TaskResult": lambda tmp: _benchmark().task("toy"),
     "TaskLadder": lambda tmp: _ladder(),
+    "Rollout": lambda tmp: wb.rollout(wb.laws.synthetic_trajectories(seed=6, sizes=np.geomspace(2e7, 4e9, 6)), "chinchilla",
+                                      min_sizes=4, min_fraction=0.2, bootstrap=0, starts=_STARTS),
+    "FitTable": lambda tmp: wb.fit("power_law_N", pd.concat([_runs(seed=s).assign(family=f) for s, f in ((0, "a"), (1, "b"))]),
+                                   by="family", bootstrap=0),
 }
 #: results drawn by no chart (their data are a handful of numbers); every other type has a registered builder.
-NO_CHART = {"PowerLawFit", "HardwareEstimate", "TaskLawFit", "Sharpness", "ExponentialFit", "ReportResult"}
+NO_CHART = {"PowerLawFit", "HardwareEstimate", "TaskLawFit", "Sharpness", "ExponentialFit", "ReportResult", "FitTable"}
 
 
 def test_every_result_type_is_listed():

@@ -31,6 +31,8 @@ _PUBLIC = {
     "list_parameter_sets": "laws",
     "fit": "fitting",
     "Fit": "fitting",
+    "rollout": "fitting",
+    "Rollout": "fitting",
     "benchmark_extrapolation": "benchmark",
     "fit_task_ladder": "metrics",
     "Result": "results",

@@ -21,6 +21,7 @@ from .errors import WorkbenchError
 #: Modules providing the subcommands, in the order ``--help`` lists them.
 COMMANDS = [
     "workbench.commands.fit",
+    "workbench.commands.rollout",
     "workbench.commands.plan",
     "workbench.commands.passk",
     "workbench.commands.benchmark",

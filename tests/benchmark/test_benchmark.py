@@ -3,6 +3,7 @@ from the training split alone, and a user's own law and task scored the same way
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import warnings
@@ -179,3 +180,44 @@ def test_scores_follow_sldbench():
     assert s["nmae"] == pytest.approx(0.5 / 1.0)
     assert s["r2"] == pytest.approx(1 - s["nmse"])
     assert math.isnan(extrapolation_scores([np.nan, 1.0], [1.0, 1.0], y_all)["r2"])
+
+
+def test_two_workers_give_the_same_numbers():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = benchmark_extrapolation(["moe", "sft"], quick=True, progress=False)
+        two = benchmark_extrapolation(["moe", "sft"], quick=True, progress=False, workers=2)
+    assert two.to_records() == one.to_records()
+    assert not [w for w in two.warnings if w.code == "serial"]
+
+
+def test_a_law_that_cannot_travel_makes_the_benchmark_run_in_one_process():
+    local = Law(
+        name="local_power_law",
+        title="a law whose formula is a local function",
+        inputs=("N",),
+        parameters=(Parameter("A", "scale", 0.0, math.inf, (0.0, 3.0), log=True), Parameter("a", "exponent", 0.0, 2.0, (0.1,))),
+        formula=lambda p, x: p.A * x.N ** (-p.a),
+        equation="L = A N^-a",
+        reference="a test",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        other = dataclasses.replace(_toy_task(), name="toy2")
+        lb = benchmark_extrapolation([_toy_task(), other], extra_laws=[local], quick=False, progress=False, workers=2)
+    assert [w.code for w in lb.warnings if w.code == "serial"] == ["serial"]
+    assert "local_power_law" in lb.task("toy").laws
+
+
+def test_rollout_selection_along_model_size():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lb = benchmark_extrapolation(["moe", "sft"], quick=True, progress=False, selection="rollout")
+    moe, sft = lb.task("moe"), lb.task("sft")
+    assert moe.validation_rule.startswith("rollout along N") and moe.n_validation_folds == 2  # 5 training sizes
+    assert all(math.isfinite(s.validation_nmse) for s in moe.scores)
+    # a task fitted one curve at a time has no size ladder: leave-the-largest-out, said so
+    assert "selection_fallback" in [w.code for w in sft.warnings]
+    assert not sft.validation_rule.startswith("rollout")
+    with pytest.raises(WorkbenchError, match="selection"):
+        score_task("moe", selection="kfold")

@@ -147,3 +147,23 @@ def test_a_changed_file_fails_its_hash(mirror, tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_DATA_MIRROR", str(tmp_path))
     with pytest.raises(DatasetHashError):
         wb.load_dataset("sldbench-moe")
+
+
+def test_split_rules_from_filters():
+    from workbench.data import Folds, Where
+    from workbench.data.splits import as_split_rule
+    from workbench.errors import WorkbenchError
+
+    t = pd.DataFrame({"N": [1e8, 2e8, 4e8, 4e8], "D": [1e9, 5e9, 2e9, 4e9], "held": [False, True, False, True],
+                      "curve": ["a", "a", "b", "b"]})
+    assert as_split_rule("N >= 4e8 or D > 4e9").mask(t).tolist() == [False, True, True, True]
+    assert as_split_rule("held").mask(t).tolist() == [False, True, False, True]
+    assert Where("N > 1e8").columns() == ("N",)
+    assert Largest("D", per="curve").mask(t).tolist() == [False, True, False, True]
+    assert [m.tolist() for m in Folds(2, by="curve").masks(t)] == [[True, True, False, False], [False, False, True, True]]
+    with pytest.raises(WorkbenchError):
+        as_split_rule("__import__('os')")
+    with pytest.raises(WorkbenchError):
+        as_split_rule(3)
+    with pytest.raises(WorkbenchError, match="several validation folds"):
+        Folds(2).mask(t)

@@ -22,10 +22,16 @@ REMOTE = re.compile(
 )
 
 
+# Tests that read the built site are slow when the site is not built yet (the fixture builds it);
+# `make test` builds it first, `make test-fast` leaves them out.
+needs_site = pytest.mark.slow
+
+
 def _pages(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 
 
+@needs_site
 def test_no_page_loads_anything_from_the_network(docs_site):
     offenders = []
     for path in [*_pages(docs_site), *docs_site.rglob("*.css"), *docs_site.rglob("*.js")]:
@@ -42,6 +48,7 @@ def test_no_page_loads_anything_from_the_network(docs_site):
     assert not any(mathjax.search(p.read_text(encoding="utf-8")) for p in _pages(docs_site))
 
 
+@needs_site
 def test_every_law_has_a_gallery_page_with_formula_and_chart(docs_site):
     import workbench as wb
 
@@ -79,8 +86,10 @@ def test_equation_notation():
     assert equation_tex("B_crit(L) = B* / L^(1/alpha_B)   (tokens)") == [
         r"B_{\mathrm{crit}} \left( L \right) = B^{*} / L^{1 / \alpha_{B}}\quad\text{(tokens)}"]
     assert equation_tex("L = A / N'^alpha,  N' = U_N R*_N") == [r"L = A / N'^{\alpha}", r"N' = U_{N} R_{N}^{*}"]
+    assert equation_tex("L_i = c_i,  one output per domain i") == [r"L_{i} = c_{i}", r"\text{one output per domain i}"]
 
 
+@needs_site
 def test_api_reference_covers_every_public_module_and_name(docs_site):
     import importlib
 
@@ -105,6 +114,7 @@ def test_api_reference_covers_every_public_module_and_name(docs_site):
             assert f"{name}" in html, f"{modname}.{name} missing from its API page"
 
 
+@needs_site
 def test_cli_reference_lists_every_command(docs_site):
     import argparse
 
@@ -116,6 +126,7 @@ def test_cli_reference_lists_every_command(docs_site):
         assert f"scaling-workbench {name}" in html and f"usage: scaling-workbench {name}" in html
 
 
+@needs_site
 def test_data_page_lists_every_dataset_with_licence_and_citation(docs_site):
     import workbench as wb
     from workbench.data import get_dataset
@@ -127,6 +138,7 @@ def test_data_page_lists_every_dataset_with_licence_and_citation(docs_site):
         assert ds.commit in html
 
 
+@needs_site
 def test_user_guide_has_every_lab_executed(docs_site):
     labs = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
     for stem in labs:
@@ -138,6 +150,7 @@ def test_user_guide_has_every_lab_executed(docs_site):
     assert all(f'href="{stem}.html"' in index for stem in labs)
 
 
+@needs_site
 @pytest.mark.parametrize("page", ["index.html", "data.html", "generated/laws/index.html", "generated/api/index.html"])
 def test_landing_pages_exist(docs_site, page):
     assert (docs_site / page).is_file()

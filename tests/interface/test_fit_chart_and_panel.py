@@ -108,3 +108,20 @@ def test_control_values_cover_the_range():
     vals = control_values(s, 3)
     assert vals[0] == pytest.approx(1e-3) and vals[-1] == pytest.approx(100)
     assert control_values(w.Dropdown(options=[("a", 1), ("b", 2)])) == [1, 2]
+
+
+def test_panel_shows_diagnostics_as_badges_and_greys_untrusted_intervals():
+    """Runs with no floor in sight: E collapses to 0; the panel flags E beside its value and greys its interval."""
+    rng = np.random.default_rng(1)
+    N = np.repeat(np.logspace(7.5, 9.5, 6), 5)
+    D = N * np.tile([5, 10, 20, 40, 80], 6)
+    loss = 40 * (6 * N * D) ** -0.06 * np.exp(rng.normal(0, 0.002, N.size))  # a pure power law in compute
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = fitting_panel(pd.DataFrame({"N": N, "D": D, "loss": loss}), law="power_law_C", bootstrap=20)
+    assert "at_bound" in p.numbers["warnings"] and p.numbers["untrusted"] == ["E"]
+    html = p.view.text
+    row_E = html[html.index("<tr><td>E</td>"):].split("</tr>")[0]
+    assert "fit-badge" in row_E and "data-code='at_bound'" in row_E and "class='untrusted'" in row_E
+    row_alpha = html[html.index("<tr><td>alpha</td>"):].split("</tr>")[0]
+    assert "fit-badge" not in row_alpha and "untrusted" not in row_alpha

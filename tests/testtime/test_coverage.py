@@ -158,7 +158,10 @@ def test_brown_swe_bench_lite_headline_two_point_law():
     pts = pd.DataFrame({"k": list(BROWN2024_SWE_BENCH_LITE), "neg_log_coverage": [-math.log(v) for v in BROWN2024_SWE_BENCH_LITE.values()]})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        f = wb.fit("coverage_power_law", pts, loss="squares", bootstrap=0)
+        with pytest.raises(wb.WorkbenchError, match="no residual degrees of freedom"):
+            wb.fit("coverage_power_law", pts, loss="squares", bootstrap=0)
+        f = wb.fit("coverage_power_law", pts, loss="squares", bootstrap=0, force=True)  # a law through two points
+    assert [w.code for w in f.warnings] == ["no_residual_dof"]
     assert f.params["a"] == pytest.approx(a, rel=1e-6) and f.params["b"] == pytest.approx(b, rel=1e-5)
     k = np.geomspace(1, 1e4, 50)
     curve = coverage_from_law(a, b, k)
@@ -175,3 +178,19 @@ def test_coverage_law_input_errors():
         coverage_law_through(1, 0.0, 10, 0.5)
     with pytest.raises(SamplesError, match="no true success rates"):
         compare_extrapolations(counts.drop(columns="p_true"), 20, k=[1, 10, 100])
+
+
+def test_several_models_are_never_pooled():
+    """A table of two models: each fit asks which model, or fits the one named."""
+    a = generate_counts(40, 30, seed=1).assign(model="small")
+    b = generate_counts(40, 30, BetaDifficulty(0.6, 2.4), seed=2).assign(model="large")
+    both = pd.concat([a, b], ignore_index=True)
+    for fn in (fit_beta_binomial, fit_coverage_law, compare_extrapolations):
+        with pytest.raises(SamplesError, match=r"2 models \('small', 'large'\).*model="):
+            fn(both)
+    one = fit_beta_binomial(both, model="large")
+    assert one.params == pytest.approx(fit_beta_binomial(b).params)
+    assert fit_coverage_law(both, 10, model="small", bootstrap=0).params == pytest.approx(
+        fit_coverage_law(a, 10, bootstrap=0).params)
+    with pytest.raises(SamplesError, match="not in the counts"):
+        fit_beta_binomial(both, model="medium")

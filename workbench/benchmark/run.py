@@ -13,6 +13,7 @@ smallest validation NMSE wins. The held-out split is never used to choose.
 from __future__ import annotations
 
 import os
+import sys
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -29,7 +30,7 @@ from .results import Leaderboard, LawScore, TaskResult
 from .scores import extrapolation_scores
 from .tasks import Task, get_task, list_tasks
 
-__all__ = ["benchmark_extrapolation", "score_task", "BENCHMARK_FIT_OPTIONS", "QUICK_LAWS"]
+__all__ = ["benchmark_extrapolation", "score_task", "BENCHMARK_FIT_OPTIONS", "QUICK_LAWS", "SELECTIONS"]
 
 #: Options of :func:`workbench.fit` used for every law on every task (no bootstrap: the benchmark
 #: scores point predictions; one polish of the best multi-start candidate).
@@ -88,6 +89,33 @@ def _validation_nmse(law: Law, train: pd.DataFrame, masks, target: str, group, o
     return float(np.mean((y[used] - p) ** 2) / var)
 
 
+#: How a law is chosen from the training split: the task's split rule applied to the training rows, or a
+#: rollout along the task's size ladder (fit on the sizes up to the k-th, predict the next, for every k).
+SELECTIONS = ("leave-largest-out", "rollout")
+#: A rollout starts from this many sizes (fewer when the training split has fewer than four).
+ROLLOUT_MIN_SIZES = 3
+
+
+def _rollout_nmse(law: Law, train: pd.DataFrame, task: Task, options) -> float:
+    """NMSE of every prediction of a rollout of ``law`` along the task's size ladder (training split only)."""
+    from ..fitting import rollout
+
+    n_sizes = train[task.ladder].nunique()
+    opts = {k: v for k, v in options.items() if k not in ("bootstrap", "seed")}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = rollout(train, law, size=task.ladder, min_sizes=max(1, min(ROLLOUT_MIN_SIZES, n_sizes - 1)),
+                        predict="all", bootstrap=0, seed=options.get("seed", 0), **opts)
+    except (FitError, WorkbenchError):
+        return float("inf")
+    p = r.predictions
+    if len(p) == 0 or not np.all(np.isfinite(p["predicted"].to_numpy(float))):
+        return float("inf")
+    var = float(np.var(train[task.target].to_numpy(float))) or 1.0
+    return float(np.mean((p["observed"].to_numpy(float) - p["predicted"].to_numpy(float)) ** 2) / var)
+
+
 def _quick_table(task: Task, table: pd.DataFrame) -> pd.DataFrame:
     if task.group is None:
         return table
@@ -110,6 +138,7 @@ def score_task(
     fit_options: Mapping | None = None,
     only: Sequence[str] | None = None,
     select: bool = True,
+    selection: str = "leave-largest-out",
 ) -> TaskResult:
     """Fit every applicable law on one task's training split; score it on the held-out split; select a law.
 
@@ -133,6 +162,13 @@ def score_task(
         Validate every law on the training split and select one (default). With
         ``False`` no validation fits are made and the human-derived law stands
         as the selection.
+    selection : {"leave-largest-out", "rollout"}
+        How a law is validated on the training split: hold out the rows the task's
+        validation rule marks (by default its split rule applied to the training
+        rows), or roll out along the task's size ladder with :func:`workbench.rollout`
+        (fit on the sizes up to the k-th, predict the next, for every k). A task
+        with no ladder (fitted per group, or without a size column) falls back to
+        leave-the-largest-out, with a warning.
 
     Returns
     -------
@@ -140,6 +176,8 @@ def score_task(
     """
     t0 = time.perf_counter()
     task = get_task(task)
+    if selection not in SELECTIONS:
+        raise WorkbenchError(f"selection must be one of {list(SELECTIONS)}, not {selection!r}.")
     options = dict(BENCHMARK_FIT_OPTIONS, **(fit_options or {}))
     table = task.runs()
     if quick:
@@ -159,7 +197,9 @@ def score_task(
         laws = [law for law in laws if law.name in set(only)]
     if not laws:
         raise WorkbenchError(f"Task {task.name!r}: none of its laws can be fitted to its table ({'; '.join(skipped)}).")
-    masks = task.validation_masks(train) if select else []
+    use_rollout = select and selection == "rollout" and task.ladder is not None and task.group is None \
+        and task.ladder in train.columns
+    masks = task.validation_masks(train) if select and not use_rollout else []
     reference = table[task.target].to_numpy(float)
     observed = test[task.target].to_numpy(float)
     predictions = {}
@@ -172,7 +212,10 @@ def score_task(
         pred_train = _predict_groups(law, fits, train, task.group)
         s = extrapolation_scores(pred_test, observed, reference)
         heldout_only = extrapolation_scores(pred_test, observed, observed)["r2"] if len(observed) > 1 else float("nan")
-        val = _validation_nmse(law, train, masks, task.target, task.group, options) if masks else float("nan")
+        if use_rollout:
+            val = _rollout_nmse(law, train, task, options)
+        else:
+            val = _validation_nmse(law, train, masks, task.target, task.group, options) if masks else float("nan")
         warn = sorted({f"{getattr(w, 'code', 'warning')}: {w}" for f in fits.values() for w in f.warnings})
         error = None
         if errors:
@@ -196,6 +239,10 @@ def score_task(
         predictions[law.name] = (pred_train, pred_test)
         fitted[law.name] = fits
     warn = [ResultWarning(f"{note} (not scored)", code="not_applicable") for note in skipped]
+    if select and selection == "rollout" and not use_rollout:
+        warn.append(ResultWarning(f"task {task.name!r} has no single size ladder to roll out along (one law per "
+                                  f"{task.group!r} or no ladder column): chosen by leave-the-largest-out instead",
+                                  code="selection_fallback"))
     warn += [ResultWarning(f"{s.law}: {s.error}", code="fit_failed") for s in scores if s.error]
     warn += [ResultWarning(f"{s.law}: no finite prediction for every held-out run, so no score", code="no_score")
              for s in scores if not np.isfinite(s.r2) and not s.error]
@@ -210,8 +257,10 @@ def score_task(
         scores=scores,
         selected=selected,
         expert=task.expert_name,
-        validation_rule=(task.validation or task.split).describe(),
-        n_validation_folds=len(masks),
+        validation_rule=(f"rollout along {task.ladder} (fit on the sizes up to the k-th, predict the next)" if use_rollout
+                         else (task.validation or task.split).describe()),
+        n_validation_folds=len(masks) if not use_rollout else int(train[task.ladder].nunique() - min(
+            ROLLOUT_MIN_SIZES, train[task.ladder].nunique() - 1)),
         predictions=predictions,
         fits=fitted,
         skipped=skipped,
@@ -228,6 +277,8 @@ def benchmark_extrapolation(
     quick: bool | None = None,
     fit_options: Mapping | None = None,
     progress: bool = True,
+    workers: int = 1,
+    selection: str = "leave-largest-out",
 ) -> Leaderboard:
     """Score every applicable law on every extrapolation task, and the law chosen from each training split.
 
@@ -254,6 +305,13 @@ def benchmark_extrapolation(
         :data:`BENCHMARK_FIT_OPTIONS`).
     progress : bool
         Show a progress bar.
+    selection : {"leave-largest-out", "rollout"}
+        How each law is validated on the training split to select one (see :func:`score_task`).
+    workers : int
+        Score this many tasks at once in separate processes (``2`` uses both cores of a
+        two-core machine). The numbers are the same as with one worker; tasks or laws that
+        cannot be sent to another process (a law whose formula is a local function) make it
+        fall back to one process, with a warning in the result.
 
     Returns
     -------
@@ -279,12 +337,71 @@ def benchmark_extrapolation(
     if not tasks:
         raise WorkbenchError("benchmark_extrapolation needs at least one task.")
     extra = [get_law(law) for law in extra_laws]
-    results = []
-    iterator = tasks
+    workers = int(workers)
+    if workers < 1:
+        raise WorkbenchError(f"workers must be 1 or more, not {workers}.")
+    notes: list = []
+    results = None
+    cpu_children = 0.0
+    if workers > 1 and len(tasks) > 1:
+        results, cpu_children, why = _score_in_processes(tasks, extra, quick, fit_options, workers, progress, selection)
+        if results is None:
+            notes.append(ResultWarning(f"ran in one process: {why}", code="serial"))
+    if results is None:
+        results = []
+        iterator = tasks
+        if progress:
+            from tqdm.auto import tqdm
+
+            iterator = tqdm(tasks, desc="extrapolation benchmark", unit="task", leave=False)
+        for task in iterator:
+            results.append(score_task(task, extra_laws=extra, quick=quick, fit_options=fit_options, selection=selection))
+    lb = Leaderboard(tasks=results, quick=quick, seconds=time.perf_counter() - t0,
+                     cpu_seconds=time.process_time() - c0 + cpu_children)
+    lb.warnings = list(lb.warnings) + notes
+    return lb
+
+
+def _score_timed(task, extra, quick, fit_options, selection):
+    """:func:`score_task` in a worker process, with the processor time it took."""
+    c0 = time.process_time()
+    result = score_task(task, extra_laws=extra, quick=quick, fit_options=fit_options, selection=selection)
+    return result, time.process_time() - c0
+
+
+def _score_in_processes(tasks, extra, quick, fit_options, workers, progress, selection):
+    """Score tasks in a pool of processes; ``(results, processor seconds, None)`` or ``(None, 0, why)``."""
+    import multiprocessing
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        pickle.dumps((tasks, extra, fit_options))
+    except Exception as exc:  # a law or a task's data that only this process can hold
+        return None, 0.0, f"a task or law cannot be sent to another process ({type(exc).__name__}: {exc})"
+    # fork (Linux) starts workers at once and needs no importable __main__ (a notebook, python -c); the
+    # workers run numpy and scipy only, whose BLAS pools survive a fork. Elsewhere: spawn.
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    results: dict = {}
+    cpu = 0.0
+    bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        iterator = tqdm(tasks, desc="extrapolation benchmark", unit="task", leave=False)
-    for task in iterator:
-        results.append(score_task(task, extra_laws=extra, quick=quick, fit_options=fit_options))
-    return Leaderboard(tasks=results, quick=quick, seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0)
+        bar = tqdm(total=len(tasks), desc="extrapolation benchmark", unit="task", leave=False)
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+            futures = {pool.submit(_score_timed, t, extra, quick, fit_options, selection): i for i, t in enumerate(tasks)}
+            for fut in as_completed(futures):
+                result, seconds = fut.result()
+                results[futures[fut]] = result
+                cpu += seconds
+                if bar is not None:
+                    bar.update(1)
+    except BrokenProcessPool as exc:
+        return None, 0.0, f"a worker process could not start or died ({exc})"
+    finally:
+        if bar is not None:
+            bar.close()
+    return [results[i] for i in range(len(tasks))], cpu, None

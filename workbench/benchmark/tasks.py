@@ -59,8 +59,11 @@ class Task:
     expert : str or Law
         The human-derived law for this task (scored with the others; added to
         ``laws`` if absent).
-    split : SplitRule
-        Marks the held-out rows (larger models, more data, new mixtures).
+    split : SplitRule or str
+        Marks the held-out rows (larger models, more data, new mixtures): a rule
+        (``Largest("N")``, ``AnyOf(Largest("D"), Largest("N"))`` ...) or a filter in
+        the workbench's filter language (``"N >= 4e8"``; a true/false column's name).
+        Default: the rows whose column ``split`` is ``"test"``.
     validation : SplitRule, optional
         Chooses a law from the training split alone: the rows it marks (or each
         of its folds) are held out of a fit on the rest of the training split.
@@ -68,6 +71,10 @@ class Task:
     group : str, optional
         Column whose values each get their own parameter set (SLDBench's control
         variables, e.g. one fine-tuning curve per model and dataset).
+    ladder : str, optional
+        The size column along which a rollout validates a law (fit on the sizes up to
+        the k-th, predict the next: ``selection="rollout"``); ``None`` where the task has
+        no single size ladder (one curve per group, new mixtures).
     citation, notes : str
     """
 
@@ -80,6 +87,7 @@ class Task:
     split: SplitRule = field(default_factory=lambda: Equals("split", "test"))
     validation: SplitRule | None = None
     group: str | None = None
+    ladder: str | None = None
     citation: str = ""
     notes: str = ""
 
@@ -177,6 +185,8 @@ class Task:
             f"{(self.validation or self.split).describe()}",
             f"  laws: {', '.join(self.law_names)} (human-derived: {self.expert_name})",
         ]
+        if self.notes:
+            lines.append(f"  note: {self.notes}")
         if self.citation:
             lines.append(f"  cite: {self.citation}")
         return "\n".join(lines)
@@ -221,6 +231,7 @@ register_task(
         expert="data_constrained",
         laws=("data_constrained", "overtraining", "kaplan_ND", "chinchilla", "farseer"),
         split=SLDBENCH_SPLITS["data-constrained"],
+        ladder="N",
         citation=_sld("Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models', arXiv:2305.16264"),
     )
 )
@@ -233,6 +244,7 @@ register_task(
         expert="vocabulary",
         laws=("vocabulary",),
         split=SLDBENCH_SPLITS["vocabulary"],
+        ladder="N",
         citation=_sld("Tao et al. 2024, 'Scaling Laws with Vocabulary', arXiv:2407.13623"),
         notes="The target is -L_u (the unigram-normalised loss with its sign flipped, > 0); R-squared, NMSE and NMAE "
         "are the same for L_u and -L_u.",
@@ -245,9 +257,12 @@ register_task(
         data="sldbench-moe",
         target="loss",
         expert="moe_clark2022",
-        laws=("moe_clark2022", "moe_power"),
+        laws=("moe_clark2022", "moe_power", "moe_granularity"),
         split=SLDBENCH_SPLITS["moe"],
+        ladder="N",
         citation=_sld("Clark et al. 2022, 'Unified Scaling Laws for Routed Language Models', arXiv:2202.01169"),
+        notes="Krajewski et al.'s fine-grained law (moe_granularity) needs the experts' granularity G and varying "
+        "training tokens D; these runs (one step, no granularity) have neither, so it is listed and skipped.",
     )
 )
 register_task(
@@ -259,6 +274,7 @@ register_task(
         expert="step_law_surface",
         laws=("step_law_surface", "step_law_surface_relative"),
         split=SLDBENCH_SPLITS["lr-batch"],
+        ladder="N",
         citation=_sld("Li et al. 2025, 'Predictable Scale: Part I', arXiv:2503.04715"),
     )
 )

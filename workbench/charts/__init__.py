@@ -11,7 +11,7 @@ offline chart outputs.
 """
 
 from . import theme as _theme
-from . import benchmark, compute, dynamics, fit, ladder, metrics, pruning, superposition, testtime  # noqa: F401  (they register builders)
+from . import benchmark, compute, dynamics, fit, ladder, metrics, pruning, rollout, superposition, testtime  # noqa: F401  (they register builders)
 from .fit import fit_chart
 from .registry import draw, draws
 

@@ -263,12 +263,24 @@ def _copy_structure(node):
 # --------------------------------------------------------------------------- notebooks
 def _offline_jupyter_renderer(spec: dict, **metadata):
     """Altair renderer: the chart as an offline :class:`altair.JupyterChart` with the house style."""
-    from altair import Chart, JupyterChart
+    from altair import JupyterChart
 
     JupyterChart.enable_offline(offline=True)
-    chart = JupyterChart(chart=Chart.from_dict(house_style(spec), validate=False),
+    chart = JupyterChart(chart=_chart_from_spec(house_style(spec)),
                          embed_options=metadata.get("embed_options") or {"actions": False})
     return chart._repr_mimebundle_()
+
+
+#: Top-level keys of a Vega-Lite spec and the Altair class that reads it back (a plain ``Chart``
+#: cannot hold a faceted or wrapped-concat spec: ``columns`` is not one of its parameters).
+_TOP_LEVEL_CLASSES = (("facet", "FacetChart"), ("repeat", "RepeatChart"), ("concat", "ConcatChart"),
+                      ("hconcat", "HConcatChart"), ("vconcat", "VConcatChart"), ("layer", "LayerChart"))
+
+
+def _chart_from_spec(spec: dict):
+    """The Altair chart object of a Vega-Lite dict, of the class its top-level keys call for."""
+    cls = next((getattr(alt, name) for key, name in _TOP_LEVEL_CLASSES if key in spec), alt.Chart)
+    return cls.from_dict(spec, validate=False)
 
 
 def enable_notebook_charts(force: bool = False) -> None:

@@ -58,3 +58,14 @@ def to_jsonable(obj):
 
 def dump_json(obj) -> str:
     return json.dumps(to_jsonable(obj), indent=2)
+
+
+def print_result(result, args) -> int:
+    """Print a result: its JSON (with the ``data`` argument) under ``--json``, else its summary."""
+    if getattr(args, "json", False):
+        out = result.to_dict()
+        out["data"] = args.data
+        print(dump_json(out))
+    else:
+        print(result.summary())
+    return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ._common import dump_json
@@ -19,6 +20,11 @@ def add_parser(sub) -> None:
     p.add_argument("--task", action="append", metavar="T", help="run only this task (repeatable); default: every task")
     p.add_argument("--law", action="append", metavar="L",
                    help="also try this catalogue law on every task whose table feeds it (repeatable)")
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                   help="tasks scored at once in separate processes (default: 2, or 1 on a one-core machine)")
+    p.add_argument("--selection", choices=["leave-largest-out", "rollout"], default="leave-largest-out",
+                   help="how a law is chosen from the training split: hold out its largest runs (default), or roll out "
+                   "along the task's model sizes (fit on the sizes up to the k-th, predict the next)")
     p.add_argument("--quick", action="store_true", help="quick mode: two laws per task on a few hundred rows (not the benchmark's numbers)")
     p.add_argument("--json", action="store_true",
                    help='print a JSON list, one object per task: {"task", "n_train", "n_test", "selected": {"law", "r2", '
@@ -33,7 +39,8 @@ def run(args) -> int:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # every fit's warnings are kept in the results
-        lb = benchmark_extrapolation(args.task, extra_laws=args.law or (), quick=args.quick, progress=not args.json)
+        lb = benchmark_extrapolation(args.task, extra_laws=args.law or (), quick=args.quick, progress=not args.json,
+                                     workers=args.workers, selection=args.selection)
     if args.json:
         print(dump_json(lb.to_records()))
     else:

@@ -11,13 +11,15 @@ def add_parser(sub) -> None:
         help="unbiased pass@k (with standard errors) from per-problem sample counts",
         description="Read a CSV/Parquet/JSON file with one row per problem (columns problem, n = samples drawn, "
         "c = correct; optionally model and size) and print the unbiased pass@k of each model with its standard "
-        "error over problems. With --fit-coverage K, also fit the coverage law log c(k) = a k^b on k <= K and "
-        "the beta-binomial model, and compare their predictions at the requested k.",
+        "error over problems. With --fit-coverage K, also fit the coverage law log c(k) = a k^b and the "
+        "beta-binomial model, both on the same budget of K samples per problem (a subsample of the counts), one fit "
+        "per model, and print their predictions at the requested k beside the coverage observed from all samples.",
     )
     p.add_argument("file", metavar="FILE", help="per-problem counts (CSV, TSV, Parquet or JSON)")
     p.add_argument("--k", type=int, nargs="+", default=[1, 10, 100], help="values of k (default 1 10 100)")
     p.add_argument("--column", action="append", metavar="OLD=NEW", help="rename a column (repeatable), e.g. attempts=n")
-    p.add_argument("--fit-coverage", type=int, metavar="K", help="fit the coverage law on k <= K and the beta-binomial model")
+    p.add_argument("--fit-coverage", type=int, metavar="K", help="fit the coverage law and the beta-binomial model on K "
+                   "samples per problem and compare them with the observed coverage")
     p.add_argument("--level", type=float, default=0.95, help="interval coverage (default 0.95)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(run=run)
@@ -25,7 +27,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from ..errors import ArgumentError
-    from ..testtime import aggregate_pass_at_k, fit_beta_binomial, fit_coverage_law, group_counts, load_counts
+    from ..testtime import aggregate_pass_at_k, load_counts
 
     rename = {}
     for item in args.column or []:
@@ -37,18 +39,7 @@ def run(args) -> int:
     table = aggregate_pass_at_k(counts, args.k, level=args.level)
     out = {"file": args.file, "n_rows": len(counts), "pass_at_k": table.to_dict(orient="records")}
     if args.fit_coverage is not None:
-        fits = {}
-        for model, g in group_counts(counts).items():
-            law = fit_coverage_law(g, args.fit_coverage, bootstrap=200, level=args.level)
-            bb = fit_beta_binomial(g, level=args.level)
-            ks = list(args.k)
-            fits["all" if model is None else str(model)] = {
-                "coverage_law": law.to_dict(),
-                "beta_binomial": bb.to_dict(),
-                "predictions": [{"k": k, "coverage_law": float(law.predict(k)), "beta_binomial": float(bb.predict(k))}
-                                for k in ks],
-            }
-        out["coverage_fits"] = fits
+        out["coverage_fits"] = _coverage_fits(counts, args)
     if args.json:
         print(dump_json(out))
         return 0
@@ -56,9 +47,44 @@ def run(args) -> int:
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}", formatters=formatters))
     for model, f in out.get("coverage_fits", {}).items():
         law, bb = f["coverage_law"], f["beta_binomial"]
-        print(f"\n[{model}] coverage law fitted on k <= {args.fit_coverage}: a = {law['params']['a']:.4g}, "
-              f"b = {law['params']['b']:.4g};  beta-binomial: alpha = {bb['params']['alpha']:.4g}, "
-              f"beta = {bb['params']['beta']:.4g}")
+        print(f"\n[{model}] both fitted on {args.fit_coverage} samples per problem: coverage law a = "
+              f"{law['params']['a']:.4g}, b = {law['params']['b']:.4g};  beta-binomial alpha = "
+              f"{bb['params']['alpha']:.4g}, beta = {bb['params']['beta']:.4g}")
         for row in f["predictions"]:
-            print(f"  k = {row['k']:>7}: law {row['coverage_law']:.4f}   beta-binomial {row['beta_binomial']:.4f}")
+            print(f"  k = {row['k']:>7}: observed {row['observed']:.4f}   law {row['coverage_law']:.4f}   "
+                  f"beta-binomial {row['beta_binomial']:.4f}")
     return 0
+
+
+def _coverage_fits(counts, args) -> dict:
+    """Per model: the coverage law and the beta-binomial fitted on the same sample budget, their
+    predictions at the requested ``k`` and the coverage observed from all samples."""
+    import numpy as np
+
+    from ..errors import SamplesError
+    from ..testtime import compare_extrapolations, group_counts
+    from ..testtime import k_grid
+
+    if args.fit_coverage < 3:
+        raise SamplesError(f"--fit-coverage {args.fit_coverage}: k_fit_max must be at least 3 to fit two parameters.")
+    fits = {}
+    for model, g in group_counts(counts).items():
+        n_min = int(g["n"].min())
+        if args.fit_coverage > n_min:
+            raise SamplesError(f"--fit-coverage {args.fit_coverage} exceeds the {n_min} samples drawn per problem"
+                               + (f" for model {model!r}" if model is not None else "") + ": lower it.")
+        wanted = np.unique(np.asarray(args.k, np.int64))
+        grid = np.union1d(k_grid(n_min), wanted)
+        cmp = compare_extrapolations(g.drop(columns="model", errors="ignore"), args.fit_coverage, k=grid,
+                                     bootstrap=200, level=args.level, seed=0)
+        t = cmp.table.set_index("k")
+        # (the pass@k table above has already refused any k beyond the samples drawn)
+        rows = [{"k": int(k), "observed": float(t.loc[k, "observed"]), "coverage_law": float(t.loc[k, "law"]),
+                 "beta_binomial": float(t.loc[k, "beta_binomial"])} for k in wanted]
+        fits["all" if model is None else str(model)] = {
+            "fit_samples": int(args.fit_coverage),
+            "coverage_law": cmp.law_fit.to_dict(),
+            "beta_binomial": cmp.beta_fit.to_dict(),
+            "predictions": rows,
+        }
+    return fits

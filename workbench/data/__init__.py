@@ -12,7 +12,7 @@ from .registry import (
     register_loader,
 )
 from .runs import CANONICAL_COLUMNS, INPUT_COLUMNS, load_runs, stack_outputs, validate_runs
-from .splits import AnyOf, Equals, Folds, Largest, SplitRule
+from .splits import AnyOf, Equals, Folds, Largest, SplitRule, Where
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -25,6 +25,7 @@ __all__ = [
     "Equals",
     "AnyOf",
     "Folds",
+    "Where",
     "parse_filter",
     "filter_mask",
     "Filter",

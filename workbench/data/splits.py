@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..errors import MissingColumnsError, RunsError
 
-__all__ = ["SplitRule", "Largest", "Equals", "AnyOf", "Folds", "as_split_rule"]
+__all__ = ["SplitRule", "Largest", "Equals", "AnyOf", "Folds", "Where", "as_split_rule"]
 
 
 def _ordinal(k: int) -> str:
@@ -187,13 +187,39 @@ class Folds(SplitRule):
         raise RunsError(f"'{self.describe()}' makes several validation folds, not one held-out split; use masks().")
 
 
+@dataclass(frozen=True)
+class Where(SplitRule):
+    """Rows where a filter holds, written in the workbench's filter language (e.g. ``"N >= 4e8 or D > 5e10"``,
+    or the name of a true/false column); see :mod:`workbench.data.filters`. Never evaluated as Python."""
+
+    text: str
+
+    def __post_init__(self):
+        from .filters import parse_filter
+
+        parse_filter(self.text, label="split")  # refuse a bad filter when the rule is made
+
+    def describe(self) -> str:
+        return self.text
+
+    def columns(self) -> tuple[str, ...]:
+        from .filters import parse_filter
+
+        return parse_filter(self.text, label="split").columns
+
+    def mask(self, table: pd.DataFrame) -> np.ndarray:
+        from .filters import filter_mask
+
+        return np.asarray(filter_mask(table, self.text, label="split"), bool)
+
+
 def as_split_rule(rule) -> SplitRule:
-    """A :class:`SplitRule` from a rule, or from a column name holding ``True`` for held-out rows."""
+    """A :class:`SplitRule` from a rule, or from a filter (``"N >= 4e8"``, or a true/false column's name)."""
     if isinstance(rule, SplitRule):
         return rule
     if isinstance(rule, str):
-        return Equals(rule, True)
+        return Where(rule)
     raise RunsError(
-        f"A split rule must be a SplitRule (Largest, Equals, AnyOf, Folds) or the name of a true/false column, "
+        f"A split rule must be a SplitRule (Largest, Equals, AnyOf, Folds, Where) or a filter such as 'N >= 4e8', "
         f"not {type(rule).__name__}."
     )

@@ -4,7 +4,9 @@
 """
 
 from .api import fit
+from .families import FitTable
 from .loglinear import PowerLawFit, fit_power_law
 from .result import Fit, FitWarning
+from .rollout import Rollout, rollout
 
-__all__ = ["fit", "Fit", "FitWarning", "fit_power_law", "PowerLawFit"]
+__all__ = ["fit", "Fit", "FitWarning", "fit_power_law", "PowerLawFit", "rollout", "Rollout", "FitTable"]

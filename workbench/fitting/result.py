@@ -45,6 +45,12 @@ class Fit(Result):
     warnings: list = field(default_factory=list)
     elapsed: float = 0.0
     weights: np.ndarray | None = None
+    tie: tuple = ()
+    groups: object = None
+    noise: object = None
+    resample: str = "runs"
+    notes: list = field(default_factory=list)
+    overestimate_penalty: float = 1.0
 
     # ------------------------------------------------------------ parameters
     @property
@@ -65,8 +71,9 @@ class Fit(Result):
 
     @property
     def samples(self) -> np.ndarray | None:
-        """Parameter samples ``(B, P)``: the bootstrap refits (the fitted-law protocol's name for them)."""
-        return self.bootstrap_values
+        """Parameter samples ``(B, P)`` for intervals (the fitted-law protocol's name for them):
+        :meth:`interval_draws`, the bootstrap refits widened for a scatter estimated from few runs."""
+        return self.interval_draws()
 
     @property
     def label(self) -> str:
@@ -88,14 +95,53 @@ class Fit(Result):
         return {n: (0.0 if n in self.fixed else float(s)) for n, s in zip(self.law.param_names, sd)}
 
     @property
-    def intervals(self) -> dict[str, tuple[float, float]] | None:
-        """Percentile bootstrap intervals at ``level`` (``None`` without a bootstrap)."""
+    def dof(self) -> float:
+        """Effective degrees of freedom of the residual scatter (``inf`` when unknown)."""
+        return float(self.noise.dof) if self.noise is not None else float("inf")
+
+    def interval_draws(self, level: float | None = None) -> np.ndarray | None:
+        """The bootstrap refits, widened about the estimate for a scatter estimated from few runs.
+
+        In the space each parameter is fitted in (``ln`` of log-scale parameters), every
+        refit's distance from the estimate is multiplied by ``t_{(1+level)/2, dof} /
+        z_{(1+level)/2}``: percentiles of these draws are Hesterberg's (2015) expanded
+        percentile intervals, and any quantity computed from them (:meth:`propagate`, the
+        planner's allocations, the chart's band) is widened alike. ``dof`` is that of the
+        fit's residual scatter (:attr:`noise`); with many runs the factor is about 1.
+        ``None`` without a bootstrap.
+        """
         if self.bootstrap_values is None or len(self.bootstrap_values) < 2:
             return None
+        from .uncertainty import widen
+
+        level = self.level if level is None else level
+        log = self.law.log_mask
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            est = np.where(log, np.log(self.values), self.values)
+            th = np.where(log, np.log(self.bootstrap_values), self.bootstrap_values)
+            th = widen(est, th, level, self.dof)
+            return np.where(log, np.exp(th), th)
+
+    @property
+    def intervals(self) -> dict[str, tuple[float, float]] | None:
+        """Bootstrap intervals at ``level`` (``None`` without a bootstrap): percentiles of
+        :meth:`interval_draws` (so widened for a scatter estimated from few runs), always
+        containing the estimate."""
+        draws = self.interval_draws()
+        if draws is None:
+            return None
         q = (1 - self.level) / 2
-        lo = np.quantile(self.bootstrap_values, q, axis=0)
-        hi = np.quantile(self.bootstrap_values, 1 - q, axis=0)
-        return {n: (float(a), float(b)) for n, a, b in zip(self.law.param_names, lo, hi)}
+        lo = np.minimum(np.nanquantile(draws, q, axis=0), self.values)
+        hi = np.maximum(np.nanquantile(draws, 1 - q, axis=0), self.values)
+        return {n: ((float(v), float(v)) if n in self.fixed else (float(a), float(b)))
+                for n, v, a, b in zip(self.law.param_names, self.values, lo, hi)}
+
+    @property
+    def untrusted(self) -> list[str]:
+        """Parameters a warning flags (at a bound or not identified): their values and intervals mean little."""
+        from .diagnostics import trusted
+
+        return [n for n in self.law.param_names if not trusted(self.warnings, n)]
 
     def propagate(self, func: Callable[[dict], np.ndarray], level: float | None = None) -> dict:
         """Point value and bootstrap interval of any quantity derived from the parameters.
@@ -115,8 +161,9 @@ class Fit(Result):
         level = self.level if level is None else level
         value = func(self.params)
         out = {"value": value, "lo": None, "hi": None, "stderr": None, "samples": None}
-        if self.bootstrap_values is not None and len(self.bootstrap_values) >= 2:
-            cols = {n: self.bootstrap_values[:, j] for j, n in enumerate(self.law.param_names)}
+        draws = self.interval_draws(level)
+        if draws is not None:
+            cols = {n: draws[:, j] for j, n in enumerate(self.law.param_names)}
             samples = np.asarray(func(cols), float)
             q = (1 - level) / 2
             out.update(
@@ -140,6 +187,7 @@ class Fit(Result):
             self.weights if self.weights is not None else np.ones(self.n_runs),
             loss=self.loss,
             delta=self.delta,
+            overestimate_penalty=self.overestimate_penalty,
         )
         return float(problem.objective(problem.theta_of(values[None, :]))[0])
 
@@ -150,17 +198,47 @@ class Fit(Result):
             runs = self.fit_runs
         return self.law.predict(self.values, runs, **inputs)
 
-    def predict_interval(self, runs=None, level: float | None = None, **inputs):
-        """Bootstrap interval ``(lo, hi)`` of the prediction (the law's curve, not new noisy runs)."""
-        if self.bootstrap_values is None:
+    def predict_interval(self, runs=None, level: float | None = None, kind: str = "prediction", **inputs):
+        """Interval ``(lo, hi)`` at ``level`` for the loss at given runs or inputs.
+
+        Parameters
+        ----------
+        kind : {"prediction", "confidence"}
+            ``"prediction"`` (default): where a *new run's observed* loss would lie, the law's
+            uncertainty plus the scatter of one run around it (``fit.noise``): on each side
+            the confidence half-width ``h`` (in ``ln``) and ``t_dof sigma`` in quadrature,
+            ``exp(ln f_hat -+ sqrt(h^2 + t^2 (sigma_between^2 + sigma_within^2)))``; for a
+            symmetric bootstrap, ``t sqrt(se^2 + sigma^2)``.
+            ``"confidence"``: where the law itself (the mean loss) lies: percentiles of the
+            predictions of :meth:`interval_draws`.
+        """
+        if self.bootstrap_values is None or len(self.bootstrap_values) < 2:
             raise ArgumentError("This fit has no bootstrap: refit with bootstrap=200 (or more) for intervals.")
+        if kind not in ("prediction", "confidence"):
+            raise ArgumentError(f"kind must be 'prediction' or 'confidence', not {kind!r}.")
         level = self.level if level is None else level
+        if not 0 < level < 1:
+            raise ArgumentError(f"level must be between 0 and 1, not {level!r}.")
         if runs is None and not inputs:
             runs = self.fit_runs
         x = self.law.inputs_from(runs, **inputs)
-        preds = self.law.predict_batch(self.bootstrap_values, x)
+        center = self.law.log_predict_batch(self.values[None, :], x)[0]
+        draws = self.law.log_predict_batch(self.interval_draws(level), x)
         q = (1 - level) / 2
-        return np.nanquantile(preds, q, axis=0), np.nanquantile(preds, 1 - q, axis=0)
+        lo = np.minimum(np.nanquantile(draws, q, axis=0), center)
+        hi = np.maximum(np.nanquantile(draws, 1 - q, axis=0), center)
+        if kind == "confidence":
+            return np.exp(lo), np.exp(hi)
+        from scipy import stats
+
+        # each side: the law's (possibly skewed) half-width and the scatter of a new run, in quadrature;
+        # for a symmetric bootstrap this is t * sqrt(se^2 + sigma^2)
+        s = self.noise.sigma if self.noise is not None else 0.0
+        q = 1 - (1 - level) / 2
+        t = stats.t.ppf(q, self.dof) if np.isfinite(self.dof) else stats.norm.ppf(q)
+        down = np.sqrt((center - lo) ** 2 + (t * s) ** 2)
+        up = np.sqrt((hi - center) ** 2 + (t * s) ** 2)
+        return np.exp(center - down), np.exp(center + up)
 
     # ------------------------------------------------------- what charts draw
     @property
@@ -255,32 +333,65 @@ class Fit(Result):
 
     @property
     def holdout_table(self) -> pd.DataFrame | None:
-        """Held-out runs with the prediction, relative error and (with a bootstrap) interval."""
+        """Held-out runs with the prediction, relative error and (with a bootstrap) intervals.
+
+        ``pred_lo``/``pred_hi``: prediction interval of the observed loss at ``level``;
+        ``conf_lo``/``conf_hi``: confidence interval of the law; ``covered``: the observed
+        loss lies in the prediction interval.
+        """
         if self.holdout_runs is None or len(self.holdout_runs) == 0:
             return None
         t = self.holdout_runs.copy()
         pred = self.predict(t)
+        obs = t[self.target].to_numpy(float)
         t["predicted"] = pred
-        t["rel_error"] = (pred - t[self.target].to_numpy(float)) / t[self.target].to_numpy(float)
-        if self.bootstrap_values is not None:
-            lo, hi = self.predict_interval(t)
-            t["pred_lo"], t["pred_hi"] = lo, hi
+        t["rel_error"] = (pred - obs) / obs
+        if self.bootstrap_values is not None and len(self.bootstrap_values) >= 2:
+            t["pred_lo"], t["pred_hi"] = self.predict_interval(t, kind="prediction")
+            t["conf_lo"], t["conf_hi"] = self.predict_interval(t, kind="confidence")
+            t["covered"] = (t["pred_lo"] <= obs) & (obs <= t["pred_hi"])
         return t
 
     @property
     def holdout_error(self) -> dict | None:
-        """Extrapolation error on held-out runs: mean and max absolute relative error, RMSE of log residuals."""
+        """Extrapolation error on held-out runs: mean and max absolute relative error, RMSE of log
+        residuals, and (with a bootstrap) the share of held-out losses inside their prediction intervals."""
         t = self.holdout_table
         if t is None:
             return None
         rel = t["rel_error"].to_numpy()
         logr = np.log(t[self.target].to_numpy(float)) - np.log(t["predicted"].to_numpy())
-        return {
+        out = {
             "n": int(len(t)),
             "mean_abs_rel_error": float(np.mean(np.abs(rel))),
             "max_abs_rel_error": float(np.max(np.abs(rel))),
             "rmse_log": float(np.sqrt(np.mean(logr**2))),
         }
+        if "covered" in t:
+            out["coverage"] = float(np.mean(t["covered"]))
+            out["level"] = self.level
+        return out
+
+    @property
+    def holdout_predictions(self) -> list[dict] | None:
+        """One entry per held-out row: its inputs, ``observed``, ``predicted``, ``lo``, ``hi``
+        (prediction interval at ``level``) and ``rel_error``."""
+        t = self.holdout_table
+        if t is None:
+            return None
+        cols = list(dict.fromkeys([*self.law.inputs, *(c for c in ("N", "D", "C", "step") if c in t.columns)]))
+        label = next((c for c in ("group", "run", "model", "name") if c in t.columns), None)
+        out = []
+        for _, row in t.iterrows():
+            e = {c: float(row[c]) for c in cols}
+            if label is not None:
+                e[label] = row[label] if isinstance(row[label], str) else str(row[label])
+            e.update(observed=float(row[self.target]), predicted=float(row["predicted"]),
+                     lo=float(row["pred_lo"]) if "pred_lo" in t else None,
+                     hi=float(row["pred_hi"]) if "pred_hi" in t else None,
+                     rel_error=float(row["rel_error"]))
+            out.append(e)
+        return out
 
     @property
     def statistics(self) -> dict:
@@ -297,12 +408,30 @@ class Fit(Result):
             "n_starts": self.info.get("n_starts"),
             "bootstrap_resamples": 0 if self.bootstrap_values is None else int(len(self.bootstrap_values)),
             "seconds": self.elapsed,
+            "overestimate_penalty": self.overestimate_penalty,
         }
 
     # -------------------------------------------------------------- display
     _dict_exclude = ("values", "fit_runs", "holdout_runs", "bootstrap_values", "weights", "info", "elapsed", "objective",
-                     "loss", "delta")
-    _dict_properties = ("target", "params", "stderr", "statistics", "holdout_error")
+                     "loss", "delta", "groups", "noise", "overestimate_penalty")
+    _dict_properties = ("target", "params", "stderr", "statistics", "holdout_error", "holdout", "runs", "untrusted")
+
+    @property
+    def holdout(self) -> dict | None:
+        """The held-out check for JSON: :attr:`holdout_error` plus ``predictions`` (:attr:`holdout_predictions`)."""
+        he = self.holdout_error
+        return None if he is None else dict(he, predictions=self.holdout_predictions)
+
+    @property
+    def runs(self) -> dict | None:
+        """How rows were grouped into runs, and the scatter of a run around the law (log loss)."""
+        if self.groups is None:
+            return None
+        out = {"n_runs": self.groups.n_groups, "n_rows": self.n_runs, "source": self.groups.source,
+               "description": self.groups.description, "resample": self.resample}
+        if self.noise is not None:
+            out.update(self.noise.to_dict())
+        return out
 
     def _dict_extra(self) -> dict:
         return {"equation": self.law.equation, "reference": self.law.reference}
@@ -313,28 +442,56 @@ class Fit(Result):
     def _summarize(self, s) -> None:
         s.subtitle = self.law.equation
         se, iv = self.stderr, self.intervals
+        bad = set(self.untrusted)
         rows = []
         for n, v in self.params.items():
             if n in self.fixed:
-                rows.append([n, v, "(fixed)", ""])
+                rows.append([n, v, "(fixed)", "", ""])
+            elif self._tied_to(n):
+                rows.append([n, v, f"(tied to {self._tied_to(n)})", "", ""])
             else:
-                rows.append([n, v, se[n] if se else "-", iv[n] if iv else "-"])
-        s.add_table((["parameter", "value", "std err", f"{100 * self.level:g}% interval"], rows))
+                rows.append([n, v, se[n] if se else "-", iv[n] if iv else "-",
+                             "not to be trusted (see warnings)" if n in bad else ""])
+        s.add_table((["parameter", "value", "std err", f"{100 * self.level:g}% interval", ""], rows))
         st = self.statistics
+        n_b = st["bootstrap_resamples"]
         fields = [
-            ("runs fitted", st["n_runs"]),
-            ("loss", self.loss + (f" (delta={self.delta:g})" if self.loss == "huber" else "")),
+            ("runs fitted", f"{st['n_runs']} rows of {self.groups.n_groups} runs" if self.groups is not None
+             and self.groups.several_rows_per_run else st["n_runs"]),
+            ("loss", self.loss + (f" (delta={self.delta:g})" if self.loss == "huber" else "")
+             + (f", over-estimates x{self.overestimate_penalty:g}" if self.overestimate_penalty != 1 else "")),
             ("objective", f"{self.objective:.6g}"),
             ("RMSE of log residuals", f"{self.rmse_log:.4g}"),
             ("AIC / BIC", f"{self.aic:.2f} / {self.bic:.2f}"),
-            ("starts / bootstrap resamples", f"{st['n_starts'] if st['n_starts'] is not None else '?'} / {st['bootstrap_resamples']}"),
+            ("starts / bootstrap resamples", f"{st['n_starts'] if st['n_starts'] is not None else '?'} / {n_b}"
+             + (f" ({self._resample_words()})" if n_b else "")),
             ("time", f"{self.elapsed:.2f} s"),
         ]
+        if self.noise is not None:
+            fields.append(("scatter of a run (log loss)", f"between runs {self.noise.sigma_between:.3g}, within a run "
+                                                          f"{self.noise.sigma_within:.3g} ({self.dof:.3g} degrees of freedom)"))
         he = self.holdout_error
         if he:
-            fields.append(("held out", f"{he['n']} runs, mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%, "
-                                       f"max {100 * he['max_abs_rel_error']:.2f}%"))
+            pct = f"{100 * self.level:g}%"
+            fields.append(("held out", f"{he['n']} rows, mean |rel. error| {100 * he['mean_abs_rel_error']:.2f}%, "
+                                       f"max {100 * he['max_abs_rel_error']:.2f}%"
+                                       + (f", {100 * he['coverage']:.0f}% inside their {pct} prediction intervals"
+                                          if "coverage" in he else "")))
         s.add_fields(fields)
+        s.add_text(*self.notes)
+
+    def _tied_to(self, name: str) -> str | None:
+        for group in self.tie or ():
+            if name in group[1:]:
+                return group[0]
+        return None
+
+    def _resample_words(self) -> str:
+        G = self.groups.n_groups if self.groups is not None else self.n_runs
+        what = "rows" if self.groups is not None and self.groups.source == "rows" else "runs"
+        if self.resample == "runs":
+            return f"whole {what} drawn with replacement, {G} {what}"
+        return f"each of {G} {what} kept, its offset and noise redrawn"
 
     def _headline(self) -> str:
         ps = ", ".join(f"{n}={format_number(v)}" for n, v in self.params.items())

@@ -666,3 +666,7 @@ register_law(
 
 # Laws whose inputs go beyond N, D and C, and alternatives to Chinchilla (registered on import).
 from . import extended as _extended  # noqa: E402,F401
+
+#: The laws the catalogue declares (a user's register_law adds to LAWS, not here): every process that
+#: imports the workbench has these, so they travel between processes by name.
+BUILTIN_LAWS: dict[str, Law] = dict(LAWS)

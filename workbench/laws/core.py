@@ -330,6 +330,15 @@ class Law:
     def __repr__(self) -> str:
         return f"Law({self.name!r}: {self.equation})"
 
+    def __reduce__(self):
+        # A catalogue law travels to another process by name (its formula may be a closure, which
+        # pickle cannot carry); any other law is pickled field by field.
+        from .catalogue import BUILTIN_LAWS, get_law
+
+        if BUILTIN_LAWS.get(self.name) is self:
+            return (get_law, (self.name,))
+        return super().__reduce__()
+
 
 def chain_jacobian(law: Law, values: np.ndarray, grads: Sequence[np.ndarray], free=None) -> np.ndarray:
     """Fit-space Jacobian ``(K, Pf, n)`` from derivatives with respect to parameter values.

@@ -132,7 +132,7 @@ class TaskLadder(Result):
         L = self.loss_fit.predict(N=N, D=D)
         acc = self.accuracy_fit.predict(task_loss=L)
         out = pd.DataFrame({"N": N, "D": D, "task_loss": L, "accuracy": acc})
-        b1, b2 = self.loss_fit.bootstrap_values, self.accuracy_fit.bootstrap_values
+        b1, b2 = self._draws(self.loss_fit, level), self._draws(self.accuracy_fit, level)
         if b1 is None or b2 is None or len(b1) < 2 or len(b2) < 2:
             for c in ("task_loss", "accuracy"):
                 out[f"{c}_lo"] = np.nan
@@ -154,8 +154,20 @@ class TaskLadder(Result):
         return out[["N", "D", "task_loss", "task_loss_lo", "task_loss_hi", "accuracy", "accuracy_lo", "accuracy_hi"]]
 
     @staticmethod
+    def _draws(f: Fit, level: float):
+        """Parameter draws for the intervals: the engine's interval draws when it has them (bootstrap refits
+        widened for a scatter estimated from few runs), else the bootstrap refits."""
+        if hasattr(f, "interval_draws"):
+            return f.interval_draws(level)
+        return f.bootstrap_values
+
+    @staticmethod
     def _scatter(f: Fit) -> float:
-        """Spread of single rows around a fitted law: RMS of its log residuals (n / (n - p) corrected)."""
+        """Spread of a single run around a fitted law, in log space: the engine's noise estimate (between and
+        within runs) when it has one, else the RMS of the log residuals (``n / (n - p)`` corrected)."""
+        sigma = getattr(getattr(f, "noise", None), "sigma", None)
+        if sigma is not None and np.isfinite(sigma):
+            return float(sigma)
         r = f.residuals.to_numpy()
         dof = max(len(r) - f.n_free, 1)
         return float(np.sqrt(np.sum(r**2) / dof))
@@ -232,7 +244,9 @@ def fit_task_ladder(
     seed : int, optional
     **fit_options
         Passed to :func:`workbench.fit` for both steps (e.g. ``loss="squares"``,
-        ``delta=``, ``starts=``; the trajectory and grouping options of the engine).
+        ``delta=``, ``starts=``, and the trajectory options: ``group="model"`` to
+        resample whole runs, ``min_fraction=0.1`` to leave out each run's first 10% of
+        tokens, applied once to the rows of both steps).
 
     Returns
     -------
@@ -261,6 +275,21 @@ def fit_task_ladder(
     extra = [c for c in runs.columns if c not in needed and c not in table.columns]
     for c in extra:  # group / step / run columns the engine's options may name
         table[c] = runs[c]
+    notes = []
+    min_fraction = fit_options.pop("min_fraction", None)
+    if min_fraction:
+        # the engine's trajectory option, applied once for both steps and before the checks below: the
+        # earliest checkpoints of a run (accuracy still 0, loss not yet finite) are what it drops
+        from ..fitting.groups import resolve_groups
+        from ..fitting.selection import early_checkpoints
+
+        ok = np.isfinite(table["N"].to_numpy()) & np.isfinite(table["D"].to_numpy())
+        groups = resolve_groups(table.loc[ok], fit_options.get("group"))
+        early = np.zeros(len(table), bool)
+        early[np.flatnonzero(ok)] = early_checkpoints(table.loc[ok], groups.codes, float(min_fraction))
+        table = table.loc[~early]
+        notes.append(ResultWarning(f"dropped {int(early.sum())} early row(s): the first {100 * float(min_fraction):g}% "
+                                   "of each run's tokens (min_fraction)", code="min_fraction"))
     for c in ("N", "D", "task_loss", "accuracy"):
         bad = ~np.isfinite(table[c].to_numpy()) | (table[c].to_numpy() <= 0)
         if bad.any():
@@ -273,7 +302,7 @@ def fit_task_ladder(
         warnings.simplefilter("ignore")
         loss_fit = fit(TASK_LOSS_LAW, table, bootstrap=bootstrap, level=level, seed=seed, **fit_options)
         acc_fit = fit("ladder_accuracy", table, bootstrap=bootstrap, level=level, seed=seed, **fit_options)
-    warn = [ResultWarning(f"step 1: {w}", code=getattr(w, "code", "warning")) for w in loss_fit.warnings]
+    warn = notes + [ResultWarning(f"step 1: {w}", code=getattr(w, "code", "warning")) for w in loss_fit.warnings]
     warn += [ResultWarning(f"step 2: {w}", code=getattr(w, "code", "warning")) for w in acc_fit.warnings]
     return TaskLadder(loss_fit=loss_fit, accuracy_fit=acc_fit, task_loss=task_loss, accuracy=accuracy, runs=table,
                       level=level, warnings=warn)

@@ -72,6 +72,30 @@ BROWN2024_SWE_BENCH_LITE = {1: 0.159, 250: 0.56}
 LAW_NAME = "coverage_power_law"
 
 
+def one_model(counts: pd.DataFrame, model=None, what: str = "this fit") -> pd.DataFrame:
+    """The rows of one model: all of them when the table has one model (or no ``model`` column),
+    those of ``model`` when given; several models and no ``model`` is an error that names them.
+
+    Pooling the problems of several models into one fit describes none of them.
+    """
+    if "model" not in counts.columns:
+        if model is not None:
+            raise SamplesError(f"model={model!r} was given but the counts have no 'model' column.")
+        return counts
+    models = list(dict.fromkeys(counts["model"].tolist()))
+    if model is None:
+        if len(models) == 1:
+            return counts
+        shown = ", ".join(repr(m) for m in models[:8]) + (" ..." if len(models) > 8 else "")
+        raise SamplesError(
+            f"The counts hold {len(models)} models ({shown}); {what} describes one model: pass model=... "
+            "(or split them with group_counts(counts) and fit each)."
+        )
+    if model not in models:
+        raise SamplesError(f"model={model!r} is not in the counts; their models are {models[:8]}.")
+    return counts[counts["model"] == model].reset_index(drop=True)
+
+
 def coverage_from_law(a, b, k) -> np.ndarray:
     """Coverage ``c(k) = exp(a k^b)`` of the Brown et al. (2024) law (``a``, ``b`` floats or broadcastable arrays).
 
@@ -238,6 +262,7 @@ def fit_coverage_law(
     level: float = 0.95,
     seed: int | None = 0,
     per_decade: int = 12,
+    model=None,
     _trusted: bool = False,
 ) -> CoverageLawFit:
     """Fit ``log c(k) = a k^b`` (Brown et al. 2024) to the measured coverage for ``k <= k_fit_max``.
@@ -253,7 +278,7 @@ def fit_coverage_law(
     Parameters
     ----------
     counts : DataFrame
-        Per-problem counts ``n``, ``c`` (one model).
+        Per-problem counts ``n``, ``c`` of one model (or name it with ``model=``).
     k_fit_max : int, optional
         Largest ``k`` in the fit (default: the smallest ``n``, no hold-out).
     k : array_like of int, optional
@@ -264,8 +289,11 @@ def fit_coverage_law(
         point estimate and every bootstrap refit alike.
     bootstrap : int
         Resamples of the problems (0 to skip).
+    model : optional
+        Which model's rows to fit when ``counts`` has a ``model`` column with several models
+        (without it, several models are an error: pooling them describes none).
     """
-    counts = counts if _trusted else _validated(counts)
+    counts = one_model(counts if _trusted else _validated(counts), model, "a coverage law")
     n_min = int(counts["n"].min())
     k_fit_max = n_min if k_fit_max is None else int(k_fit_max)
     if k_fit_max > n_min:
@@ -443,7 +471,7 @@ def _bb_objective(theta, n, c, w):
     return -ll, -g, -H
 
 
-def fit_beta_binomial(counts, *, level: float = 0.95, _trusted: bool = False) -> BetaBinomialFit:
+def fit_beta_binomial(counts, *, level: float = 0.95, model=None, _trusted: bool = False) -> BetaBinomialFit:
     """Fit ``p_i ~ Beta(alpha, beta)``, ``c_i ~ Binomial(n_i, p_i)`` by maximum likelihood.
 
     The log-likelihood of one problem is
@@ -458,15 +486,18 @@ def fit_beta_binomial(counts, *, level: float = 0.95, _trusted: bool = False) ->
     Parameters
     ----------
     counts : DataFrame
-        Per-problem ``n`` and ``c`` (one model).
+        Per-problem ``n`` and ``c`` of one model (or name it with ``model=``).
+    model : optional
+        Which model's rows to fit when ``counts`` holds several.
 
     Raises
     ------
     SamplesError
         Fewer than 2 problems, or every problem has the same success rate
-        with no spread to fit (all ``c = 0``, or all ``c = n``).
+        with no spread to fit (all ``c = 0``, or all ``c = n``), or several
+        models and no ``model=``.
     """
-    counts = counts if _trusted else _validated(counts)
+    counts = one_model(counts if _trusted else _validated(counts), model, "a beta-binomial fit")
     n_all = counts["n"].to_numpy(np.int64)
     c_all = counts["c"].to_numpy(np.int64)
     if len(counts) < 2:
@@ -595,6 +626,7 @@ def compare_extrapolations(
     bootstrap: int = 200,
     level: float = 0.95,
     seed: int | None = 0,
+    model=None,
 ) -> ExtrapolationComparison:
     """Fit the coverage law and the beta-binomial model on a small budget; score both at large ``k``.
 
@@ -610,7 +642,7 @@ def compare_extrapolations(
     Parameters
     ----------
     counts : DataFrame
-        Per-problem counts (one model); ``p_true`` optional.
+        Per-problem counts of one model (or name it with ``model=``); ``p_true`` optional.
     fit_samples : int or None
         Samples per problem the fits may use.
     k_fit_max : int, optional
@@ -620,11 +652,14 @@ def compare_extrapolations(
         up to ``100 x fit_samples`` for generated counts whose ``n`` is the
         fitting budget).
 
+    model : optional
+        Which model's rows to use when ``counts`` holds several.
+
     Returns
     -------
     ExtrapolationComparison
     """
-    counts = _validated(counts)
+    counts = one_model(_validated(counts), model, "a comparison of extrapolations")
     n_min = int(counts["n"].min())
     has_truth = "p_true" in counts.columns
     if fit_samples is None or int(fit_samples) == n_min and (counts["n"] == n_min).all():

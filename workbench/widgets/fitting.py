@@ -19,6 +19,28 @@ __all__ = ["fitting_panel", "FITTING_LAWS"]
 FITTING_LAWS = ("chinchilla", "power_law_C", "overtraining", "kaplan_ND", "broken_power_law_C")
 
 
+def _badge(code: str, message: str) -> str:
+    """A small labelled badge; the full message (with what to do) shows on hover."""
+    return (f"<span class='fit-badge' data-code='{html.escape(code)}' title='{html.escape(message, quote=True)}' "
+            "style='background:#fde2e1;color:#a33;border-radius:3px;padding:0 4px;margin-left:4px;"
+            f"font-size:85%'>&#9888; {html.escape(code)}</span>")
+
+
+def _diagnostics(result) -> tuple[dict, str]:
+    """Badges per parameter, and the badges of the warnings that concern the fit as a whole."""
+    per: dict = {}
+    general = []
+    for w in result.warnings:
+        code = getattr(w, "code", "warning")
+        names = getattr(w, "parameters", ())
+        if code in ("at_bound", "not_identified") and names:
+            for n in names:
+                per.setdefault(n, []).append(_badge(code, str(w)))
+        else:
+            general.append(_badge(code, str(w)))
+    return per, "".join(general)
+
+
 def fitting_panel(
     runs,
     laws=FITTING_LAWS,
@@ -80,10 +102,20 @@ def fitting_panel(
         )
         cache[(name, d)] = cache[name] = result
         he = result.holdout_error
+        badges, general = _diagnostics(result)
+        untrusted = set(result.untrusted)
+        iv = result.intervals
+
+        def interval_cell(k):
+            if not iv:
+                return ""
+            text = f"[{number(iv[k][0], 4)}, {number(iv[k][1], 4)}]"
+            if k in untrusted:  # greyed and struck through: the data do not pin this parameter down
+                return f"<td class='untrusted' style='color:#999;text-decoration:line-through'>{text}</td>"
+            return f"<td>{text}</td>"
+
         rows = "".join(
-            f"<tr><td>{html.escape(k)}</td><td>{number(v, 4)}</td>"
-            + (f"<td>[{number(result.intervals[k][0], 4)}, {number(result.intervals[k][1], 4)}]</td>" if result.intervals else "")
-            + "</tr>"
+            f"<tr><td>{html.escape(k)}</td><td>{number(v, 4)}{''.join(badges.get(k, []))}</td>{interval_cell(k)}</tr>"
             for k, v in result.params.items()
         )
         if he:
@@ -96,6 +128,8 @@ def fitting_panel(
             held_text = "<b>Held out</b>: none (every run is in the fit) &mdash; move the slider left to test extrapolation."
         text = (
             f"<div class='fit-readout'><p>{held_text}</p>"
+            + (f"<p class='fit-warnings'>{general}</p>" if general else "")
+            + 
             f"<p>{result.n_runs} runs fitted &middot; RMSE of log residuals {result.rmse_log:.4f} &middot; "
             f"{'warm-started from the last fit' if previous is not None else str(result.info.get('n_starts', 0)) + ' starts'}</p>"
             f"<table><tr><th>parameter</th><th>value</th>{'<th>95% interval</th>' if result.intervals else ''}</tr>{rows}</table></div>"
@@ -106,6 +140,8 @@ def fitting_panel(
             "n_held_out": 0 if he is None else he["n"],
             "holdout_mean_abs_rel_error": None if he is None else he["mean_abs_rel_error"],
             "rmse_log": result.rmse_log,
+            "warnings": [getattr(w, "code", "warning") for w in result.warnings],
+            "untrusted": sorted(untrusted),
         }
         # a constant title keeps the chart structure fixed, so slider moves swap data in place
         chart = templates[name] = result.chart(title=get_law(name).title, template=templates.get(name))

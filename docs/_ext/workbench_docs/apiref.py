@@ -154,6 +154,22 @@ def write(folder: Path, app) -> None:
     prune(folder, written)
 
 
+def _instance_attribute(cls, name: str) -> bool:
+    """Whether instances of ``cls`` carry attribute ``name``: declared (a dataclass field) or set in ``__init__``."""
+    for klass in cls.__mro__:
+        if name in getattr(klass, "__annotations__", {}):
+            return True
+        init = vars(klass).get("__init__")
+        if init is not None:
+            try:
+                source = inspect.getsource(init)
+            except (OSError, TypeError):
+                continue
+            if re.search(rf"\bself\.{re.escape(name)}\s*(:[^=]*)?=(?!=)", source):
+                return True
+    return False
+
+
 def _resolves_in_package(target: str, module: str | None, cls: str | None, context: str = "") -> bool:
     """Whether ``target`` (as written in a docstring, possibly relative) names a real object of the package.
 
@@ -179,9 +195,8 @@ def _resolves_in_package(target: str, module: str | None, cls: str | None, conte
             rest = parts[i:]
             try:
                 for j, attr in enumerate(rest):
-                    if (j == len(rest) - 1 and inspect.isclass(obj)
-                            and any(attr in getattr(k, "__annotations__", {}) for k in obj.__mro__)):
-                        return True  # an instance attribute declared on the class (a dataclass field)
+                    if j == len(rest) - 1 and inspect.isclass(obj) and _instance_attribute(obj, attr):
+                        return True
                     obj = getattr(obj, attr)
             except AttributeError:
                 break

@@ -12,7 +12,7 @@ this module reads that notation and writes TeX that MathML renders:
   prose (``fitted as``) and a trailing remark in parentheses after two spaces
   (``(tokens; L in nats/token)``) are text.
 - Clauses separated by a comma and two spaces (``L = ...,  D' = ...``) are returned
-  separately, one display line each.
+  separately, one display line each; a clause without ``=`` is a remark, set as text.
 """
 
 from __future__ import annotations
@@ -193,6 +193,9 @@ def equation_tex(equation: str) -> list[str]:
         if m:
             remark = r"\quad\text{" + _escape_text(m.group(1)) + "}"
             clause = clause[: m.start()]
+        if "=" not in clause:  # a remark in words ("one output per domain i", "E_hat as in Clark et al. 2022")
+            lines.append(r"\text{" + _escape_text(clause) + "}" + remark)
+            continue
         parts = re.split(r",\s+(?=[a-z]{2,}\b)", clause)  # "..., fitted as ..." : a prose clause
         tex = r",\quad ".join(_Reader(p).sequence() for p in parts)
         lines.append((tex + remark).strip())

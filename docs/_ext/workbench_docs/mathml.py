@@ -40,8 +40,8 @@ def visit_displaymath(self, node):
     self.body.append(self.starttag(node, "div", CLASS="math notranslate nohighlight"))
     if node.get("number"):
         self.body.append(f'<span class="eqno">({node["number"]})</span>')
-    for tex in lines:
-        self.body.append(to_mathml(tex, True, node))
+    for tex in lines:  # one line each (the theme lays div.math out as a row, made for MathJax)
+        self.body.append(f'<div class="wb-math-line">{to_mathml(tex, True, node)}</div>')
     self.body.append("</div>\n")
     raise nodes.SkipNode
 

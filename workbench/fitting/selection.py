@@ -1,0 +1,57 @@
+"""Which rows of a runs table a fit uses: duplicates, early checkpoints, the largest sizes held out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ArgumentError, FitError, RunsError
+
+__all__ = ["duplicate_rows", "early_checkpoints", "largest_sizes"]
+
+
+def duplicate_rows(table: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Mask of rows whose ``columns`` (a law's inputs, its target, the run label) repeat an earlier row's.
+
+    Such rows are the same measurement written twice: fitting them counts one run several
+    times and makes the intervals too narrow.
+    """
+    cols = [c for c in dict.fromkeys(columns) if c in table.columns]
+    if not cols:
+        return np.zeros(len(table), bool)
+    return table[cols].duplicated(keep="first").to_numpy()
+
+
+def early_checkpoints(table: pd.DataFrame, codes: np.ndarray, min_fraction: float) -> np.ndarray:
+    """Mask of the rows in the first ``min_fraction`` of their run's tokens.
+
+    Choshen et al. (2024) fit on intermediate checkpoints but leave out the earliest, whose
+    loss still reflects warm-up and the learning-rate schedule more than the model's size.
+    A row is early when its tokens ``D`` (or compute ``C``, or ``step``) is below
+    ``min_fraction`` times the largest value of its run.
+    """
+    if not 0 <= min_fraction < 1:
+        raise ArgumentError(f"min_fraction must be in [0, 1) (the share of each run's tokens to drop), got {min_fraction!r}.")
+    for col in ("D", "C", "step"):
+        if col in table.columns:
+            t = table[col].to_numpy(float)
+            break
+    else:
+        raise RunsError("min_fraction needs a column that grows along a run: 'D' (tokens), 'C' or 'step'.")
+    top = pd.Series(t).groupby(codes).transform("max").to_numpy()
+    return t < min_fraction * top
+
+
+def largest_sizes(table: pd.DataFrame, k: int, column: str = "N") -> np.ndarray:
+    """Mask of the rows whose model size is among the ``k`` largest distinct sizes."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ArgumentError(f"holdout_largest must be a positive whole number of model sizes, got {k!r}.")
+    if column not in table.columns:
+        raise RunsError(f"holdout_largest holds out the largest model sizes, but the table has no {column!r} column.")
+    sizes = np.unique(table[column].to_numpy(float))
+    if k >= len(sizes):
+        raise FitError(f"holdout_largest={k} would hold out every model size (the table has {len(sizes)}): "
+                       "hold out fewer sizes.")
+    return table[column].to_numpy(float) >= sizes[-k]
