@@ -19,13 +19,14 @@ LAB_OPTS ?=
 DOCS_QUICK ?= 1
 DOCS_BUILD = WORKBENCH_QUICK=$(DOCS_QUICK) $(BIN)/python -m sphinx -b html -W --keep-going -q docs docs/_build/html
 
-.PHONY: lab test test-fast docs report benchmarks gpu-check binder-check clean help
+.PHONY: lab test test-fast docs report screenshots benchmarks gpu-check binder-check clean help
 
 help:
 	@echo "make lab          open JupyterLab on notebooks/00_tour.ipynb"
 	@echo "make test         import layers, the docs build, unit, property, browser and notebook tests, and the Binder check (what CI runs)"
 	@echo "make docs         build the documentation site into docs/_build/html (open index.html; works offline)"
 	@echo "make report       execute every notebook and write HTML reports to reports/"
+	@echo "make screenshots  every lab's panels in JupyterLab + Chromium, as PNGs in reports/screenshots/ (SCREENSHOTS_FROM=<checkout> for another tree)"
 	@echo "make benchmarks   print performance figures"
 	@echo "make gpu-check    the toys at paper scale on a CUDA GPU, ~5 min (GPU_CHECK_ARGS=--smoke: tiny, on the CPU)"
 	@echo "make binder-check build a clean environment from binder/ and run the tour"
@@ -70,6 +71,13 @@ test-fast: $(VENV)/.installed-test
 
 report: $(VENV)/.installed
 	$(BIN)/python -m workbench report notebooks/*.ipynb --out reports
+
+# Screenshots of every panel as a new user sees it (quick mode); SCREENSHOTS_FROM=/path/to/an/older/checkout
+# takes the same pictures of another tree (e.g. `git worktree add /tmp/before <commit>`), to compare.
+SCREENSHOTS_FROM ?= $(CURDIR)
+SCREENSHOTS_OUT ?= reports/screenshots/$(if $(filter $(CURDIR),$(SCREENSHOTS_FROM)),current,$(notdir $(SCREENSHOTS_FROM)))
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python tests/browser/screenshots.py --repo $(SCREENSHOTS_FROM) --out $(SCREENSHOTS_OUT)
 
 benchmarks: $(VENV)/.installed
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

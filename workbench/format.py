@@ -85,15 +85,12 @@ def power_of_ten(v: float, digits: int = 3) -> str:
     if v == 0:
         return "0"
     sign = "−" if v < 0 else ""
-    a = _round_sig(abs(v), digits)
-    e = int(math.floor(math.log10(a)))
-    m = _round_sig(a / 10**e, digits)
-    if m >= 10:  # 9.999 rounded up
-        m, e = m / 10, e + 1
-    exp = f"10{str(e).translate(SUPERSCRIPT)}"
+    mant, exp = f"{abs(v):.{max(digits, 1) - 1}e}".split("e")  # decimal digits, denormals included
+    m, e = float(mant), int(exp)
+    exp_text = f"10{str(e).translate(SUPERSCRIPT)}"
     if abs(m - 1) < 1e-12:
-        return sign + exp
-    return f"{sign}{_plain(m, digits)} × {exp}"
+        return sign + exp_text
+    return f"{sign}{_plain(m, digits)} × {exp_text}"
 
 
 def number(v, digits: int = 3) -> str:
@@ -181,6 +178,8 @@ def _money(usd: float, digits: int) -> str:
         return sign + "$" + si(a, digits)
     if a >= 1:
         return f"{sign}${_round_sig(a, digits):,.0f}"
+    if a < 0.005:  # less than half a cent
+        return "$0"
     return f"{sign}${_plain(a, digits)}"
 
 
@@ -236,6 +235,8 @@ def fmt(value, unit: str | None = None, digits: int | None = None) -> str:
         v = float(value)
     except (TypeError, ValueError):
         return str(value)
+    if math.isnan(v):
+        return "n/a"
     if not math.isfinite(v):
         return number(v) + ("" if not unit or unit in _UNITS else f" {unit}")
     unit = unit or ""
@@ -376,7 +377,10 @@ def parse_number(text: str) -> float:
     mant = float(m.group(1).replace(",", "").replace("_", "").replace(" ", ""))
     exp = m.group(2) or m.group(3)
     if exp is not None:
-        mant *= 10.0 ** int(exp.translate(_FROM_SUPERSCRIPT).replace("−", "-"))
+        e = int(exp.translate(_FROM_SUPERSCRIPT).replace("−", "-"))
+        if abs(e) > 400:
+            raise ValueError(f"{text!r} is out of range.")
+        mant = float(f"{mant!r}e{e}")  # exact decimal scaling (1e23 is 1e23, not 1e23 * (1 + 1e-16))
     if m.group(4):
         mant *= _MULT[m.group(4)]
     if not math.isfinite(mant):
@@ -385,7 +389,7 @@ def parse_number(text: str) -> float:
 
 
 def frame(df, columns: dict | None = None, units: dict | None = None, index: bool = True, digits: int = 3,
-          caption: str | None = None):
+          caption: str | None = None, zero_below: float | None = None):
     """A table for people: readable headers and formatted numbers (a pandas ``Styler``).
 
     Parameters
@@ -400,18 +404,27 @@ def frame(df, columns: dict | None = None, units: dict | None = None, index: boo
         Show the index.
     digits : int
         Significant digits of columns without a unit.
+    zero_below : float, optional
+        Show values smaller than this in size as 0 (rounding noise of a difference, e.g. ``-4.4e-16``).
     """
     import pandas as pd
 
     units = dict(units or {})
     columns = dict(columns or {})
+
+    def clean(v):
+        try:
+            return 0.0 if zero_below is not None and abs(float(v)) < zero_below else v
+        except (TypeError, ValueError):
+            return v
+
     formatters = {}
     for c in df.columns:
         if c in units:
             u = units[c]
-            formatters[c] = (lambda u: lambda v: fmt(v, u))(u)
+            formatters[c] = (lambda u: lambda v: fmt(clean(v), u))(u)
         elif pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]):
-            formatters[c] = lambda v, d=digits: number(v, d)
+            formatters[c] = lambda v, d=digits: number(clean(v), d)
     styler = df.style.format(formatters, na_rep="n/a")
     styler = styler.format_index(lambda v: number(v, digits) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v,
                                  axis=0)

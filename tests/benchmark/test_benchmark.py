@@ -27,7 +27,7 @@ HUMAN_LAW = {
     "data-constrained": ("data_constrained", 161, 21, 0.9883),
     "vocabulary": ("vocabulary", 1000, 200, 0.9873),
     "moe": ("moe_clark2022", 193, 28, 0.9769),
-    "lr-batch": ("step_law_surface", 1459, 271, 0.9347),
+    "lr-batch": ("step_law_surface", 1459, 271, 0.9345),
     "sft": ("rectified_sft", 504, 42, 0.9986),
     "domain-mixture": ("data_mixing", 400, 120, 0.9970),
 }

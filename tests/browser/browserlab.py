@@ -105,22 +105,45 @@ def running_lab(root: Path, state: Path, notebooks: Path = REPO / "notebooks", e
 
 
 #: True once every code cell shows an execution count, or a stderr output names an error.
-ALL_RAN = """() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent);
-    const failed = document.querySelector(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']");
+ALL_RAN = """() => { const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)') || document;
+    const p = [...nb.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent);
+    const failed = nb.querySelector(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']");
     return (failed && /Error/.test(failed.textContent)) || (p.length > 0 && p.every(t => /\\[\\d+\\]/.test(t))); }"""
+
+
+#: The notebook's kernel is connected and idle.
+KERNEL_IDLE = """() => { const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+    const s = nb && nb.querySelector('.jp-Notebook-ExecutionIndicator');
+    const bar = (document.querySelector('.jp-StatusBar-Widget, #jp-main-statusbar') || {}).textContent || '';
+    return (s && s.getAttribute('data-status') === 'idle') || /\\|\\s*Idle/.test(bar); }"""
+
+#: Some code cell has started or finished.
+STARTED = """() => { const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)') || document;
+    return [...nb.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent)); }"""
 
 
 def run_all(page, url: str, notebook: str, timeout_ms: int = 420_000) -> None:
     """Open ``notebook`` in JupyterLab, run all cells, wait until every cell has run; raise on a cell error."""
-    page.goto(f"{url}/lab/tree/{notebook}")
+    # a workspace of its own, reset: only this notebook is open (no tabs restored from earlier pages)
+    page.goto(f"{url}/lab/workspaces/{Path(notebook).stem.replace('_', '-')}/tree/{notebook}?reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
     page.wait_for_function("() => document.querySelector('.jp-Notebook') && !document.querySelector('.jp-Spinner')",
                            timeout=60_000)
-    time.sleep(2)  # let the kernel connect
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_text("Run All Cells", exact=True).click()
+    # wait until the kernel is connected and idle: "Run All" before that can be dropped
+    page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+    time.sleep(1)
+    for attempt in range(3):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        try:  # the first cell starts (or has run) within a minute, else Run All again
+            page.wait_for_function(STARTED, timeout=60_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError
+            if attempt == 2:
+                raise LabError(f"{notebook}: Run All did not start the kernel")
     page.wait_for_function(ALL_RAN, timeout=timeout_ms)
-    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']", has_text="Error")
+    errors = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
+                          has_text="Error")
     if errors.count():
         raise LabError(f"{notebook}: a cell failed:\n{errors.first.text_content()[:2000]}")
 

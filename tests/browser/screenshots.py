@@ -55,7 +55,8 @@ MEASURE = """(panel) => {
 
 
 def screenshot_notebook(browser, url: str, notebook: str, out: Path, timeout_ms: int) -> list[dict]:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    # tall enough that a whole panel fits in the notebook's scrolling area (an element screenshot shows what is visible)
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
     console = []
     page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
     try:

@@ -105,3 +105,26 @@ def test_markdown_without_math_is_unchanged(markdown):
     from workbench.report import markdown_math_to_mathml
 
     assert markdown_math_to_mathml(markdown) == markdown
+
+
+def test_report_header_says_what_when_and_from_which_data(tour_report):
+    """A report worth sending: title, date, version, mode, the sha256 of each dataset read, hidden code with a toggle,
+    cells numbered from 1, no local paths, no warnings on stderr; the index is a styled page of cards."""
+    import workbench as wb
+    from workbench.data.registry import get_dataset
+
+    out, stdout = tour_report
+    page = (out / "00_tour.html").read_text()
+    header = page[page.index("<header class='wb-report-header'>"):page.index("</header>")]
+    assert "<h1>" in header and f"Scaling Workbench {wb.__version__}" in header
+    assert re.search(r"run \d{4}-\d{2}-\d{2} \d{2}:\d{2}", header) and "quick mode" in header
+    for f in get_dataset("chinchilla").files:  # the tour loads the Chinchilla runs
+        assert f.sha256 in header
+    assert "Show the code" in header and "body:not(.wb-show-code)" in page
+    prompts = [int(n) for n in re.findall(r"\[(\d+)\]:", page)]
+    assert prompts and min(prompts) == 1
+    assert str(ROOT) not in page and sys.prefix not in page
+    assert "jp-OutputArea-output" in page and 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+    assert "WARNING" not in stdout
+    index = (out / "index.html").read_text()
+    assert "<article>" in index and "<style>" in index and "chinchilla" in index

@@ -42,6 +42,8 @@ QUICK_LAWS = 2
 QUICK_GROUPS = 1
 #: In quick mode the training and held-out splits keep at most this many rows each (every k-th row).
 QUICK_ROWS = 300
+#: In quick mode at most this many validation folds are fitted (the first ones).
+QUICK_FOLDS = 2
 
 
 def _fit_groups(law: Law, rows: pd.DataFrame, group: str | None, options: dict):
@@ -150,9 +152,10 @@ def score_task(
         task's table has).
     quick : bool
         Score only the expert law and the task's next law, on at most
-        :data:`QUICK_ROWS` rows of each split (every k-th row) and, for tasks
-        fitted per group, the first :data:`QUICK_GROUPS` groups: the quick mode
-        used in tests (its numbers are not the benchmark's).
+        :data:`QUICK_ROWS` rows of each split (every k-th row), with at most
+        :data:`QUICK_FOLDS` validation folds and, for tasks fitted per group, the
+        first :data:`QUICK_GROUPS` groups: the quick mode used in tests (its
+        numbers are not the benchmark's).
     fit_options : mapping, optional
         Options of :func:`workbench.fit` replacing :data:`BENCHMARK_FIT_OPTIONS`
         (the same for every law).
@@ -200,6 +203,8 @@ def score_task(
     use_rollout = select and selection == "rollout" and task.ladder is not None and task.group is None \
         and task.ladder in train.columns
     masks = task.validation_masks(train) if select and not use_rollout else []
+    if quick:
+        masks = masks[:QUICK_FOLDS]
     reference = table[task.target].to_numpy(float)
     observed = test[task.target].to_numpy(float)
     predictions = {}

@@ -18,6 +18,7 @@ from ..compute.optimal import Allocation
 from ..compute.plan import Plan
 from .data import named_data
 from .registry import draws
+from .theme import CHART_WIDTH, entity_scale
 
 __all__ = [
     "plan_chart",
@@ -56,13 +57,13 @@ def _inline_data(chart):
     return out
 
 
-def _budget_label(m: float) -> str:
+def _budget_label(m: float, centre: str = "C (the budget)") -> str:
     if np.isclose(m, 1.0):
-        return "C (your budget)"
+        return centre
     e = int(round(np.log10(m)))
     if np.isclose(m, 10.0**e):
-        return f"C x 10^{e}" if e > 0 else f"C / 10^{-e}"
-    return f"C x {m:.3g}"
+        return f"{10 ** e:,} × C" if e > 0 else f"C ÷ {10 ** -e:,}"
+    return f"{m:.3g} × C"
 
 
 #: Legend labels of the isoFLOP profiles around a plan's budget.
@@ -70,7 +71,7 @@ BUDGET_LABELS = [_budget_label(m) for m in (1e-2, 1e-1, 1.0, 1e1, 1e2)]
 
 
 def isoflop_chart(curves: pd.DataFrame, optima: pd.DataFrame, marked: pd.DataFrame | None = None, labels=None,
-                  width: int = 460, height: int = 300, title: str = "IsoFLOP profiles: loss against model size at fixed compute"):
+                  width: int = CHART_WIDTH, height: int = 300, title: str = "IsoFLOP profiles: loss against model size at fixed compute"):
     """Loss against model size, one line per compute budget, with each profile's minimum marked.
 
     Parameters
@@ -105,12 +106,14 @@ def isoflop_chart(curves: pd.DataFrame, optima: pd.DataFrame, marked: pd.DataFra
     layers = [lines, frontier, dots]
     if marked is not None and len(marked):
         mk = marked.copy()
+        what = ["compute-optimal", "recommended"]
         layers.append(
             alt.Chart(named_data(mk, "marked")).mark_point(size=220, strokeWidth=3, filled=False).encode(
                 x=x, y=y,
-                shape=alt.Shape("what:N", title="marked", scale=alt.Scale(domain=["compute-optimal", "recommended"], range=["circle", "triangle-up"])),
-                color=alt.value("#e45756"),
-                tooltip=[alt.Tooltip("what:N"), alt.Tooltip("N:Q", format=".3~g"), alt.Tooltip("D:Q", format=".3~g"), alt.Tooltip("loss:Q", format=".4f")],
+                # one legend: colour and shape by the same field and title, so its symbols are the marks
+                shape=alt.Shape("what:N", title="model", scale=alt.Scale(domain=what, range=["circle", "triangle-up"])),
+                color=alt.Color("what:N", title="model", scale=entity_scale(what)),
+                tooltip=[alt.Tooltip("what:N"), alt.Tooltip("N:Q", format=".3~s"), alt.Tooltip("D:Q", format=".3~s"), alt.Tooltip("loss:Q", format=".4f")],
             )
         )
     return (alt.layer(*layers).properties(width=width, height=height, title=title).resolve_scale(color="independent", shape="independent"))
@@ -119,7 +122,7 @@ def isoflop_chart(curves: pd.DataFrame, optima: pd.DataFrame, marked: pd.DataFra
 def plan_chart_data(plan) -> dict:
     """The named datasets of :func:`plan_chart` for ``plan`` (name -> DataFrame)."""
     budgets = sorted(plan.curves["budget"].unique())
-    labels = {b: _budget_label(b / plan.compute) for b in budgets}
+    labels = _plan_budget_labels(plan, budgets)
     curves = plan.curves.assign(budget_label=plan.curves["budget"].map(labels))
     optima = plan.optima.assign(budget_label=plan.optima["budget"].map(labels))
     a = plan.allocation
@@ -131,7 +134,7 @@ def plan_chart_data(plan) -> dict:
 
 
 @draws(Plan)
-def plan_chart(plan, width: int = 460, height: int = 300, template=None):
+def plan_chart(plan, width: int = CHART_WIDTH, height: int = 300, template=None):
     """The isoFLOP profiles around a :class:`~workbench.compute.Plan`'s budget, the compute-optimal model of
     each budget (diamonds, joined by the dashed frontier) and the plan's models (circle: compute-optimal at
     the budget; triangle: the recommended model, e.g. inference-aware).
@@ -144,8 +147,19 @@ def plan_chart(plan, width: int = 460, height: int = 300, template=None):
     if template is not None:
         return refill(template, data)
     budgets = sorted(plan.curves["budget"].unique())
-    labels = {b: _budget_label(b / plan.compute) for b in budgets}
+    labels = _plan_budget_labels(plan, budgets)
     return isoflop_chart(plan.curves, plan.optima, data["marked"], labels=labels, width=width, height=height)
+
+
+def _plan_budget_labels(plan, budgets) -> dict:
+    """Legend labels of a plan's profiles, relative to the budget (or to the compute the data allow, when the
+    unique data are exhausted and the profiles sit around that instead). The labels stay the same from plan
+    to plan, so a live panel only swaps rows."""
+    centre = budgets[len(budgets) // 2]
+    capped = plan.allocation.saturated is not None and bool(np.atleast_1d(plan.allocation.saturated)[0])
+    name = "C used (data-limited)" if capped else "C (the budget)"
+    return {b: _budget_label(b / centre, name).replace("C", "C used", 1) if capped and b != centre else
+            _budget_label(b / centre, name) for b in budgets}
 
 
 def refill(chart, frames: dict):
@@ -157,7 +171,7 @@ def refill(chart, frames: dict):
     return chart
 
 
-def frontier_chart(sources, compute=None, width: int = 460, height: int = 280, what=("N", "D")):
+def frontier_chart(sources, compute=None, width: int = CHART_WIDTH, height: int = 280, what=("N", "D")):
     """Compute-optimal model size and tokens against compute for one or more laws.
 
     ``sources`` is a dict label -> source (Fit, parameter-set name, ...) or a list of
@@ -195,7 +209,7 @@ def frontier_chart(sources, compute=None, width: int = 460, height: int = 280, w
 
 
 @draws(Allocation)
-def allocation_chart(allocation, width: int = 460, height: int = 280):
+def allocation_chart(allocation, width: int = CHART_WIDTH, height: int = 280):
     """An :class:`~workbench.compute.Allocation` over its budgets: N and D against compute (with bands)."""
     df = allocation.to_frame()
     frames = []
@@ -346,7 +360,7 @@ def repetition_chart(table: pd.DataFrame, width: int = 420, height: int = 260):
 
 
 @draws(Crossover)
-def crossover_chart(result, width: int = 460, height: int = 280):
+def crossover_chart(result, width: int = CHART_WIDTH, height: int = 280):
     """Two laws' losses along compute (or N, or D) with bands and the crossing(s) marked."""
     titles = {"C": C_TITLE, "N": N_TITLE, "D": "training tokens D"}
     data = result.curves

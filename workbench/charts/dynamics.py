@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .data import named_data
+from .theme import CHART_WIDTH
 
 __all__ = [
     "loss_curves_chart",
@@ -60,7 +61,7 @@ def _entropy_rule(entropy_rate: float | None, label: str = "entropy rate E (irre
 
 
 def loss_curves_chart(curves: pd.DataFrame, x: str = "step", color: str = "label", entropy_rate: float | None = None,
-                      title: str = "Held-out loss during training", width: int = 460, height: int = 280,
+                      title: str = "Held-out loss during training", width: int = CHART_WIDTH, height: int = 280,
                       log_x: bool = True) -> alt.Chart:
     """Held-out loss against steps (or tokens ``D``) for every run, with the entropy rate as a floor.
 
@@ -111,7 +112,7 @@ def grid_fit_data(runs: pd.DataFrame, fit=None, n_points: int = 60, extend: floa
 
 def grid_fit_chart(runs: pd.DataFrame, fit=None, entropy_rate: float | None = None,
                    title: str = "Tiny-LM grid: final held-out loss and the fitted Chinchilla law",
-                   width: int = 460, height: int = 300) -> alt.Chart:
+                   width: int = CHART_WIDTH, height: int = 300) -> alt.Chart:
     """Final loss of every run against tokens, one colour per model size, with the fitted law's curves.
 
     The dashed black rule is the source's true entropy rate; the dotted red rule the fitted ``E``.
@@ -144,7 +145,7 @@ def grid_fit_chart(runs: pd.DataFrame, fit=None, entropy_rate: float | None = No
 
 
 def schedule_chart(table: pd.DataFrame, color: str = "label", title: str = "Learning-rate schedules",
-                   width: int = 460, height: int = 140) -> alt.Chart:
+                   width: int = CHART_WIDTH, height: int = 140) -> alt.Chart:
     """Learning rate against step for one or several schedules (``step``, ``lr``, ``label`` columns)."""
     df = thin_curves(table[[c for c in ("step", "lr", color) if c in table.columns]], by=color)
     return (
@@ -158,7 +159,7 @@ def schedule_chart(table: pd.DataFrame, color: str = "label", title: str = "Lear
 
 def annealing_chart(measured: pd.DataFrame, predicted: pd.DataFrame, entropy_rate: float | None = None,
                     title: str = "Loss curves: measured (points) and predicted by the annealing law (lines)",
-                    width: int = 460, height: int = 260, lr_height: int = 110) -> alt.VConcatChart:
+                    width: int = CHART_WIDTH, height: int = 260, lr_height: int = 110) -> alt.VConcatChart:
     """Measured held-out loss (points) and the annealing law's predicted curves (lines), with the schedules below.
 
     Parameters
@@ -202,7 +203,7 @@ def annealing_chart(measured: pd.DataFrame, predicted: pd.DataFrame, entropy_rat
 
 def lr_sweep_chart(runs: pd.DataFrame, optimum: pd.DataFrame | None = None,
                    title: str = "Learning-rate sweep: final loss against peak learning rate",
-                   width: int = 460, height: int = 280) -> alt.Chart:
+                   width: int = CHART_WIDTH, height: int = 280) -> alt.Chart:
     """Final loss against peak learning rate, one line per model size, with each size's optimum marked."""
     pts = runs[["N", "lr", "loss"]].sort_values(["N", "lr"])
     color = alt.Color("N:O", title="model size N", scale=alt.Scale(scheme="viridis"))

@@ -16,6 +16,7 @@ import pandas as pd
 from ..fitting.result import Fit
 from .data import attach_data, named
 from .registry import draws
+from .theme import CHART_WIDTH, ENTITY_COLORS, entity_scale
 
 __all__ = ["fit_chart", "fit_chart_data", "frontier", "curve_data"]
 
@@ -125,7 +126,7 @@ def fit_chart_data(fit, extend: float = 10.0) -> dict[str, pd.DataFrame]:
 
 
 @draws(Fit)
-def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, title: str | None = None,
+def fit_chart(fit, width: int = CHART_WIDTH, height: int = 300, extend: float = 10.0, title: str | None = None,
               template=None) -> alt.LayerChart:
     """Runs, fitted curve, extrapolated region and bootstrap band of a :class:`~workbench.fitting.Fit`.
 
@@ -149,16 +150,15 @@ def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, ti
     target = fit.target
     ytitle = AXIS_TITLES.get(target, target)
     title = title or fit.law.title
-    color = alt.Color(
-        "role:N",
-        title="runs",
-        scale=alt.Scale(domain=["fitted", "held out"], range=["#4c78a8", "#e45756"]),
-    )
+    roles = ["fitted", "held out"]
+    color = alt.Color("role:N", title="runs", scale=entity_scale(roles))
+    # the same field, title and domain for shape: Vega-Lite merges them into one legend whose symbols are the marks
+    shape = alt.Shape("role:N", title="runs", scale=alt.Scale(domain=roles, range=["circle", "square"]))
     if mode == "parity":
         base = alt.Chart(named("runs")).mark_point(filled=True, size=40, opacity=0.8).encode(
             x=alt.X("predicted:Q", title=f"predicted {ytitle}", scale=alt.Scale(type="log", zero=False)),
             y=alt.Y(f"{target}:Q", title=f"observed {ytitle}", scale=alt.Scale(type="log", zero=False)),
-            color=color,
+            color=color, shape=shape,
             tooltip=[alt.Tooltip(f"{c}:Q", format=".4~g") for c in data["runs"].columns if c != "role"] + ["role:N"],
         )
         line = alt.Chart(named("diagonal")).mark_line(color="gray", strokeDash=[4, 3]).encode(x="a:Q", y="b:Q")
@@ -169,16 +169,14 @@ def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, ti
     xscale = alt.Scale(type="log", nice=False)
     yscale = alt.Scale(type="log", zero=False, nice=False, padding=8)
     x_title = AXIS_TITLES.get(xname, xname)
-    if mode == "frontier":
-        x_title += " — curve: compute-optimal frontier"
-    x = alt.X(f"{xname}:Q", title=x_title, scale=xscale, axis=alt.Axis(format="~e"))
+    x = alt.X(f"{xname}:Q", title=x_title, scale=xscale)
     layers = [
         # every layer is always present (empty when there is nothing to show), so the structure is fixed
         alt.Chart(named("extrapolated_region")).mark_rect(color="#f2f2f2", opacity=0.7).encode(
             x=alt.X("x0:Q", scale=xscale), x2="x1:Q"),
-        alt.Chart(named("curve")).mark_area(opacity=0.25, color="#f58518").encode(
+        alt.Chart(named("curve")).mark_area(opacity=0.22, color=ENTITY_COLORS["fit"]).encode(
             x=x, y=alt.Y("lo:Q", scale=yscale, title=ytitle), y2="hi:Q"),
-        alt.Chart(named("curve")).mark_line(color="#f58518", strokeWidth=2.5).encode(
+        alt.Chart(named("curve")).mark_line(color=ENTITY_COLORS["fit"], strokeWidth=2.5).encode(
             x=x,
             y=alt.Y("fit:Q", scale=yscale, title=ytitle),
             strokeDash=alt.StrokeDash(
@@ -193,7 +191,10 @@ def fit_chart(fit, width: int = 460, height: int = 300, extend: float = 10.0, ti
     layers.append(
         alt.Chart(named("runs"))
         .mark_point(filled=True, size=36, opacity=0.75)
-        .encode(x=x, y=alt.Y(f"{target}:Q", scale=yscale, title=ytitle), color=color, shape=alt.Shape("role:N", legend=None), tooltip=tooltip)
+        .encode(x=x, y=alt.Y(f"{target}:Q", scale=yscale, title=ytitle), color=color, shape=shape, tooltip=tooltip)
     )
-    chart = alt.layer(*layers).properties(width=width, height=height, title=title).resolve_scale(strokeDash="independent")
+    what = "the law along its compute-optimal frontier" if mode == "frontier" else "the fitted law"
+    subtitle = f"curve: {what} (band: {100 * fit.level:g}% bootstrap interval); grey: beyond the fitted runs"
+    chart = alt.layer(*layers).properties(width=width, height=height, title=alt.TitleParams(title, subtitle=subtitle)) \
+        .resolve_scale(strokeDash="independent")
     return attach_data(chart, **data)

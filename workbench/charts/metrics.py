@@ -17,6 +17,7 @@ from ..metrics.mirage import MirageResult
 from ..metrics.observational import ObservationalFit, PCAResult
 from .data import named_data
 from .registry import draws
+from .theme import CHART_WIDTH, THIRD_WIDTH, wrap
 
 __all__ = [
     "mirage_chart",
@@ -51,7 +52,8 @@ def _xlog(field: str, title: str, **kw) -> alt.X:
 
 
 @draws(MirageResult)
-def mirage_chart(result, width: int = 460, height: int = 280, log_y: bool = False, name: str = "mirage") -> alt.LayerChart:
+def mirage_chart(result, width: int = CHART_WIDTH, height: int = 300, log_y: bool = False, name: str = "mirage",
+                 show_verdict: bool = True) -> alt.LayerChart:
     """One model family under one metric: expected curve, a finite test set, the resolution floor, the verdict.
 
     Layers (named datasets ``<name>_window``, ``<name>_floor``, ``<name>_curve``,
@@ -79,9 +81,9 @@ def mirage_chart(result, width: int = 460, height: int = 280, log_y: bool = Fals
     window = pd.DataFrame({"x0": [v.window[0]], "x1": [v.window[1]], "emergent": [v.emergent]})
     floor = pd.DataFrame({"floor": [result.floor] if result.floor is not None else []})
     verdict = pd.DataFrame(
-        {"text": [("EMERGENT-LOOKING" if v.emergent else "smooth / not emergent-looking")
-                  + f"  (measured on n = {result.settings['n']}: "
-                  + ("emergent-looking" if result.measured_verdict.emergent else "not emergent-looking") + ")"],
+        {"text": [("emergent-looking" if v.emergent else "smooth")
+                  + f" (measured on n = {result.settings['n']}: "
+                  + ("emergent-looking" if result.measured_verdict.emergent else "smooth") + ")"],
          "N": [float(result.curve["N"].min())]}
     )
     ylog = bool(log_y and info.proportion)
@@ -114,19 +116,22 @@ def mirage_chart(result, width: int = 460, height: int = 280, log_y: bool = Fals
     text = alt.Chart(named_data(verdict, f"{name}_verdict")).mark_text(align="left", baseline="bottom", dy=-6, y=0, fontWeight="bold", color=_RED if v.emergent else "#333333").encode(
         x=alt.X("N:Q", scale=alt.Scale(type="log", nice=False)), text=alt.Text("text:N"),
     )
-    return alt.layer(rect, rule, line, bars, points, text).properties(width=width, height=height)
+    layers = [rect, rule, line, bars, points] + ([text] if show_verdict else [])
+    return alt.layer(*layers).properties(width=width, height=height)
 
 
-def metric_grid_chart(results: dict, columns: int = 3, width: int = 230, height: int = 170) -> alt.ConcatChart:
+def metric_grid_chart(results: dict, columns: int = 3, width: int = THIRD_WIDTH, height: int = 170) -> alt.ConcatChart:
     """Several :class:`MirageResult` side by side (same family, different metrics), titled with their verdicts."""
     charts = []
     for i, (title, r) in enumerate(results.items()):
-        c = mirage_chart(r, width=width, height=height, name=f"grid{i}")
-        charts.append(c.properties(title=f"{title}: {'emergent-looking' if r.emergent else 'smooth'}"))
+        c = mirage_chart(r, width=width, height=height, name=f"grid{i}", show_verdict=False)
+        verdict = "emergent-looking" if r.emergent else "smooth"
+        charts.append(c.properties(title=alt.TitleParams(wrap(title, 30), subtitle=verdict, fontSize=13,
+                                                         subtitleColor=_RED if r.emergent else "#555555")))
     return alt.concat(*charts, columns=columns)
 
 
-def family_curves_chart(curves: pd.DataFrame, info: dict, verdicts: pd.DataFrame | None = None, width: int = 460,
+def family_curves_chart(curves: pd.DataFrame, info: dict, verdicts: pd.DataFrame | None = None, width: int = CHART_WIDTH,
                         height: int = 280, name: str = "real") -> alt.LayerChart:
     """Score against scale for each family (series) of a real task; emergent-looking series drawn thicker."""
     df = curves.copy()
@@ -180,7 +185,7 @@ def chain_chart(correlations: pd.DataFrame, width: int = 360, height: int = 200)
     )
 
 
-def passuntil_chart(table: pd.DataFrame, width: int = 460, height: int = 280) -> alt.LayerChart:
+def passuntil_chart(table: pd.DataFrame, width: int = CHART_WIDTH, height: int = 280) -> alt.LayerChart:
     """Pass rate against size, log scale: truth, fixed-budget estimates (zeros at the floor), PassUntil, the task law.
 
     ``table`` has ``N``, ``true``, ``fixed`` (fixed-budget estimate), ``floor``,

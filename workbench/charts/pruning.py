@@ -19,10 +19,22 @@ import numpy as np
 import pandas as pd
 
 from .data import named_data
+from .theme import CHART_WIDTH, ENTITY_COLORS, wrap
 
 __all__ = ["pruning_chart", "regimes_chart", "regime_explorer_chart"]
 
 _STRATEGY_WORDS = {"hard": "keep hardest", "easy": "keep easiest", "random": "keep random"}
+
+
+_REFERENCES = ["random-pruning power law", "best-f frontier"]
+
+
+def _fraction_label(f: float) -> str:
+    """A kept fraction as people write it: 1 (no pruning), 1/2, 1/4 ... (0.0078125 is 1/128)."""
+    if f >= 1:
+        return "1 (no pruning)"
+    inv = 1.0 / f
+    return f"1/{int(round(inv))}" if abs(inv - round(inv)) < 1e-9 else f"{f:.3g}"
 
 
 def pruning_chart(
@@ -32,7 +44,7 @@ def pruning_chart(
     strategy: str = "hard",
     theta: float = 0.0,
     title: str | None = None,
-    width: int = 460,
+    width: int = CHART_WIDTH,
     height: int = 320,
 ) -> alt.LayerChart:
     """Test error against examples kept per dimension, with the power law and the frontier.
@@ -59,7 +71,7 @@ def pruning_chart(
              | (df["f"] == 1.0)].copy()
     sel = sel.drop_duplicates(["f", "alpha_prune"])
     sel = sel.sort_values(["f", "alpha_prune"], ascending=[False, True])
-    sel["fraction kept"] = [f"{f:g}" if f < 1 else "1 (no pruning)" for f in sel["f"]]
+    sel["fraction kept"] = [_fraction_label(f) for f in sel["f"]]
     order = list(dict.fromkeys(sel["fraction kept"]))
     rnd = df[df["strategy"] == "random"].groupby("alpha_prune", as_index=False)["error"].mean()
     lo, hi = float(df["alpha_prune"].min()), float(df["alpha_prune"].max())
@@ -70,6 +82,12 @@ def pruning_chart(
               title="examples kept per dimension α_prune = f·α_total")
     y_scale = alt.Scale(type="log")
     ytitle = "test error arccos(R)/π"
+    # the two reference lines have a legend of their own (stroke and dash by the same field, so one legend whose
+    # symbols are the lines: red dashed law, black frontier); the curves are coloured by the fraction kept
+    ref = dict(title="reference", legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2.5))
+    stroke = alt.Stroke("what:N", scale=alt.Scale(domain=_REFERENCES, range=[ENTITY_COLORS["random-pruning power law"],
+                                                                           ENTITY_COLORS["best-f frontier"]]), **ref)
+    dash = alt.StrokeDash("what:N", scale=alt.Scale(domain=_REFERENCES, range=[[6, 4], [1, 0]]), **ref)
     layers = [
         alt.Chart(named_data(sel[["alpha_prune", "f", "error", "fraction kept"]], "pruning_curves"))
         .mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=1.2, opacity=0.8)
@@ -79,26 +97,28 @@ def pruning_chart(
                 tooltip=["fraction kept:N", alt.Tooltip("alpha_prune:Q", format=".3g"),
                          alt.Tooltip("error:Q", format=".3g")]),
         alt.Chart(named_data(rnd, "random_points"))
-        .mark_point(shape="diamond", size=50, color="#d62728", filled=True)
+        .mark_point(shape="diamond", size=50, filled=True, color=ENTITY_COLORS["random-pruning power law"])
         .encode(x=x, y=alt.Y("error:Q", scale=y_scale), tooltip=[alt.Tooltip("error:Q", format=".3g")]),
     ]
     if random_law is not None:
         grid = np.logspace(np.log10(lo), np.log10(hi), 40)
         law_df = pd.DataFrame({"alpha_prune": grid, "error": random_law.predict(grid),
-                               "curve": f"random pruning power law (slope {random_law.slope:.2f})"})
+                               "what": _REFERENCES[0], "curve": f"random pruning power law (slope {random_law.slope:.2f})"})
         layers.append(
             alt.Chart(named_data(law_df, "random_law"))
-            .mark_line(color="#d62728", strokeDash=[6, 4], strokeWidth=2)
-            .encode(x=x, y=alt.Y("error:Q", scale=y_scale), tooltip=["curve:N"]))
+            .mark_line(strokeWidth=2)
+            .encode(x=x, y=alt.Y("error:Q", scale=y_scale), stroke=stroke, strokeDash=dash, tooltip=["curve:N"]))
     if front is not None and len(front):
-        fr = front[["alpha_prune", "error", "best_f"]].copy()
+        fr = front[["alpha_prune", "error", "best_f"]].assign(what=_REFERENCES[1])
         layers.append(
             alt.Chart(named_data(fr, "frontier"))
-            .mark_line(color="black", strokeWidth=3, point=alt.OverlayMarkDef(color="black", size=30))
-            .encode(x=x, y=alt.Y("error:Q", scale=y_scale),
+            .mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=30, color=ENTITY_COLORS["best-f frontier"]))
+            .encode(x=x, y=alt.Y("error:Q", scale=y_scale), stroke=stroke, strokeDash=dash,
                     tooltip=[alt.Tooltip("alpha_prune:Q", format=".3g"), alt.Tooltip("error:Q", format=".3g"),
                              alt.Tooltip("best_f:Q", title="best f", format="g")]))
-    return alt.layer(*layers).properties(title=title, width=width, height=height)
+    subtitle = "diamonds: random pruning, measured; lines: one fraction kept f each"
+    return alt.layer(*layers).properties(title=alt.TitleParams(wrap(title, 80), subtitle=subtitle), width=width,
+                                         height=height)
 
 
 def regimes_chart(runs: pd.DataFrame, slopes: dict | None = None, width: int = 300, height: int = 260):

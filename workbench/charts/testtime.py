@@ -15,6 +15,7 @@ from ..testtime.flops import FlopsMatchedComparison
 from ..testtime.verifier import VerifierCurve
 from .data import named_data
 from .registry import draws
+from .theme import CHART_WIDTH
 
 __all__ = [
     "side_by_side",
@@ -120,7 +121,7 @@ def extrapolation_chart_data(cmp) -> dict[str, pd.DataFrame]:
 
 
 @draws(ExtrapolationComparison)
-def extrapolation_chart(cmp, *, width: int = 460, height: int = 280, show_gap: bool = True,
+def extrapolation_chart(cmp, *, width: int = CHART_WIDTH, height: int = 280, show_gap: bool = True,
                         title: str = "Coverage: measured, and extrapolated two ways") -> alt.TopLevelMixin:
     """Coverage against samples per problem ``k``: the measurements, the fitted coverage law and the
     beta-binomial prediction with their intervals, the extrapolated region shaded; below it (with
@@ -175,7 +176,7 @@ def coverage_law_chart(a: float, b: float, points: dict | None = None, *, k_min:
 
 
 @draws(VerifierCurve)
-def verifier_chart(curve, *, width: int = 460, height: int = 280,
+def verifier_chart(curve, *, width: int = CHART_WIDTH, height: int = 280,
                    title: str = "Resampling against an imperfect verifier") -> alt.LayerChart:
     """Accuracy, false positives and utility against attempts ``K``, with the accuracy ceiling and the best ``K``."""
     t = curve.table

@@ -20,7 +20,7 @@
 
 from __future__ import annotations
 
-import copy
+import math
 import re
 
 import altair as alt
@@ -76,6 +76,9 @@ def _superscript(expr: str) -> str:
 
 
 _POWER_LABEL = f"'10' + {_superscript(_EXP)}"
+_MANTISSA = "(datum.value / pow(10, floor(log(datum.value) / LN10 + 1e-9)))"
+_NARROW_GRID = (f"datum.value > 0 && (abs({_MANTISSA} - 1) < 1e-6 || abs({_MANTISSA} - 2) < 1e-6 || "
+                f"abs({_MANTISSA} - 5) < 1e-6 || abs({_MANTISSA} - round({_MANTISSA})) > 1e-6)")
 _COUNT_LABEL = (
     f"{_EXP} < 0 ? {_POWER_LABEL} : {_EXP} < 3 ? toString(pow(10, {_EXP})) : "
     f"{_EXP} < 6 ? toString(pow(10, {_EXP} - 3)) + 'k' : {_EXP} < 9 ? toString(pow(10, {_EXP} - 6)) + 'M' : "
@@ -84,20 +87,39 @@ _COUNT_LABEL = (
 )
 
 
-def label_expr(kind: str) -> str:
-    """The Vega ``labelExpr`` of a log axis: ``"count"`` (1, 10, 100, 1k .. 1T, then 10ⁿ), ``"power"`` (10ⁿ)."""
+_IS_125 = (f"datum.value > 0 && (abs({_MANTISSA} - 1) < 1e-6 || abs({_MANTISSA} - 2) < 1e-6 || "
+           f"abs({_MANTISSA} - 5) < 1e-6)")
+_FLOOR_EXP = "floor(log(datum.value) / LN10 + 1e-9)"
+_MANTISSA_TEXT = f"toString(round({_MANTISSA}))"
+_COUNT_125 = f"{_EXP} >= 15 || {_EXP} < 0 ? {_MANTISSA_TEXT} + ' × 10' + {_superscript(_FLOOR_EXP)} : " \
+             "replace(format(datum.value, '~s'), 'G', 'B')"
+_POWER_125 = f"abs({_MANTISSA} - 1) < 1e-6 ? '10' + {_superscript(_FLOOR_EXP)} : " \
+             f"{_MANTISSA_TEXT} + ' × 10' + {_superscript(_FLOOR_EXP)}"
+
+
+def label_expr(kind: str, every: str = "decade") -> str:
+    """The Vega ``labelExpr`` of a log axis.
+
+    ``kind``: ``"count"`` (1, 10, 100, 1k .. 1T, then 10ⁿ) or ``"power"`` (10ⁿ). ``every``: ``"decade"``
+    labels the powers of ten only; ``"125"`` also 2 and 5 times them (for a domain with fewer than two
+    powers of ten in it: ``20, 50, 100`` or ``5 × 10²², 10²³, 2 × 10²³``).
+    """
+    if every == "125":
+        return f"{_IS_125} ? ({_COUNT_125 if kind == 'count' else _POWER_125}) : ''"
     body = _COUNT_LABEL if kind == "count" else _POWER_LABEL
     return f"{_IS_POW} ? ({body}) : ''"
 
 
-def log_axis(kind: str = "power", **kw) -> dict:
-    """Axis properties for a log scale spanning decades: labels at powers of ten only (``kind``: ``"count"``
-    for SI suffixes, ``"power"`` for ``10ⁿ``), gridlines and long ticks at the powers of ten only."""
+def log_axis(kind: str = "power", every: str = "decade", **kw) -> dict:
+    """Axis properties for a log scale: labels, gridlines and long ticks at the powers of ten (``every="decade"``)
+    or at 1, 2 and 5 times them (``every="125"``, for domains narrower than two decades); ``kind``: ``"count"``
+    for SI suffixes, ``"power"`` for ``10ⁿ``."""
+    test = _IS_POW if every == "decade" else _IS_125
     out = {
-        "labelExpr": label_expr(kind),
-        "gridOpacity": {"condition": {"test": _IS_POW, "value": 1}, "value": 0},
-        "tickSize": {"condition": {"test": _IS_POW, "value": 6}, "value": 3},
-        "labelOverlap": False,  # the labels are at powers of ten, which never collide
+        "labelExpr": label_expr(kind, every),
+        "gridOpacity": {"condition": {"test": test, "value": 1}, "value": 0},
+        "tickSize": {"condition": {"test": test, "value": 6}, "value": 3},
+        "labelOverlap": every != "decade",  # powers of ten never collide; 1-2-5 labels may, on a short axis
         "labelFlush": False,
     }
     out.update(kw)
@@ -172,8 +194,8 @@ def register() -> None:
 
 
 # --------------------------------------------------------------------------- log axes
-_FLOPS = re.compile(r"FLOP|compute", re.I)
-_COUNT = re.compile(r"parameters|tokens|samples|problems|items|features|examples|attempts|\bk\b|\bK\b|width|size|"
+_FLOPS = re.compile(r"FLOP", re.I)
+_COUNT = re.compile(r"parameters|tokens|samples|problems|items|features?|examples|attempts|rank|\bk\b|\bK\b|width|size|"
                     r"pool|count|runs|sequences", re.I)
 _COUNT_FIELDS = {"N", "D", "U", "P", "k", "K", "n", "tokens", "inference_tokens", "samples", "m"}
 _FLOPS_FIELDS = {"C", "budget", "compute", "training_flops", "flops"}
@@ -199,56 +221,143 @@ def _kind(field: str, title: str) -> str:
     return "power"
 
 
-def _style_encoding(enc: dict, scales: dict) -> None:
-    scale = enc.get("scale")
-    if not isinstance(scale, dict) or scale.get("type") != "log":
-        return
+def _is_log(enc) -> bool:
+    return isinstance(enc, dict) and isinstance(enc.get("scale"), dict) and enc["scale"].get("type") == "log"
+
+
+def _style_encoding(enc: dict, kind: str, span: tuple | None) -> None:
     axis = enc.get("axis", {})
     if axis is None:
         return
     axis = dict(axis) if isinstance(axis, dict) else {}
     if "labelExpr" in axis or "values" in axis:
         return
-    field = enc.get("field", "")
-    kind = _kind(str(field), _title_text(axis, enc))
     if kind == "narrow":
         axis.setdefault("format", "~g")
+        # gridlines at 1, 2 and 5 times a power of ten (and at the in-between ticks of a domain narrower than a
+        # decade), not at every minor multiple
+        axis.setdefault("gridOpacity", {"condition": {"test": _NARROW_GRID, "value": 1}, "value": 0})
         enc["axis"] = axis
         return
     axis.pop("format", None)
     axis.pop("tickCount", None)
-    enc["axis"] = {**log_axis("count" if kind == "count" else "power"), **axis}
-    if "domain" not in scale and "domainMin" not in scale and "domainMax" not in scale:
-        scale = dict(scale)
-        scale["nice"] = True
-        scale.pop("padding", None)
-        enc["scale"] = scale
+    scale = dict(enc["scale"])
+    scale.pop("padding", None)
+    lo, hi = span if span else (None, None)
+    if "domain" in scale and isinstance(scale["domain"], list) and len(scale["domain"]) == 2:
+        lo, hi = scale["domain"]
+    powers = _powers_inside(lo, hi)
+    try:  # SI suffixes stop at T: an axis reaching 10¹⁵ (or below 1) is written in powers of ten throughout
+        if kind == "count" and (float(hi) >= 0.95e15 or float(lo) < 1):
+            kind = "power"
+    except (TypeError, ValueError):
+        pass
+    # two or more powers of ten in the data's range: label the decades; fewer: 1, 2 and 5 times them
+    every = "decade" if powers >= 2 else "125"
+    enc["axis"] = {**axis, **log_axis(kind, every)}  # the house labels, grid and ticks win over a builder's defaults
+    enc["scale"] = scale
 
 
-def _walk(node, scales: dict) -> None:
+def _powers_inside(lo, hi) -> int:
+    try:
+        lo, hi = float(lo), float(hi)
+    except (TypeError, ValueError):
+        return 2  # unknown range: assume it spans decades
+    if not (lo > 0 and hi >= lo):
+        return 2
+    return int(math.floor(math.log10(hi) + 1e-9) - math.ceil(math.log10(lo) - 1e-9) + 1)
+
+
+def _layers(node: dict, data=None):
+    """(view, its data) for a view and each of its layers (a layer without data inherits its parent's)."""
+    data = node.get("data", data)
+    yield node, data
+    for sub in node.get("layer", []) or []:
+        if isinstance(sub, dict):
+            yield from _layers(sub, data)
+
+
+def _rows(data, datasets: dict) -> list:
+    if not isinstance(data, dict):
+        return []
+    if isinstance(data.get("values"), list):
+        return data["values"]
+    name = data.get("name")
+    return datasets.get(name, []) if isinstance(name, str) else []
+
+
+def _style_view(node: dict, datasets: dict, data=None) -> None:
+    """Style the log axes of one view or layered view: one kind per shared axis (by its title and fields), and
+    decade or 1-2-5 labels by the range of the data it shows."""
+    views = list(_layers(node, data))
+    for ch in ("x", "y"):
+        encs, lo, hi = [], math.inf, -math.inf
+        for view, vdata in views:
+            enc = view.get("encoding")
+            if not isinstance(enc, dict) or not _is_log(enc.get(ch)):
+                continue
+            encs.append(enc[ch])
+            fields = [e.get("field") for e in (enc.get(ch), enc.get(f"{ch}2")) if isinstance(e, dict)]
+            for row in _rows(vdata, datasets):
+                for f in fields:
+                    v = row.get(f) if isinstance(row, dict) else None
+                    if isinstance(v, (int, float)) and v > 0 and math.isfinite(v):
+                        lo, hi = min(lo, v), max(hi, v)
+        if not encs:
+            continue
+        titled = [e for e in encs if _title_text(e.get("axis") or {}, e)]
+        ref = titled[0] if titled else encs[0]
+        kind = _kind(str(ref.get("field", "")), _title_text(ref.get("axis") or {}, ref))
+        if not titled:  # no title anywhere: any field that names the quantity decides
+            kinds = {_kind(str(e.get("field", "")), "") for e in encs} - {"power"}
+            kind = kinds.pop() if len(kinds) == 1 else kind
+        span = (lo, hi) if lo <= hi else None
+        for e in encs:
+            _style_encoding(e, kind, span)
+
+
+def _walk(node, datasets: dict, data=None) -> None:
     if isinstance(node, dict):
-        enc = node.get("encoding")
-        if isinstance(enc, dict):
-            for ch in ("x", "y"):
-                e = enc.get(ch)
-                if isinstance(e, dict):
-                    _style_encoding(e, scales)
-        for key in ("layer", "hconcat", "vconcat", "concat"):
+        data = node.get("data", data)
+        if "encoding" in node or "layer" in node:
+            _style_view(node, datasets, data)
+        for key in ("hconcat", "vconcat", "concat"):
             for sub in node.get(key, []) or []:
-                _walk(sub, scales)
+                _walk(sub, datasets, data)
+        for sub in node.get("layer", []) or []:  # nested concatenations inside layers (rare)
+            if isinstance(sub, dict) and any(k in sub for k in ("hconcat", "vconcat", "concat")):
+                _walk(sub, datasets, data)
         if isinstance(node.get("spec"), dict):
-            _walk(node["spec"], scales)
+            _walk(node["spec"], datasets, data)
 
 
-def house_style(spec: dict) -> dict:
+def house_style(spec: dict, datasets: dict | None = None) -> dict:
     """``spec`` (a Vega-Lite dict) with the house log axes (see the module docstring); a new dict.
 
     Axes that set their own ``labelExpr`` or ``values`` are left as they are. Layers sharing an
-    axis are styled alike, so Vega-Lite still merges them into one axis.
+    axis are styled alike, so Vega-Lite still merges them into one axis. ``datasets`` adds rows of
+    named datasets the spec refers to but does not hold (a live panel's).
     """
-    out = copy.deepcopy(spec) if not isinstance(spec, dict) else _copy_structure(spec)
-    _walk(out, {})
+    out = _copy_structure(spec)
+    named = dict(out.get("datasets") or {})
+    named.update(_named_values(out))
+    named.update(datasets or {})
+    _walk(out, named)
     return out
+
+
+def _named_values(node, found=None) -> dict:
+    found = {} if found is None else found
+    if isinstance(node, dict):
+        if isinstance(node.get("name"), str) and isinstance(node.get("values"), list):
+            found[node["name"]] = node["values"]
+        for k, v in node.items():
+            if k not in ("values", "datasets"):
+                _named_values(v, found)
+    elif isinstance(node, list):
+        for v in node:
+            _named_values(v, found)
+    return found
 
 
 def _copy_structure(node):

@@ -131,6 +131,8 @@ class Plan(Result):
             "D_lo": self.D_interval[0],
             "D_hi": self.D_interval[1],
             "training_flops": self.training_flops,
+            "budget_used": self.budget_used,
+            "data_saturated": bool(self.allocation.saturated is not None and np.atleast_1d(self.allocation.saturated)[0]),
             "inference_flops": self.inference_flops,
             "compute_optimal_N": self.allocation.value("N"),
             "compute_optimal_D": self.allocation.value("D"),
@@ -246,7 +248,7 @@ class Plan(Result):
         s.add_quantities(self.quantities())
         comp = self.comparison()
         if comp is not None:
-            s.add_table(comp, title="the alternatives it is chosen against", index=True)
+            s.add_table(comp, title="for comparison", index=True)
         s.add_text(*self._notes())
 
     def summary(self) -> Summary:

@@ -27,7 +27,7 @@ from .manifest import REGISTRY_FILE, sha256_of
 
 __all__ = [
     "Dataset", "DataFile", "PinnedFolder", "get_dataset", "list_datasets", "load_dataset", "dataset_dir",
-    "dataset_files", "cache_dir", "register_loader",
+    "dataset_files", "cache_dir", "register_loader", "datasets_used",
 ]
 
 MIRROR_ENV = "WORKBENCH_DATA_MIRROR"
@@ -198,8 +198,27 @@ def _download(ds: Dataset, f: DataFile, target: Path) -> None:
         ) from exc
 
 
+#: Datasets read in this process: name -> {file path in the dataset: sha256} (see :func:`datasets_used`).
+_USED: dict[str, dict[str, str]] = {}
+
+
+def datasets_used() -> dict[str, dict[str, str]]:
+    """The datasets this process has read so far, each file with its pinned (and verified) sha256.
+
+    Reports print it in their header, so a reader knows exactly which data the numbers come from.
+    """
+    return {k: dict(v) for k, v in _USED.items()}
+
+
 def dataset_dir(name: str) -> Path:
     """Folder holding every file of dataset ``name``, verified by sha256 (download on first use)."""
+    root = _verified_dir(name)
+    ds = get_dataset(name)
+    _USED.setdefault(ds.name, {}).update({f.path: f.sha256 for f in ds.files})
+    return root
+
+
+def _verified_dir(name: str) -> Path:
     ds = get_dataset(name)
     mirror = os.environ.get(MIRROR_ENV)
     if mirror:

@@ -28,19 +28,17 @@ from ..dynamics.hyperparams import critical_batch_size, step_law_batch, step_law
 from ..dynamics.schedules import PRESETS, Schedule
 from ..fitting import fit
 from ..toys.tinylm import default_grid, default_source, grid_work, schedule_runs, train_grid
-from .panel import Panel, View, log_slider
+from ..charts.theme import ENTITY_COLORS, HALF_WIDTH
+from ..format import SUPERSCRIPT, Quantity, fmt, number, percent
+from .panel import Panel, View, log_slider, readout_html
 from .training import TrainingPanel
 
 __all__ = ["grid_panel", "schedule_panel", "hyperparams_panel", "WIDTHS", "BUDGETS"]
 
 WIDTHS = (8, 16, 24, 32, 48, 64)
 BUDGETS = tuple(2**k for k in range(14, 21))
-_STYLE = {"description_width": "initial"}
-_LAYOUT = w.Layout(width="460px")
-
-
 def _budget_label(b: int) -> str:
-    return f"2^{int(np.log2(b))} = {b:,} tokens"
+    return f"{fmt(b, 'tokens')} (2{str(int(np.log2(b))).translate(SUPERSCRIPT)})"
 
 
 def _grid_spec(state: dict) -> tuple[list, list]:
@@ -79,12 +77,17 @@ def grid_panel(cache_dir=None, source=None, train_on_start: bool = True, bootstr
     controls = {
         "largest_width": w.SelectionSlider(options=[(str(d), d) for d in WIDTHS],
                                            value=largest_width if largest_width in WIDTHS else 32,
-                                           description="largest model width d", style=_STYLE, layout=_LAYOUT),
+                                           description="largest width d"),
         "largest_budget": w.SelectionSlider(options=[(_budget_label(b), b) for b in BUDGETS],
                                             value=largest_budget if largest_budget in BUDGETS else 2**17,
-                                            description="largest token budget", style=_STYLE, layout=_LAYOUT),
-        "show": w.ToggleButtons(options=[("final losses + Chinchilla fit", "fit"), ("loss curves", "curves")],
-                                value="fit", description="show", style=_STYLE),
+                                            description="largest budget"),
+        "show": w.ToggleButtons(options=[("final losses + fit", "fit"), ("loss curves", "curves")],
+                                value="fit", description="show"),
+    }
+    help_text = {
+        "largest_width": "Every model width from 8 up to this one is trained (press Train after changing it).",
+        "largest_budget": "The largest token budget; halves of it make the other budgets (press Train after changing it).",
+        "show": "Final losses with the fitted Chinchilla law, or the whole loss curves (no retraining).",
     }
     fits: dict = {}
 
@@ -121,24 +124,26 @@ def grid_panel(cache_dir=None, source=None, train_on_start: bool = True, bootstr
             chart = grid_fit_chart(runs, f, entropy_rate=H)
         numbers = {"n_runs": len(runs), "entropy_rate": H, "seconds": result.seconds, "finished": bool(finished),
                    "n_cached": result.n_cached}
-        lines = [f"<b>{len(runs)}</b> finished runs" + ("" if finished else " so far (training&hellip;)"),
-                 f"source entropy rate (true E): <b>{H:.4f}</b> nats/token"]
+        quantities = [Quantity("finished runs", len(runs), None, note="" if finished else "so far (training…)"),
+                      Quantity("source entropy rate (true E)", H, "nats/token")]
         if len(runs):
             numbers["best_loss"] = float(runs["loss"].min())
-            lines.append(f"best held-out loss {runs['loss'].min():.4f} (unigram entropy "
-                         f"{source.unigram_entropy:.4f})")
+            quantities.append(Quantity("best held-out loss", float(runs["loss"].min()), "nats/token",
+                                       note=f"(unigram entropy {number(source.unigram_entropy, 4)})"))
+        warnings = []
         if f is not None:
             E = float(f.params["E"])
             numbers.update(E_fit=E, E_rel_error=E / H - 1, alpha=float(f.params["alpha"]), beta=float(f.params["beta"]))
             ci = f.intervals.get("E") if getattr(f, "intervals", None) is not None and finished else None
-            ci_txt = f" (95% CI {ci[0]:.3f} to {ci[1]:.3f})" if ci is not None and np.all(np.isfinite(ci)) else ""
-            lines.append(f"fitted E = <b>{E:.4f}</b>{ci_txt}: {100 * (E / H - 1):+.1f}% from the truth; "
-                         f"alpha = {f.params['alpha']:.3f}, beta = {f.params['beta']:.3f}")
-        return View(chart=chart, text="<br>".join(lines), numbers=numbers)
+            lo, hi = (ci if ci is not None and np.all(np.isfinite(ci)) else (None, None))
+            quantities.append(Quantity("fitted E", E, "nats/token", lo, hi, note=f"({percent(E / H - 1, 2)} from the truth)"))
+            quantities.append(Quantity("fitted α, β", f"{number(f.params['alpha'])}, {number(f.params['beta'])}"))
+            warnings = list(getattr(f, "warnings", []) or [])
+        return View(chart=chart, numbers=numbers, quantities=quantities, warnings=warnings)
 
     return TrainingPanel(controls, train, render, total_steps,
                          title="Train tiny language models, then fit Chinchilla to them",
-                         view_controls=["show"], train_on_start=train_on_start)
+                         view_controls=["show"], train_on_start=train_on_start, help=help_text)
 
 
 # ------------------------------------------------------------------------------------- schedules
@@ -177,16 +182,24 @@ def schedule_panel(steps: int | None = None, width: int = 32, peak: float = 0.01
     steps = int(steps if steps is not None else (600 if quick() else 1000))
     source = default_source() if source is None else source
     controls = {
-        "schedule": w.Dropdown(options=list(PRESETS), value="wsd", description="schedule", style=_STYLE),
-        "peak": log_slider("peak learning rate", peak, peak / 10, peak * 3, step=0.05),
-        "warmup": w.FloatSlider(value=PRESETS["wsd"]["warmup"], min=0.0, max=0.3, step=0.01,
-                                description="warmup (fraction of run)", style=_STYLE, layout=_LAYOUT),
+        "schedule": w.Dropdown(options=list(PRESETS), value="wsd", description="schedule"),
+        "peak": log_slider("peak learning rate", peak, peak / 10, peak * 3),
+        "warmup": w.FloatSlider(value=PRESETS["wsd"]["warmup"], min=0.0, max=0.3, step=0.01, description="warmup",
+                                readout_format=".0%"),
         "decay_start": w.FloatSlider(value=PRESETS["wsd"]["decay_start"], min=0.0, max=1.0, step=0.05,
-                                     description="decay starts at (fraction)", style=_STYLE, layout=_LAYOUT),
-        "final": w.FloatSlider(value=PRESETS["wsd"]["final"], min=0.0, max=1.0, step=0.05,
-                               description="final lr (fraction of peak)", style=_STYLE, layout=_LAYOUT),
+                                     description="decay starts at", readout_format=".0%"),
+        "final": w.FloatSlider(value=PRESETS["wsd"]["final"], min=0.0, max=1.0, step=0.05, description="final lr",
+                               readout_format=".0%"),
         "fit_on": w.Dropdown(options=["cosine", "constant", "wsd", "step", "cosine+constant"], value=fit_on,
-                             description="fit the law on", style=_STYLE),
+                             description="fit the law on"),
+    }
+    help_text = {
+        "schedule": "Shape of your learning-rate schedule (choosing one sets warmup, decay start and final lr).",
+        "peak": "Peak learning rate of your schedule.",
+        "warmup": "Warmup, as a fraction of the run.",
+        "decay_start": "Where the decay starts, as a fraction of the run.",
+        "final": "Final learning rate, as a fraction of the peak.",
+        "fit_on": "Which measured run(s) the annealing law is fitted on; every curve is then predicted from its schedule.",
     }
     view_controls = list(controls)
     fits: dict = {}
@@ -226,10 +239,10 @@ def schedule_panel(steps: int | None = None, width: int = 32, peak: float = 0.01
             preds.append(mine)
             numbers["predicted_final"] = float(mine["loss_pred"].iloc[-1])
             p = fa.params
-            text.append(f"law fitted on <b>{html.escape(state['fit_on'])}</b>: L0 = {p['L0']:.3f}, A = {p['A']:.3f}, "
-                        f"alpha = {p['alpha']:.3f}, C = {p['C']:.3g}, lambda = {fa.decay:g}")
+            text.append(f"law fitted on <b>{html.escape(state['fit_on'])}</b>: L0 = {number(p['L0'], 4)}, A = {number(p['A'])}, "
+                        f"α = {number(p['alpha'])}, C = {number(p['C'])}, λ = {number(fa.decay)}")
             text.append(f"your schedule ({html.escape(drawn.describe())}): predicted final loss "
-                        f"<b>{numbers['predicted_final']:.4f}</b>")
+                        f"<b>{fmt(numbers['predicted_final'], 'nats/token')}</b>")
             rows = []
             for name, sched in trained.items():
                 meas = curves[(curves["label"] == name) & (curves["step"] == steps) & curves["loss"].notna()]
@@ -239,7 +252,7 @@ def schedule_panel(steps: int | None = None, width: int = 32, peak: float = 0.01
                 pr = float(predict_curve(fa, sched, steps)["loss_pred"].iloc[-1])
                 err = 100 * (pr / m - 1)
                 numbers[f"error_pct_{name}"] = err
-                rows.append(f"{name}: measured {m:.4f}, predicted {pr:.4f} ({err:+.2f}%)")
+                rows.append(f"{name}: measured {number(m, 4)}, predicted {number(pr, 4)} ({percent(err / 100, 2)})")
             if rows:
                 text.append("final loss, measured vs predicted: " + "; ".join(rows))
         else:
@@ -251,14 +264,16 @@ def schedule_panel(steps: int | None = None, width: int = 32, peak: float = 0.01
             chart = annealing_chart(measured, pd.concat(preds, ignore_index=True), entropy_rate=H)
         else:
             chart = loss_curves_chart(curves, x="step", color="label", entropy_rate=H, log_x=False)
-        return View(chart=chart, text="<br>".join(text), numbers=numbers)
+        found = list(getattr(fa, "warnings", []) or []) if fa is not None else []
+        return View(chart=chart, text="<div class='wb-readout'>" + "<br>".join(text) + "</div>"
+                    + (readout_html([], [], found) if found else ""), numbers=numbers, warnings=found)
 
     def total_steps(state):
         return steps * (len(REFERENCE_SCHEDULES) + 1)
 
     panel = TrainingPanel(controls, train, render, total_steps,
                           title="Learning-rate schedules and the loss curves they give (annealing law)",
-                          view_controls=view_controls, train_on_start=False)
+                          view_controls=view_controls, train_on_start=False, help=help_text)
 
     def on_kind(change):
         preset_values = PRESETS[change["new"]]
@@ -287,10 +302,14 @@ def hyperparams_panel(N: float = 1e9, D: float = 2e10, loss: float = 2.5) -> Pan
     against model size for the chosen ``D`` and for 10x less and more data.
     """
     controls = {
-        "N": log_slider("model size N (non-embedding parameters)", N, 1e6, 1e12, step=0.05),
-        "D": log_slider("training tokens D", D, 1e8, 1e14, step=0.05),
-        "loss": w.FloatSlider(value=loss, min=1.5, max=6.0, step=0.05, description="loss (nats/token)",
-                              style=_STYLE, layout=_LAYOUT),
+        "N": log_slider("model size N", N, 1e6, 1e12),
+        "D": log_slider("training tokens D", D, 1e8, 1e14),
+        "loss": w.FloatSlider(value=loss, min=1.5, max=6.0, step=0.05, description="loss"),
+    }
+    help_text = {
+        "N": "Non-embedding parameters of the model.",
+        "D": "Training tokens.",
+        "loss": "Loss (nats/token) at which Kaplan's critical batch size is read.",
     }
 
     def update(state) -> View:
@@ -300,23 +319,37 @@ def hyperparams_panel(N: float = 1e9, D: float = 2e10, loss: float = 2.5) -> Pan
         Bc = float(critical_batch_size(Lv))
         Ns = np.logspace(6, 12, 61)
         rows = []
-        for f, lab in ((0.1, "D / 10"), (1.0, "D"), (10.0, "10 D")):
+        for f, lab in ((0.1, "D ÷ 10"), (1.0, "D"), (10.0, "10 × D")):
             rows.append(pd.DataFrame({"N": Ns, "lr": step_law_lr(Ns, Dv * f), "tokens": lab}))
         df = pd.concat(rows, ignore_index=True)
         lines = (
-            alt.Chart(named_data(df, "step_law"), title="Step Law: optimal peak learning rate")
+            alt.Chart(named_data(df, "step_law"), title=alt.TitleParams("Optimal peak learning rate (Step Law)",
+                                                                        subtitle="dot: your model"))
             .mark_line()
-            .encode(x=alt.X("N:Q", title="model size N (non-embedding parameters)", scale=alt.Scale(type="log")),
+            .encode(x=alt.X("N:Q", title="model size N (parameters)", scale=alt.Scale(type="log")),
                     y=alt.Y("lr:Q", title="optimal peak learning rate", scale=alt.Scale(type="log")),
-                    color=alt.Color("tokens:N", title="training tokens", sort=["D / 10", "D", "10 D"]))
-            .properties(width=420, height=260)
+                    color=alt.Color("tokens:N", title="training tokens", sort=["D ÷ 10", "D", "10 × D"]))
+            .properties(width=HALF_WIDTH, height=260)
         )
         dot = (alt.Chart(named_data(pd.DataFrame({"N": [Nv], "lr": [lr]}), "step_law_point"))
                .mark_point(size=120, filled=True, color="black").encode(x="N:Q", y="lr:Q"))
-        text = (f"optimal peak learning rate <b>{lr:.3g}</b> (Step Law, 1.79 N<sup>-0.713</sup> D<sup>0.307</sup>); "
-                f"optimal batch <b>{B:,.0f}</b> tokens (0.58 D<sup>0.571</sup>); Kaplan critical batch at "
-                f"{Lv:.2f} nats/token: <b>{Bc:,.0f}</b> tokens (2e8 / L<sup>1/0.21</sup>)")
-        return View(chart=lines + dot, text=text, numbers={"lr_opt": lr, "batch_opt": B, "critical_batch": Bc})
+        Ds = np.logspace(8, 14, 61)
+        batch = pd.DataFrame({"D": Ds, "batch": step_law_batch(Ds)})
+        bline = (alt.Chart(named_data(batch, "step_law_batch"), title=alt.TitleParams("Optimal batch size (Step Law)",
+                                                                                       subtitle="dot: your training tokens"))
+                 .mark_line(color=ENTITY_COLORS["fit"])
+                 .encode(x=alt.X("D:Q", title="training tokens D", scale=alt.Scale(type="log")),
+                         y=alt.Y("batch:Q", title="optimal batch (tokens)", scale=alt.Scale(type="log")))
+                 .properties(width=HALF_WIDTH, height=260))
+        bdot = (alt.Chart(named_data(pd.DataFrame({"D": [Dv], "batch": [B]}), "step_law_batch_point"))
+                .mark_point(size=120, filled=True, color="black").encode(x="D:Q", y="batch:Q"))
+        quantities = [
+            Quantity("optimal peak learning rate", lr, None, note="(Step Law, 1.79 N^−0.713 D^0.307)"),
+            Quantity("optimal batch size", B, "tokens", note="(Step Law, 0.58 D^0.571)"),
+            Quantity("critical batch size", Bc, "tokens", note=f"(Kaplan et al., 2 × 10⁸ / L^(1/0.21) at {number(Lv)} nats/token)"),
+        ]
+        chart = alt.hconcat(lines + dot, bline + bdot).resolve_scale(color="independent")
+        return View(chart=chart, numbers={"lr_opt": lr, "batch_opt": B, "critical_batch": Bc}, quantities=quantities)
 
-    return Panel(controls, update, title="Hyperparameter laws: learning rate and batch size")
+    return Panel(controls, update, title="Hyperparameter laws: learning rate and batch size", help=help_text)
 

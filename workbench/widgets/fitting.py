@@ -8,7 +8,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..data import load_runs
-from ..format import number
+from ..format import NOT_COVERING, Quantity, fmt, fmt_interval, number, percent
 from ..fitting import fit
 from ..laws import get_law
 from .panel import Panel, View, log_slider
@@ -75,14 +75,16 @@ def fitting_panel(
     c_lo, c_hi = float(np.quantile(C, 0.25)), float(C.max())
     if max_compute is None:
         max_compute = float(np.quantile(C, 0.8))
-    law_box = w.Dropdown(
-        options=[(f"{get_law(n).title} [{n}]", n) for n in laws],
-        value=law,
-        description="law",
-        layout=w.Layout(width="460px"),
-    )
-    compute = log_slider("largest compute in the fit (FLOPs)", max_compute, c_lo, c_hi)
-    huber = log_slider("Huber delta (on log loss)", delta, 1e-4, 1e-1, step=0.1)
+    law_box = w.Dropdown(options=[(get_law(n).title, n) for n in laws], value=law, description="law")
+    compute = log_slider("fit runs up to C", max_compute, c_lo, c_hi)
+    huber = log_slider("Huber delta", delta, 1e-4, 1e-1, step=0.02)
+    help_text = {
+        "law": "The scaling law to fit (" + ", ".join(laws) + ").",
+        "max_compute": "The largest training compute C (FLOPs) included in the fit: runs above it are held out and "
+                       "predicted, to test the extrapolation.",
+        "delta": "Threshold of the Huber loss on log loss residuals: residuals beyond it count linearly (robust to "
+                 "outliers).",
+    }
     cache: dict = {}
     templates: dict = {}  # one chart per law, refilled with new data on every move
 
@@ -105,35 +107,46 @@ def fitting_panel(
         badges, general = _diagnostics(result)
         untrusted = set(result.untrusted)
         iv = result.intervals
+        law_obj = result.law
+        quantities = []
+        for k, v in result.params.items():
+            lo, hi = iv[k] if iv and k in iv else (None, None)
+            desc = next((p.description for p in law_obj.parameters if p.name == k), "")
+            quantities.append(Quantity(k, v, None, lo, hi, level=result.level, digits=4, note=desc))
 
-        def interval_cell(k):
+        def interval_cell(q):
             if not iv:
                 return ""
-            text = f"[{number(iv[k][0], 4)}, {number(iv[k][1], 4)}]"
-            if k in untrusted:  # greyed and struck through: the data do not pin this parameter down
+            text = html.escape(fmt_interval(q.lo, q.hi, None, 4))
+            if not q.covers:
+                text += f" <span class='wb-not-covering'>&#9888; {NOT_COVERING}: the bootstrap estimates are skewed away from the fit's own</span>"
+            if q.label in untrusted:  # greyed and struck through: the data do not pin this parameter down
                 return f"<td class='untrusted' style='color:#999;text-decoration:line-through'>{text}</td>"
             return f"<td>{text}</td>"
 
         rows = "".join(
-            f"<tr><td>{html.escape(k)}</td><td>{number(v, 4)}{''.join(badges.get(k, []))}</td>{interval_cell(k)}</tr>"
-            for k, v in result.params.items()
+            f"<tr><td>{html.escape(q.label)}</td><td>{html.escape(number(q.value, 4))}{''.join(badges.get(q.label, []))}</td>"
+            f"{interval_cell(q)}<td class='wb-param-note'>{html.escape(q.note)}</td></tr>"
+            for q in quantities
         )
+        cut = f"<span class='cutoff' data-value='{cmax:.6e}'>{html.escape(fmt(cmax, 'FLOPs'))}</span>"
         if he:
             held_text = (
-                f"<b>Held out</b> (C &gt; {cmax:.3g} FLOPs): {he['n']} runs, "
-                f"mean |relative error| <b class='holdout-error'>{100 * he['mean_abs_rel_error']:.2f}%</b>, "
-                f"max {100 * he['max_abs_rel_error']:.2f}%"
+                f"<b>Held out</b> (C &gt; {cut}): {he['n']} runs, "
+                f"mean |relative error| <b class='holdout-error'>{html.escape(percent(he['mean_abs_rel_error'], 3))}</b>, "
+                f"max {html.escape(percent(he['max_abs_rel_error'], 3))}"
             )
         else:
-            held_text = "<b>Held out</b>: none (every run is in the fit) &mdash; move the slider left to test extrapolation."
-        text = (
-            f"<div class='fit-readout'><p>{held_text}</p>"
-            + (f"<p class='fit-warnings'>{general}</p>" if general else "")
-            + 
-            f"<p>{result.n_runs} runs fitted &middot; RMSE of log residuals {result.rmse_log:.4f} &middot; "
-            f"{'warm-started from the last fit' if previous is not None else str(result.info.get('n_starts', 0)) + ' starts'}</p>"
-            f"<table><tr><th>parameter</th><th>value</th>{'<th>95% interval</th>' if result.intervals else ''}</tr>{rows}</table></div>"
-        )
+            held_text = (f"<b>Held out</b>: none (every run up to {cut} is in the fit) &mdash; move the slider left "
+                         "to test extrapolation.")
+        fitted = (f"{result.n_runs} runs fitted &middot; RMSE of log residuals {number(result.rmse_log, 3)} &middot; "
+                  + ("warm-started from the last fit" if previous is not None else f"{result.info.get('n_starts', 0)} starts")
+                  + ("" if iv else " &middot; <i>intervals follow when the slider rests</i>" if quick else ""))
+        head = (f"<tr><th>parameter</th><th>value</th>{f'<th>{100 * result.level:g}% interval</th>' if iv else ''}"
+                "<th></th></tr>")
+        text = (f"<div class='fit-readout wb-readout'><p>{held_text}</p>"
+                + (f"<p class='fit-warnings'>{general}</p>" if general else "")
+                + f"<p>{fitted}</p><table class='wb-params'>{head}{rows}</table></div>")
         numbers = {
             "params": result.params,
             "n_fit": result.n_runs,
@@ -145,7 +158,7 @@ def fitting_panel(
         }
         # a constant title keeps the chart structure fixed, so slider moves swap data in place
         chart = templates[name] = result.chart(title=get_law(name).title, template=templates.get(name))
-        return View(chart=chart, text=text, numbers=numbers)
+        return View(chart=chart, text=text, numbers=numbers, quantities=quantities, warnings=list(result.warnings))
 
-    return Panel({"law": law_box, "max_compute": compute, "delta": huber}, update, title="Fit a scaling law and test its extrapolation")
-
+    return Panel({"law": law_box, "max_compute": compute, "delta": huber}, update,
+                 title="Fit a scaling law and test its extrapolation", help=help_text)

@@ -19,34 +19,43 @@ from ..metrics.catalogue import METRICS
 from ..metrics.mirage import mirage
 from ..metrics.realdata import LU_SETTINGS, REAL_TASKS, curve_verdicts, real_task_curves
 from ..metrics.tokens import MIRAGE_LAW, MIRAGE_PARAMS
+from ..format import number
 from .panel import Panel, View, log_slider
 
 __all__ = ["mirage_panel", "real_task_panel", "TEST_SET_SIZES"]
 
 #: Test-set sizes offered by the mirage panel (items).
 TEST_SET_SIZES = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
-_STYLE = {"description_width": "initial"}
-_LAYOUT = w.Layout(width="460px")
 
 
-def _law_controls(law, params: dict) -> dict:
-    """One slider per parameter of the per-token loss law, around the given values and inside its bounds."""
-    out = {}
+_GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "eta": "η"}
+
+
+def _symbol(name: str) -> str:
+    head, _, tail = name.partition("_")
+    return _GREEK.get(head, head) + (f"_{tail}" if tail else "")
+
+
+def _law_controls(law, params: dict) -> tuple[dict, dict]:
+    """One slider per parameter of the per-token loss law, around the given values and inside its bounds
+    (labels: the parameter's symbol; help: its description)."""
+    out, helps = {}, {}
     for p in law.parameters:
         v = float(params[p.name])
+        helps[p.name] = f"{p.name}: {p.description} (parameter of the per-token loss law {law.name})"
         if p.log and v > 0:
             lo = max(v / 1e3, p.lower if p.lower > 0 else v / 1e3)
             hi = min(v * 1e3, p.upper)
-            out[p.name] = log_slider(f"{p.name}: {p.description}", v, lo, hi, step=0.1)
+            out[p.name] = log_slider(f"law: {_symbol(p.name)}", v, lo, hi)
         else:
             span = max(abs(v), 0.1)
             lo = max(v - 0.8 * span, p.lower if math.isfinite(p.lower) else -np.inf)
             if p.lower == 0 and lo <= 0:
                 lo = v / 5
             hi = min(v + 2.0 * span, p.upper if math.isfinite(p.upper) else np.inf)
-            out[p.name] = w.FloatSlider(value=v, min=lo, max=hi, step=(hi - lo) / 100, description=f"{p.name}: {p.description}",
-                                        readout_format=".3g", style=_STYLE, layout=_LAYOUT, continuous_update=True)
-    return out
+            out[p.name] = w.FloatSlider(value=v, min=lo, max=hi, step=(hi - lo) / 200, description=f"law: {_symbol(p.name)}",
+                                        readout_format=".3g", continuous_update=True)
+    return out, helps
 
 
 def mirage_panel(law=MIRAGE_LAW, params: dict | None = None, metric: str = "exact_match", l: int = 5, k: int = 4,
@@ -71,23 +80,38 @@ def mirage_panel(law=MIRAGE_LAW, params: dict | None = None, metric: str = "exac
             raise ArgumentError(f"Give params= for law {law.name!r} (its parameters: {list(law.param_names)}).")
         params = dict(MIRAGE_PARAMS)
     controls = {
-        "metric": w.Dropdown(options=[(m.label, m.name) for m in METRICS.values()], value=metric, description="metric",
-                             style=_STYLE, layout=_LAYOUT),
-        "l": w.IntSlider(value=l, min=1, max=20, description="answer length l (tokens)", style=_STYLE, layout=_LAYOUT),
-        "k": w.IntSlider(value=k, min=2, max=10, description="answer choices k (multiple choice)", style=_STYLE, layout=_LAYOUT),
+        "metric": w.Dropdown(options=[(m.label.split(" (")[0], m.name) for m in METRICS.values()], value=metric,
+                             description="metric"),
+        "l": w.IntSlider(value=l, min=1, max=20, description="answer length l"),
+        "k": w.IntSlider(value=k, min=2, max=10, description="answer choices k"),
         "n": w.SelectionSlider(options=list(TEST_SET_SIZES), value=n if n in TEST_SET_SIZES else 100,
-                               description="test-set size n (items)", style=_STYLE, layout=_LAYOUT),
-        "log_y": w.Checkbox(value=False, description="log scale for the score (proportions)", style=_STYLE),
+                               description="test-set size n"),
+        "log_y": w.Checkbox(value=False, description="log score axis"),
     }
-    controls.update(_law_controls(law, params))
+    law_controls, law_help = _law_controls(law, params)
+    controls.update(law_controls)
     names = law.param_names
+    help_text = {
+        "metric": "How answers are scored: " + "; ".join(f"{m.label}: {m.description}" for m in METRICS.values()),
+        "l": "Tokens in each answer (free-form metrics multiply per-token probabilities over them).",
+        "k": "Number of choices in a multiple-choice question (choice metrics only).",
+        "n": "Items in the test set: a finite test set measures proportions in steps of 1/n.",
+        "log_y": "Show the score on a log axis (proportions only): exact match then looks smooth again.",
+        **law_help,
+    }
+    applies = {
+        "k": lambda st: METRICS[st["metric"]].kind == "choice" or "only multiple-choice metrics use k",
+        "log_y": lambda st: METRICS[st["metric"]].proportion or "only proportions (exact match, accuracy) have a log axis",
+    }
+    sections = {"metric and test set": ["metric", "l", "k", "n", "log_y"],
+                f"the model family (per-token loss, {law.name})": list(names)}
 
     def update(state: dict) -> View:
         values = {p: float(state[p]) for p in names}
         r = mirage(state["metric"], l=state["l"], k=state["k"], n=state["n"], law=law, params=values, scale=scale, seed=seed)
         v, mv = r.verdict, r.measured_verdict
         zeros = int((r.test_set["score"] == 0).sum())
-        floor = (f"<br>Resolution floor 1/n = {r.floor:.3g}: {zeros} of {len(r.test_set)} model sizes measure exactly 0."
+        floor = (f"<br>Resolution floor 1/n = {number(r.floor)}: {zeros} of {len(r.test_set)} model sizes measure exactly 0."
                  if r.floor is not None else "")
         uses = "l and k" if r.metric.kind == "choice" else "l (k is not used by this metric)"
         text = (
@@ -95,8 +119,8 @@ def mirage_panel(law=MIRAGE_LAW, params: dict | None = None, metric: str = "exac
             f"(expected score, {html.escape(r.method)}): {html.escape(v.reason)}.<br>"
             f"Measured on a test set of {r.settings['n']} items: <b>{'emergent-looking' if mv.emergent else 'not emergent-looking'}</b> "
             f"&mdash; {html.escape(mv.reason)}.{floor}<br>"
-            f"Per-token loss {r.curve['loss'].iloc[0]:.3g} &rarr; {r.curve['loss'].iloc[-1]:.3g} nats "
-            f"(p = {r.curve['p'].iloc[0]:.3g} &rarr; {r.curve['p'].iloc[-1]:.3g}); this metric uses {uses}.</div>"
+            f"Per-token loss {number(r.curve['loss'].iloc[0])} &rarr; {number(r.curve['loss'].iloc[-1])} nats "
+            f"(p = {number(r.curve['p'].iloc[0])} &rarr; {number(r.curve['p'].iloc[-1])}); this metric uses {uses}.</div>"
         )
         numbers = {
             "emergent": v.emergent,
@@ -111,7 +135,8 @@ def mirage_panel(law=MIRAGE_LAW, params: dict | None = None, metric: str = "exac
         }
         return View(chart=mirage_chart(r, log_y=bool(state["log_y"])), text=text, numbers=numbers)
 
-    return Panel(controls, update, title="The mirage: the same model family under different metrics")
+    return Panel(controls, update, title="The mirage: the same model family under different metrics",
+                 sections=sections, help=help_text, applies=applies)
 
 
 def real_task_panel(task: str = "lu:modified_arithmetic", kind: str = "all-or-nothing", setting: str = "mean") -> Panel:
@@ -125,12 +150,17 @@ def real_task_panel(task: str = "lu:modified_arithmetic", kind: str = "all-or-no
     family's sharpness verdict.
     """
     controls = {
-        "task": w.Dropdown(options=[(v[0], k) for k, v in REAL_TASKS.items()], value=task, description="task",
-                           style=_STYLE, layout=_LAYOUT),
-        "kind": w.ToggleButtons(options=["all-or-nothing", "graded"], value=kind, description="metric", style=_STYLE),
+        "task": w.Dropdown(options=[(v[0], k) for k, v in REAL_TASKS.items()], value=task, description="task"),
+        "kind": w.ToggleButtons(options=["all-or-nothing", "graded"], value=kind, description="metric"),
         "setting": w.Dropdown(options=[("mean over prompts and shots", "mean")] + [(s.replace("/", ", ") + "-shot", s) for s in LU_SETTINGS[1:]],
-                              value=setting, description="prompt, shots (Lu et al. tasks)", style=_STYLE, layout=_LAYOUT),
+                              value=setting, description="prompt, shots"),
     }
+    help_text = {
+        "task": "The task and the model families evaluated on it.",
+        "kind": "All-or-nothing (exact match, accuracy) or graded (edit distance, perplexity, BLEU) scoring.",
+        "setting": "Prompt and number of shots (the Lu et al. BIG-bench tasks only), or their mean.",
+    }
+    applies = {"setting": lambda st: st["task"].startswith("lu:") or "only the Lu et al. tasks have prompt settings"}
 
     def update(state: dict) -> View:
         setting = state["setting"] if state["task"].startswith("lu:") else "mean"
@@ -152,4 +182,4 @@ def real_task_panel(task: str = "lu:modified_arithmetic", kind: str = "all-or-no
         }
         return View(chart=family_curves_chart(curves, info, verdicts), text=text, numbers=numbers)
 
-    return Panel(controls, update, title="Real tasks: toggle the metric")
+    return Panel(controls, update, title="Real tasks: toggle the metric", help=help_text, applies=applies)

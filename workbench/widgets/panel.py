@@ -37,6 +37,7 @@ import asyncio
 import copy
 import html
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -283,6 +284,7 @@ class Panel:
         self._pending = None
         self._jchart = None
         self._skeleton = None
+        self._style = None
         self._drawn = None
         self._seq = 0
         self._set_from_code = ""
@@ -424,7 +426,11 @@ class Panel:
         self._busy(True)
         try:
             self._apply_rules()
-            view = self._compute(quick)
+            # warnings raised while computing are shown in the readout (with a code), not on stderr
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                view = self._compute(quick)
+            _adopt_warnings(view, caught)
         except Exception as exc:  # shown in the panel, never swallowed
             self.error = _explain(exc)
             self._error.value = (
@@ -595,14 +601,16 @@ class Panel:
         else:
             skeleton, datasets = _split(chart)
         self._drawn = chart
-        if skeleton == self._skeleton:
+        style = _style_signature(skeleton, datasets)
+        if skeleton == self._skeleton and style == self._style:
             self._seq += 1
             self._jchart._py_to_js_updates = [
                 {"namespace": "data", "name": name, "scope": [], "value": values, "seq": self._seq}
                 for name, values in datasets.items()
             ]
-        else:
+        else:  # a new structure, or data whose range calls for other axis labels (decades or 1-2-5): re-embed
             self._skeleton = skeleton
+            self._style = style
             self._show(chart)
             self._hold_height(skeleton)
 
@@ -627,7 +635,8 @@ class Panel:
             chart = self.view.chart if self.view is not None else alt.Chart().mark_point()
             self._jchart = alt.JupyterChart(chart, embed_options={"renderer": self.renderer, "actions": False})
             self._jchart.spec = house_style(self._jchart.spec)
-            self._skeleton = _split(chart)[0]
+            self._skeleton, datasets = _split(chart)
+            self._style = _style_signature(self._skeleton, datasets)
             self._hold_height(self._skeleton)
             self._drawn = chart
             self._chart_box.children = (self._jchart, self._spinner)
@@ -674,10 +683,48 @@ class Panel:
         return bundle
 
 
+def _adopt_warnings(view: View, caught) -> None:
+    """Add the Python warnings an update raised to its view (once each, with a code) and to its readout."""
+    from ..results import ResultWarning
+
+    known = {str(w) for w in view.warnings}
+    new = []
+    for record in caught:
+        message = str(record.message)
+        if message in known or any(message in k or k in message for k in known):
+            continue
+        known.add(message)
+        new.append(ResultWarning(message, code=getattr(record.message, "code", None) or record.category.__name__))
+    if new:
+        view.warnings = list(view.warnings) + new
+        view.text = view.text + readout_html([], [], new)
+
+
 def _label_html(label: str, tip: str = "") -> str:
     title = html.escape(tip or label, quote=True)
     mark = "<span class='wb-help'>&#9432;</span>" if tip and tip != label else ""
     return f"<span class='wb-label-text' title=\"{title}\">{html.escape(label)}{mark}</span>"
+
+
+def _style_signature(skeleton: dict, datasets: dict) -> list:
+    """The label expressions the house style gives a chart's log axes for these data (they depend on the
+    data's range: decades, or 1-2-5 labels for a range narrower than two decades)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            axis = node.get("axis")
+            if isinstance(axis, dict) and "labelExpr" in axis:
+                found.append(axis["labelExpr"])
+            for k, v in node.items():
+                if k not in ("values", "datasets"):
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(house_style(skeleton, datasets))
+    return found
 
 
 def _spec_height(spec: dict) -> int:

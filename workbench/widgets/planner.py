@@ -19,10 +19,6 @@ PLANNER_CHOICES = {
     "muennighoff2023": PLANNER_PARAMETER_SETS["muennighoff2023"],
 }
 
-_LAYOUT = w.Layout(width="460px")
-_STYLE = {"description_width": "initial"}
-
-
 def planner_panel(
     fit=None,
     compute: float = 1e23,
@@ -78,22 +74,43 @@ def planner_panel(
         raise UnknownNameError(f"parameter_set must be one of {sorted(sources)}, not {parameter_set!r}.")
 
     controls = {
-        "compute": log_slider("compute budget C (FLOPs)", compute, 1e18, 1e27),
-        "limit_data": w.Checkbox(value=limit_data, description="unique data is limited", style=_STYLE, layout=_LAYOUT),
-        "unique_tokens": log_slider("unique tokens available", unique_tokens, 1e9, 1e14),
-        "inference_tokens": log_slider("expected inference tokens (model lifetime)", inference_tokens, 1e6, 1e16),
-        "parameter_set": w.Dropdown(options=options, value=parameter_set, description="law parameters", style=_STYLE, layout=_LAYOUT),
-        "accelerator": w.Dropdown(options=list(ACCELERATORS), value=accelerator, description="accelerator", style=_STYLE, layout=_LAYOUT),
-        "utilisation": w.FloatSlider(value=utilisation, min=0.1, max=0.7, step=0.01, description="utilisation (MFU)",
-                                     readout_format=".0%", style=_STYLE, layout=_LAYOUT),
+        "compute": log_slider("compute budget C", compute, 1e18, 1e27),
+        "limit_data": w.Checkbox(value=limit_data, description="limit unique data"),
+        "unique_tokens": log_slider("unique tokens U", unique_tokens, 1e9, 1e14),
+        "inference_tokens": log_slider("inference tokens", inference_tokens, 1e6, 1e16),
+        "parameter_set": w.Dropdown(options=options, value=parameter_set, description="law parameters"),
+        "accelerator": w.Dropdown(options=list(ACCELERATORS), value=accelerator, description="accelerator"),
         "devices": w.SelectionSlider(options=[2**k for k in range(0, 17)], value=_nearest_power_of_two(devices),
-                                     description="devices", style=_STYLE, layout=_LAYOUT),
-        "pue": w.BoundedFloatText(value=pue, min=1.0, max=2.5, step=0.05, description="PUE", style=_STYLE),
+                                     description="devices"),
+        "utilisation": w.FloatSlider(value=utilisation, min=0.1, max=0.7, step=0.01, description="utilisation (MFU)",
+                                     readout_format=".0%"),
+        "pue": w.BoundedFloatText(value=pue, min=1.0, max=2.5, step=0.05, description="PUE"),
         "carbon_intensity": w.BoundedFloatText(value=carbon_intensity, min=0.0, max=1.2, step=0.05,
-                                               description="grid carbon (kg CO2e/kWh)", style=_STYLE),
+                                               description="grid carbon"),
         "price_per_device_hour": w.BoundedFloatText(value=price_per_device_hour, min=0.0, max=50.0, step=0.1,
-                                                    description="price (USD per device-hour)", style=_STYLE),
+                                                    description="price"),
     }
+    help_text = {
+        "compute": "Training compute budget C in FLOPs (C = 6 N D). It sets the target loss: what the compute-optimal "
+                   "model trained with C reaches. Type a value such as 1e23 in the box.",
+        "limit_data": "Limit the unique training tokens: repeated epochs are worth less than fresh data "
+                      "(Muennighoff et al. 2023).",
+        "unique_tokens": "Unique training tokens available (used when 'limit unique data' is on).",
+        "inference_tokens": "Tokens the model will serve over its life; each costs 2N FLOPs. With more demand the "
+                            "cheapest model to train and serve is smaller and trained longer (Sardana & Frankle 2023).",
+        "parameter_set": "Whose law: published parameters or your own fit (its bootstrap gives the intervals).",
+        "accelerator": "Accelerator model (peak bf16 FLOP/s and power).",
+        "devices": "Number of accelerators training in parallel.",
+        "utilisation": "Model FLOPs utilisation: the share of peak FLOP/s the training run achieves.",
+        "pue": "Power usage effectiveness of the data centre (1 = no overhead).",
+        "carbon_intensity": "Grid carbon intensity, kg CO2e per kWh.",
+        "price_per_device_hour": "Price in US dollars per device-hour.",
+    }
+    sections = {
+        "budget, data and law": ["compute", "limit_data", "unique_tokens", "inference_tokens", "parameter_set"],
+        "hardware and cost": ["accelerator", "devices", "utilisation", "pue", "carbon_intensity", "price_per_device_hour"],
+    }
+    applies = {"unique_tokens": lambda s: bool(s["limit_data"]) or "turn on 'limit unique data'"}
 
     cache: dict = {}
 
@@ -113,9 +130,11 @@ def planner_panel(
         # the chart's structure never changes, only its rows: refill the chart built on the first update
         chart = plan_chart(result, template=cache.get("chart"))
         cache["chart"] = chart
-        return View(chart=chart, text=result.html(), numbers=result.numbers)
+        return View(chart=chart, text=result.html(), numbers=result.numbers, quantities=result.quantities(),
+                    warnings=list(result.warnings))
 
-    return Panel(controls, update, title="Compute planner: how big a model, how many tokens, what loss, what cost?")
+    return Panel(controls, update, title="Compute planner: how big a model, how many tokens, what loss, what cost?",
+                 sections=sections, help=help_text, applies=applies)
 
 
 def _nearest_power_of_two(n: int) -> int:

@@ -24,13 +24,12 @@ import pandas as pd
 from ..charts.pruning import pruning_chart, regime_explorer_chart
 from ..toys import pruning as pr
 from ..toys import random_features as rf
-from .panel import Panel, View
+from ..format import Quantity, number
+from .panel import Panel, View, readout_html
 from .training import TrainingPanel
 
 __all__ = ["pruning_panel", "regimes_panel"]
 
-_STYLE = {"description_width": "initial"}
-_LAYOUT = w.Layout(width="460px")
 
 
 def pruning_grid(log2_pool: tuple[int, int], max_log2_alpha: int = 5, min_log2_alpha: int = -1,
@@ -59,13 +58,18 @@ def pruning_panel(dim: int = 32, seeds=(0, 1, 2), theta: float = 0.0, strategy: 
     how far the frontier beats it at the largest ``α_prune``, and whether an exponential or a
     power law describes the frontier better.
     """
-    theta_box = w.FloatSlider(value=theta, min=0.0, max=30.0, step=1.0, description="probe angle θ from the teacher (degrees)",
-                              style=_STYLE, layout=_LAYOUT, continuous_update=False)
-    keep = w.ToggleButtons(options=[("keep hardest", "hard"), ("keep easiest", "easy"), ("keep random", "random")],
-                           value=strategy, description="pruning", style=_STYLE)
-    pool = w.IntRangeSlider(value=log2_pool, min=0, max=10, step=1, description="pool α_total from 2^a to 2^b (a, b)",
-                            style=_STYLE, layout=_LAYOUT, continuous_update=False)
-
+    theta_box = w.FloatSlider(value=theta, min=0.0, max=30.0, step=1.0, description="probe angle θ",
+                              readout_format=".0f", continuous_update=False)
+    keep = w.ToggleButtons(options=[("hardest", "hard"), ("easiest", "easy"), ("random", "random")],
+                           value=strategy, description="keep")
+    pool = w.SelectionRangeSlider(options=[(f"{2 ** k:,}", k) for k in range(0, 11)],
+                                  index=(int(log2_pool[0]), int(log2_pool[1])), description="pool size α_total",
+                                  continuous_update=False)
+    help_text = {
+        "theta": "Angle (degrees) between the probe that ranks examples and the teacher: 0 is a perfect pruning metric.",
+        "keep": "Which examples pruning keeps: the hardest, the easiest or random ones (switching does not retrain).",
+        "pool": "Range of pool sizes α_total (examples per dimension before pruning), powers of two.",
+    }
     def total_steps(state):
         return len(pruning_grid(state["pool"])["alpha_prune"])
 
@@ -89,41 +93,42 @@ def pruning_panel(dim: int = 32, seeds=(0, 1, 2), theta: float = 0.0, strategy: 
             front = None
         chart = pruning_chart(runs, random_law=law, front=front, strategy=strat, theta=th)
         numbers = {"n_runs": int(len(runs)), "finished": bool(finished)}
-        lines = []
+        quantities, lines = [], []
         if law is not None:
             lo, hi = law.slope_interval
             numbers["random_slope"] = law.slope
-            lines.append(f"Random pruning: error ∝ α_prune<sup>{law.slope:.2f}</sup> (95% CI [{lo:.2f}, {hi:.2f}]; "
-                         f"theory −1).")
+            quantities.append(Quantity("random pruning: error ∝ α_prune^slope, slope", law.slope, None, lo, hi,
+                                       digits=3, note="(theory: −1)"))
         if front is not None and law is not None and strat != "random":
             last = front.iloc[-1]
             gain = float(law.predict(last["alpha_prune"]) / last["error"])
             numbers["frontier_gain_at_max"] = gain
             numbers["frontier_error_at_max"] = float(last["error"])
-            lines.append(f"Best-f frontier at α_prune = {last['alpha_prune']:g}: error {last['error']:.3g} "
-                         f"(f = {last['best_f']:g}), {gain:.3g}× below the power law.")
+            quantities.append(Quantity(f"best-f frontier at α_prune = {number(last['alpha_prune'])}: error",
+                                       float(last["error"]), None, note=f"(f = {number(last['best_f'])})"))
+            quantities.append(Quantity("frontier below the power law by", gain, "×"))
             limited = front["best_f"] <= front["best_f"].min() + 1e-12
             if len(front) >= 3:
                 try:
                     cmp = pr.compare_frontier_fits(front)
                     numbers["frontier_better_fit"] = cmp["better"]
                     lines.append(f"Over the whole range the frontier is better described by "
-                                 f"<b>{cmp['better']}</b> (AIC {cmp['aic_exponential']:.1f} exponential vs "
-                                 f"{cmp['aic_power']:.1f} power law).")
+                                 f"<b>{cmp['better']}</b> (AIC {number(cmp['aic_exponential'], 3)} exponential vs "
+                                 f"{number(cmp['aic_power'], 3)} power law).")
                 except Exception:
                     pass
             if limited.any():
                 first = float(front.loc[limited, "alpha_prune"].iloc[0])
-                lines.append(f"From α_prune = {first:g} on the best fraction is the smallest the pools allow: "
+                lines.append(f"From α_prune = {number(first)} on the best fraction is the smallest the pools allow: "
                              f"larger pools would push the frontier lower.")
         if not finished:
             lines.append("<i>training…</i>")
-        text = "<div class='pruning-readout'>" + "<br>".join(lines) + "</div>"
-        return View(chart=chart, text=text, numbers=numbers)
+        text = "<div class='pruning-readout'>" + readout_html(quantities, lines) + "</div>"
+        return View(chart=chart, text=text, numbers=numbers, quantities=quantities)
 
     return TrainingPanel({"theta": theta_box, "keep": keep, "pool": pool}, train, render, total_steps,
                          title="Data pruning: keep the right examples and beat the power law",
-                         view_controls=["keep"], train_on_start=train_on_start)
+                         view_controls=["keep"], train_on_start=train_on_start, help=help_text)
 
 
 def regimes_panel(alpha: float = 1.0, P: int = 32, D: int = 512, latent_dim: int = 2048, seeds=(0, 1, 2),
@@ -144,12 +149,16 @@ def regimes_panel(alpha: float = 1.0, P: int = 32, D: int = 512, latent_dim: int
     P_grid = rf.size_grid(8, max_P)
     seeds = tuple(seeds)
     alpha_box = w.FloatSlider(value=alpha, min=0.3, max=2.0, step=0.1, description="spectrum exponent α",
-                              style=_STYLE, layout=_LAYOUT, continuous_update=False)
+                              continuous_update=False)
     P_box = w.SelectionSlider(options=P_grid, value=min(P_grid, key=lambda v: abs(math.log(v / P))),
-                              description="random features P", style=_STYLE, layout=_LAYOUT, continuous_update=False)
+                              description="random features P", continuous_update=False)
     D_box = w.SelectionSlider(options=D_grid, value=min(D_grid, key=lambda v: abs(math.log(v / D))),
-                              description="training samples D", style=_STYLE, layout=_LAYOUT, continuous_update=False)
-
+                              description="training samples D", continuous_update=False)
+    help_text = {
+        "alpha": "Spectrum exponent α: latent variances fall as k^−(1+α). Changing it recomputes every curve (seconds).",
+        "P": "Random features of the student (its width).",
+        "D": "Training samples.",
+    }
     @functools.lru_cache(maxsize=64)
     def at_width(a, p):
         return rf.curves_at_width(a, p, D_grid, latent_dim, seeds, ridge, infinite=False)
@@ -175,22 +184,20 @@ def regimes_panel(alpha: float = 1.0, P: int = 32, D: int = 512, latent_dim: int
         Pc["loss"] = Pc["loss"].clip(upper=10 * L0)
         p_loss = float(pc[(pc["curve"] == f"D = {d}") & np.isclose(pc["P"], p)]["loss"].iloc[0])
         chart = regime_explorer_chart(Dc, Pc, {"P": p, "D": d, "loss": min(info["loss"], 10 * L0)})
-        chart = chart.properties(title=f"α = {a:g}: a student with P = {p} features and D = {d} samples")
+        chart = chart.properties(title=f"α = {number(a)}: a student with P = {number(p)} features and D = {number(d)} samples")
 
-        def fmt(v):
-            return "n/a" if not np.isfinite(v) else f"{v:+.2f}"
-
-        text = (
-            f"<div class='regime-readout'><p>{html.escape(info['summary'])}</p>"
-            f"<p>Scaling D here: <b>{info['in_D']}</b>, local slope of L − L(P, D=∞): <b>{fmt(info['slope_D'])}</b>"
-            f" &nbsp;|&nbsp; scaling P: <b>{info['in_P']}</b>, local slope of L − L(D, P=∞): "
-            f"<b>{fmt(info['slope_P'])}</b>. Theory: −1 when variance-limited, −α = {-a:.2f} when "
-            f"resolution-limited.</p><p>Loss here: {info['loss']:.4g} (from the D curve), {p_loss:.4g} "
-            f"(feature-averaged, from the P curve).</p></div>"
-        )
+        quantities = [
+            Quantity("scaling D here", f"{info['in_D']}, local slope of L − L(P, D = ∞): {number(info['slope_D'], 3)}"),
+            Quantity("scaling P here", f"{info['in_P']}, local slope of L − L(D, P = ∞): {number(info['slope_P'], 3)}"),
+            Quantity("loss of this student", info["loss"], None, digits=4, note="(from the D curve)"),
+        ]
+        notes = [html.escape(info["summary"]),
+                 f"Theory: slope −1 when variance-limited, −α = {number(-a, 3)} when resolution-limited. The feature-averaged "
+                 f"loss read from the P curve is {number(p_loss, 4)}."]
+        text = "<div class='regime-readout'>" + readout_html(quantities, notes) + "</div>"
         numbers = {"loss": info["loss"], "slope_D": info["slope_D"], "slope_P": info["slope_P"],
                    "in_D": info["in_D"], "in_P": info["in_P"], "alpha": a, "P": p, "D": d}
-        return View(chart=chart, text=text, numbers=numbers)
+        return View(chart=chart, text=text, numbers=numbers, quantities=quantities)
 
     return Panel({"alpha": alpha_box, "P": P_box, "D": D_box}, update,
-                 title="Four scaling regimes: where is this student?")
+                 title="Four scaling regimes: where is this student?", help=help_text)

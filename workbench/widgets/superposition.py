@@ -30,13 +30,12 @@ from ..charts.superposition import (
 from ..config import quick
 from ..toys.elhage import train_toy_models
 from ..toys.superposition import SuperpositionResult, train_superposition
-from .panel import View
+from ..format import Quantity, number
+from .panel import View, readout_html
 from .training import TrainingPanel
 
 __all__ = ["superposition_panel", "elhage_panel", "widths_between", "DEFAULT_WIDTHS", "ELHAGE_SPARSITIES"]
 
-_STYLE = {"description_width": "initial"}
-_LAYOUT = w.Layout(width="460px")
 
 #: Default width range of the superposition lab (m from 8 to 24 with n = 256 features).
 DEFAULT_WIDTHS = (8, 24)
@@ -95,21 +94,23 @@ def superposition_panel(
     if steps is None:
         steps = 600 if quick() else 1000
     controls = {
-        "alpha": w.FloatSlider(value=alpha, min=0.5, max=2.0, step=0.1, description="frequency exponent α  (p_i ∝ i^−α)",
-                               style=_STYLE, layout=_LAYOUT),
-        "weight_decay": w.FloatSlider(value=weight_decay, min=-1.0, max=1.0, step=0.1,
-                                      description="weight decay γ  (< 0 strong, > 0 weak superposition)",
-                                      style=_STYLE, layout=_LAYOUT),
-        "n_features": w.Dropdown(options=[128, 256, 512, 1024], value=n_features, description="features n",
-                                 style=_STYLE, layout=_LAYOUT),
+        "alpha": w.FloatSlider(value=alpha, min=0.5, max=2.0, step=0.1, description="frequency exponent α"),
+        "weight_decay": w.FloatSlider(value=weight_decay, min=-1.0, max=1.0, step=0.1, description="weight decay γ"),
+        "n_features": w.Dropdown(options=[128, 256, 512, 1024], value=n_features, description="features n"),
         # widths and training length span decades: both sliders step geometrically
         "widths": w.SelectionRangeSlider(options=WIDTH_CHOICES, value=(_nearest(WIDTH_CHOICES, widths[0]),
                                                                        _nearest(WIDTH_CHOICES, widths[1])),
-                                         description="width range m (5 widths)", style=_STYLE, layout=_LAYOUT),
-        "steps": w.SelectionSlider(options=STEP_CHOICES, value=_nearest(STEP_CHOICES, steps),
-                                   description=f"training steps (batch of {batch_size})", style=_STYLE, layout=_LAYOUT),
+                                         description="width range m"),
+        "steps": w.SelectionSlider(options=STEP_CHOICES, value=_nearest(STEP_CHOICES, steps), description="training steps"),
     }
-
+    help_text = {
+        "alpha": "Feature frequencies p_i ∝ i^−α.",
+        "weight_decay": "Weight decay γ: negative is the row-norm pull of strong superposition, positive ordinary decay "
+                        "(weak superposition).",
+        "n_features": "Number of features n.",
+        "widths": "Five widths m spaced evenly in log between these, trained together in one batched model.",
+        "steps": f"Training steps (batches of {batch_size}).",
+    }
     def widths_of(state):
         n = int(state["n_features"])
         lo, hi = state["widths"]
@@ -127,36 +128,40 @@ def superposition_panel(
         norms = _partial_norms(result)
         top = [loss_vs_width_chart(runs, width=380, height=260), overlap_chart(runs, width=240, height=260)]
         chart = alt.hconcat(*top).resolve_scale(shape="independent", color="independent")
-        if norms is not None:
-            chart = alt.vconcat(chart, feature_norms_chart(norms, width=660, height=200)).resolve_scale(
-                shape="independent", color="independent")
+        if norms is None:  # while training: an empty norms chart, so the panel keeps its height and layout
+            norms = pd.DataFrame({"m": pd.Series(dtype=int), "seed": pd.Series(dtype=int),
+                                  "weight_decay": pd.Series(dtype=float), "feature": pd.Series(dtype=int),
+                                  "frequency": pd.Series(dtype=float), "norm": pd.Series(dtype=float)})
+        chart = alt.vconcat(chart, feature_norms_chart(norms, width=660, height=200)).resolve_scale(
+            shape="independent", color="independent")
         numbers = {"finished": bool(finished), "n_widths": int(runs["N"].nunique()),
                    "represented_fraction": float(runs["represented_fraction"].mean()),
                    "overlap_times_m": float((runs["mean_squared_overlap"] * runs["N"]).mean())}
-        slope_text = ""
+        quantities = []
         if runs["N"].nunique() >= 3 and (runs["loss"] > 0).all():
             from ..fitting import fit_power_law
 
             f = fit_power_law(runs, x="N", y="loss")
             lo, hi = f.slope_interval
             numbers.update(slope=f.slope, slope_low=lo, slope_high=hi)
-            slope_text = (f"loss ∝ m<sup>{f.slope:.2f}</sup> (95% CI [{lo:.2f}, {hi:.2f}]; "
-                          "strong superposition predicts −1, weak superposition −(α − 1))")
+            quantities.append(Quantity("loss ∝ m^slope, slope", f.slope, None, lo, hi, digits=3,
+                                       note="(strong superposition predicts −1, weak −(α − 1))"))
         if isinstance(result, SuperpositionResult):
             numbers["seconds"] = result.seconds
             numbers["unrepresented_share"] = float((runs["unrepresented_loss"] / runs["loss"]).mean())
+        quantities.append(Quantity("represented features (‖W_i‖ > 1/2)", numbers["represented_fraction"], "%"))
+        quantities.append(Quantity("mean squared overlap × m", numbers["overlap_times_m"], None,
+                                   note="(1 for random directions)"))
+        if "unrepresented_share" in numbers:
+            quantities.append(Quantity("loss carried by unrepresented features", numbers["unrepresented_share"], "%"))
         status = "final (held-out samples)" if finished else "training… (partial: recent training loss)"
-        text = (f"<div class='superposition-readout'><p><b>{html.escape(status)}</b> &middot; {slope_text}</p>"
-                f"<p>represented features (‖W_i‖ &gt; 1/2): {100 * numbers['represented_fraction']:.0f}% &middot; "
-                f"mean squared overlap × m: {numbers['overlap_times_m']:.2f} (1 for random directions)"
-                + (f" &middot; share of the loss carried by unrepresented features: "
-                   f"{100 * numbers['unrepresented_share']:.0f}%" if "unrepresented_share" in numbers else "")
-                + "</p></div>")
-        return View(chart=chart, text=text, numbers=numbers)
+        text = ("<div class='superposition-readout'>" + readout_html(quantities, [f"<b>{html.escape(status)}</b>"])
+                + "</div>")
+        return View(chart=chart, text=text, numbers=numbers, quantities=quantities)
 
     return TrainingPanel(controls, train, render, total_steps=lambda s: int(s["steps"]),
                          title="Superposition and scaling with width (Liu, Liu & Gore 2025)",
-                         train_on_start=train_on_start)
+                         train_on_start=train_on_start, help=help_text)
 
 
 def elhage_panel(
@@ -178,15 +183,17 @@ def elhage_panel(
     sparsities = tuple(float(s) for s in sparsities)
     start = min(sparsities, key=lambda s: abs(s - sparsity))
     controls = {
-        "sparsity": w.SelectionSlider(options=[(f"{s:g}", s) for s in sparsities], value=start,
-                                      description="sparsity S (chance a feature is 0)", style=_STYLE, layout=_LAYOUT,
+        "sparsity": w.SelectionSlider(options=[(number(s), s) for s in sparsities], value=start, description="sparsity S",
                                       continuous_update=True),
         "importance_decay": w.FloatSlider(value=importance_decay, min=0.5, max=1.0, step=0.05,
-                                          description="importance decay (I_i = decay^i)", style=_STYLE, layout=_LAYOUT),
-        "steps": w.SelectionSlider(options=STEP_CHOICES, value=_nearest(STEP_CHOICES, steps), description="training steps", style=_STYLE,
-                             layout=_LAYOUT),
+                                          description="importance decay"),
+        "steps": w.SelectionSlider(options=STEP_CHOICES, value=_nearest(STEP_CHOICES, steps), description="training steps"),
     }
-
+    help_text = {
+        "sparsity": "Sparsity S: the chance a feature is 0. Moving it only chooses which trained model to draw.",
+        "importance_decay": "Feature importances I_i = decay^i (press Train after changing it).",
+        "steps": "Training steps (press Train after changing them).",
+    }
     def train(state, progress):
         return train_toy_models(sparsities, n_features=5, width=2, importance_decay=float(state["importance_decay"]),
                                 seeds=seeds, steps=int(state["steps"]), progress=progress,
@@ -213,11 +220,12 @@ def elhage_panel(
         numbers = {"sparsity": float(row["sparsity"]), "geometry": str(row["geometry"]),
                    "n_represented": int(row["n_represented"]), "loss": float(row["loss"]),
                    "dims_per_feature": float(row["dims_per_feature"]), "finished": bool(finished)}
-        text = (f"<p>S = {row['sparsity']:g}: <b>{html.escape(str(row['geometry']))}</b> &middot; "
-                f"{int(row['n_represented'])} of 5 features represented &middot; "
-                f"{row['dims_per_feature']:.2f} dimensions per feature &middot; loss {row['loss']:.4g}</p>")
-        return View(chart=chart, text=text, numbers=numbers)
+        quantities = [Quantity("geometry", f"S = {number(row['sparsity'])}: {row['geometry']}"),
+                      Quantity("features represented", f"{int(row['n_represented'])} of 5"),
+                      Quantity("dimensions per feature", float(row["dims_per_feature"]), None),
+                      Quantity("loss", float(row["loss"]), None, digits=4)]
+        return View(chart=chart, numbers=numbers, quantities=quantities)
 
     return TrainingPanel(controls, train, render, total_steps=lambda s: int(s["steps"]),
                          title="Toy models of superposition: feature geometry (Elhage et al. 2022)",
-                         view_controls=["sparsity"], train_on_start=train_on_start)
+                         view_controls=["sparsity"], train_on_start=train_on_start, help=help_text)

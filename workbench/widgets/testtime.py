@@ -34,22 +34,18 @@ from ..testtime import (
     samples_at_equal_flops,
     verifier_curve,
 )
-from .panel import Panel, View, log_slider
+from ..format import Quantity, fmt, number, percent
+from .panel import Panel, View, log_slider, readout_html
 
 __all__ = ["coverage_panel", "verifier_panel", "flops_panel"]
 
-_STYLE = {"description_width": "initial"}
-_WIDE = w.Layout(width="460px")
-
-
 def _slider(description, value, lo, hi, step, fmt=".2f"):
     return w.FloatSlider(value=value, min=lo, max=hi, step=step, description=description, readout_format=fmt,
-                         continuous_update=True, style=_STYLE, layout=_WIDE)
+                         continuous_update=True)
 
 
 def _choice(description, options, value):
-    return w.SelectionSlider(options=options, value=value, description=description, continuous_update=True,
-                             style=_STYLE, layout=_WIDE)
+    return w.SelectionSlider(options=options, value=value, description=description, continuous_update=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,15 +64,30 @@ def coverage_panel(*, distribution: str = "beta", strength: float = 0.2, tail: f
     """
     controls = {
         "distribution": w.Dropdown(options=[("Beta (power-law left tail)", "beta"), ("logit-normal", "logit-normal")],
-                                   value=distribution, description="difficulty distribution", style=_STYLE, layout=_WIDE),
-        "strength": _slider("model strength: mean pass@1", strength, 0.02, 0.8, 0.01),
-        "tail": _slider("Beta tail exponent alpha (small: many near-impossible problems)", tail, 0.1, 2.0, 0.05),
-        "spread": _slider("logit-normal spread sigma (logits)", spread, 0.5, 4.0, 0.1),
+                                   value=distribution, description="difficulty"),
+        "strength": _slider("mean pass@1", strength, 0.02, 0.8, 0.01),
+        "tail": _slider("Beta tail α", tail, 0.1, 2.0, 0.05),
+        "spread": _slider("logit spread σ", spread, 0.5, 4.0, 0.1),
         "problems": _choice("problems", [50, 100, 200, 500, 1000, 2000], problems),
-        "fit_samples": _choice("samples per problem (fit budget; law fitted on k <= this)", [10, 20, 50, 100, 200, 500, 1000], fit_samples),
-        "k_max": _choice("extrapolate to k =", [1000, 10_000, 100_000], k_max),
-        "seed": w.IntSlider(value=seed, min=0, max=20, description="seed", style=_STYLE, layout=_WIDE),
+        "fit_samples": _choice("fit budget k", [10, 20, 50, 100, 200, 500, 1000], fit_samples),
+        "k_max": _choice("extrapolate to k", [1000, 10_000, 100_000], k_max),
+        "seed": w.IntSlider(value=seed, min=0, max=20, description="seed"),
     }
+    help_text = {
+        "distribution": "How per-problem pass rates are distributed: Beta (a power-law left tail of near-impossible "
+                        "problems) or logit-normal.",
+        "strength": "The model's strength: mean single-sample pass rate over the problems.",
+        "tail": "Beta left-tail exponent α: small means many near-impossible problems (Beta distribution only).",
+        "spread": "Spread σ of the logit pass rates (logit-normal distribution only).",
+        "problems": "Number of problems generated.",
+        "fit_samples": "Samples per problem the fits may see: the coverage law is fitted on k up to this budget.",
+        "k_max": "How many samples per problem to extrapolate to.",
+        "seed": "Random seed of the generated problems and samples.",
+    }
+    applies = {"tail": lambda st: st["distribution"] == "beta" or "the logit-normal distribution has no tail exponent",
+               "spread": lambda st: st["distribution"] == "logit-normal" or "the Beta distribution has no logit spread"}
+    sections = {"problems": ["distribution", "strength", "tail", "spread", "problems", "seed"],
+                "fit and extrapolation": ["fit_samples", "k_max"]}
 
     template: dict = {}
 
@@ -99,21 +110,25 @@ def coverage_panel(*, distribution: str = "beta", strength: float = 0.2, tail: f
         end = t.iloc[-1]
         errors, gap = cmp.errors(), cmp.disagreement()
         law, bb = cmp.law_fit, cmp.beta_fit
-        text = (
-            "<div class='coverage-readout'>"
-            f"<p><b>{html.escape(dist.describe())}</b>; {int(state['problems'])} problems, "
-            f"{int(state['fit_samples'])} samples each.</p>"
-            f"<p>Coverage law: a = {law.a:.3f}, b = {law.b:.3f} &middot; beta-binomial: alpha = {bb.alpha:.3f} "
-            f"&plusmn; {bb.stderr['alpha']:.3f}, beta = {bb.beta:.3f} &plusmn; {bb.stderr['beta']:.3f}</p>"
-            f"<p>At k = {int(end['k']):,}: truth <b>{end['reference']:.3f}</b>, law <b>{end['law']:.3f}</b> "
-            f"[{end['law_lo']:.3f}, {end['law_hi']:.3f}], beta-binomial <b>{end['beta_binomial']:.3f}</b> "
-            f"[{end['bb_lo']:.3f}, {end['bb_hi']:.3f}].</p>"
-            + (f"<p>Held-out mean |error|: law {errors['law']['mean_abs_error']:.4f}, beta-binomial "
-               f"{errors['beta_binomial']['mean_abs_error']:.4f}. " if errors["law"]["mean_abs_error"] is not None else "<p>")
-            + (f"The two extrapolations part (by &gt; 0.02 and &gt; 2 s.e.) from k = {gap['first_k']:,}.</p>"
-               if gap["first_k"] else "They never part significantly.</p>")
-            + "</div>"
-        )
+        k_end = int(end["k"])
+        quantities = [
+            Quantity(f"true coverage at k = {number(k_end)}", float(end["reference"]), "%", digits=3),
+            Quantity(f"coverage law at k = {number(k_end)}", float(end["law"]), "%", float(end["law_lo"]), float(end["law_hi"]),
+                     digits=3, reason="a bootstrap of the law's two parameters can leave its own fit at the edge"),
+            Quantity(f"beta-binomial at k = {number(k_end)}", float(end["beta_binomial"]), "%", float(end["bb_lo"]),
+                     float(end["bb_hi"]), digits=3),
+        ]
+        notes = [
+            f"<b>{html.escape(dist.describe())}</b>; {int(state['problems'])} problems, {int(state['fit_samples'])} samples each.",
+            f"Coverage law: a = {number(law.a)}, b = {number(law.b)} &middot; beta-binomial: α = {number(bb.alpha)} "
+            f"&plusmn; {number(bb.stderr['alpha'], 2)}, β = {number(bb.beta)} &plusmn; {number(bb.stderr['beta'], 2)}",
+        ]
+        if errors["law"]["mean_abs_error"] is not None:
+            notes.append(f"Held-out mean |error|: law {number(errors['law']['mean_abs_error'], 2)}, beta-binomial "
+                         f"{number(errors['beta_binomial']['mean_abs_error'], 2)}.")
+        notes.append(f"The two extrapolations part (by more than 0.02 and 2 standard errors) from k = {number(gap['first_k'])}."
+                     if gap["first_k"] else "The two extrapolations never part significantly.")
+        text = "<div class='coverage-readout'>" + readout_html(quantities, notes) + "</div>"
         numbers = {
             "law": law.params, "beta_binomial": bb.params, "beta_binomial_stderr": bb.stderr,
             "k_end": int(end["k"]), "truth_at_end": float(end["reference"]), "law_at_end": float(end["law"]),
@@ -122,9 +137,10 @@ def coverage_panel(*, distribution: str = "beta", strength: float = 0.2, tail: f
             "beta_binomial_holdout_mean_abs_error": errors["beta_binomial"]["mean_abs_error"],
             "first_k_apart": gap["first_k"], "max_gap": gap["max_gap"],
         }
-        return View(chart=chart, text=text, numbers=numbers)
+        return View(chart=chart, text=text, numbers=numbers, quantities=quantities)
 
-    return Panel(controls, update, title="Coverage: fit on a small budget, extrapolate to many samples")
+    return Panel(controls, update, title="Coverage: fit on a small budget, extrapolate to many samples",
+                 sections=sections, help=help_text, applies=applies)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,13 +154,22 @@ def verifier_panel(*, accuracy: float = 0.5, evenness: float = 1.0, completeness
     false positive (reward of a correct answer = 1) and the largest ``K``.
     """
     controls = {
-        "accuracy": _slider("single-sample accuracy r (mean over problems)", accuracy, 0.02, 0.98, 0.01),
-        "evenness": log_slider("how alike problems are (Beta alpha; large = identical)", evenness, 0.1, 100.0, step=0.1),
-        "completeness": _slider("verifier completeness c (correct samples accepted)", completeness, 0.0, 1.0, 0.01),
-        "soundness": _slider("verifier soundness s (wrong samples rejected)", soundness, 0.0, 1.0, 0.01),
-        "fp_cost": _slider("cost of a false positive (reward of a correct answer = 1)", fp_cost, 0.0, 10.0, 0.1),
+        "accuracy": _slider("accuracy r", accuracy, 0.02, 0.98, 0.01),
+        "evenness": log_slider("problem evenness", evenness, 0.1, 100.0),
+        "completeness": _slider("completeness c", completeness, 0.0, 1.0, 0.01),
+        "soundness": _slider("soundness s", soundness, 0.0, 1.0, 0.01),
+        "fp_cost": _slider("false-positive cost", fp_cost, 0.0, 10.0, 0.1, fmt=".1f"),
         "k_max": _choice("largest K", [10, 100, 1000, 10_000], k_max),
     }
+    help_text = {
+        "accuracy": "Single-sample accuracy r: mean over problems of the chance one attempt is right.",
+        "evenness": "How alike the problems are: the Beta shape α of per-problem accuracies (large: all identical).",
+        "completeness": "Verifier completeness c: the share of correct samples it accepts.",
+        "soundness": "Verifier soundness s: the share of wrong samples it rejects.",
+        "fp_cost": "Cost of accepting a wrong answer, in units of the reward of a correct one (= 1).",
+        "k_max": "Largest number of attempts K drawn.",
+    }
+    sections = {"model and problems": ["accuracy", "evenness"], "verifier and costs": ["completeness", "soundness", "fp_cost", "k_max"]}
 
     def update(state: dict) -> View:
         dist = BetaDifficulty.from_mean(state["accuracy"], state["evenness"])
@@ -152,22 +177,25 @@ def verifier_panel(*, accuracy: float = 0.5, evenness: float = 1.0, completeness
                                k_max=int(state["k_max"]))
         t = curve.table.set_index("K")
         reach = curve.k_to_reach
-        text = (
-            "<div class='verifier-readout'>"
-            f"<p>Accuracy ceiling <b>{curve.ceiling:.3f}</b> = c r / (c r + (1 - s)(1 - r)), averaged over problems "
-            f"(single sample: {float(t['accuracy'].iloc[0]):.3f}); 90% of it reached at K = {reach[0.9]}.</p>"
-            f"<p>Best K for false-positive cost {curve.fp_cost:g}: <b>{curve.best_k}</b> "
-            f"(utility {curve.best_utility:.3f}, accuracy {float(t.loc[curve.best_k, 'accuracy']):.3f}, "
-            f"false positives {float(t.loc[curve.best_k, 'false_positive']):.3f})"
-            + (" &mdash; utility never falls with K here, so this is where it levels off" if curve.rising else "")
-            + (" &mdash; every K loses: better to abstain" if curve.best_utility < 0 else "")
-            + ".</p></div>"
-        )
+        acc_best = float(t.loc[curve.best_k, "accuracy"])
+        quantities = [
+            Quantity("accuracy ceiling", curve.ceiling, "%", digits=3, note="= c r / (c r + (1 − s)(1 − r)), averaged over problems"),
+            Quantity("single-sample accuracy", float(t["accuracy"].iloc[0]), "%", digits=3),
+            Quantity("attempts to reach 90% of the ceiling", reach[0.9], None),
+            Quantity("Best K (number of attempts)", curve.best_k, None,
+                     note=("(utility never falls with K here: where it levels off)" if curve.rising else "")
+                     + (" (every K loses: better to abstain)" if curve.best_utility < 0 else "")),
+            Quantity("utility at the best K", curve.best_utility, None, digits=3),
+            Quantity("accuracy at the best K", acc_best, "%", digits=3),
+            Quantity("false positives at the best K", float(t.loc[curve.best_k, "false_positive"]), "%", digits=3),
+        ]
+        text = "<div class='verifier-readout'>" + readout_html(quantities) + "</div>"
         numbers = {"ceiling": curve.ceiling, "best_k": curve.best_k, "best_utility": curve.best_utility,
                    "rising": curve.rising, "accuracy_at_best": float(t.loc[curve.best_k, "accuracy"])}
-        return View(chart=verifier_chart(curve), text=text, numbers=numbers)
+        return View(chart=verifier_chart(curve), text=text, numbers=numbers, quantities=quantities)
 
-    return Panel(controls, update, title="Imperfect verifiers: accuracy ceiling and the best number of attempts")
+    return Panel(controls, update, title="Imperfect verifiers: accuracy ceiling and the best number of attempts",
+                 sections=sections, help=help_text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,14 +209,24 @@ def flops_panel(*, N_large: float = 70e9, ratio: float = 14.0, strength: float =
     With ``c = s = 1`` the verifier is perfect (success = coverage).
     """
     controls = {
-        "N_large": log_slider("large model size (parameters)", N_large, 1e9, 1e12),
-        "ratio": log_slider("how many times smaller the small model is (= samples k)", ratio, 1.0, 1000.0),
-        "strength": _slider("large model's mean pass@1", strength, 0.02, 0.95, 0.01),
-        "spread": _slider("spread of problem difficulty (logits)", spread, 0.5, 4.0, 0.1),
-        "slope": _slider("logit gain per 10x parameters", slope, 0.5, 5.0, 0.1),
-        "completeness": _slider("verifier completeness c", completeness, 0.0, 1.0, 0.01),
-        "soundness": _slider("verifier soundness s (1 with c = 1: perfect)", soundness, 0.0, 1.0, 0.01),
+        "N_large": log_slider("large model N", N_large, 1e9, 1e12),
+        "ratio": log_slider("size ratio = samples k", ratio, 1.0, 1000.0),
+        "strength": _slider("large model pass@1", strength, 0.02, 0.95, 0.01),
+        "spread": _slider("difficulty spread", spread, 0.5, 4.0, 0.1),
+        "slope": _slider("logits per 10× N", slope, 0.5, 5.0, 0.1),
+        "completeness": _slider("completeness c", completeness, 0.0, 1.0, 0.01),
+        "soundness": _slider("soundness s", soundness, 0.0, 1.0, 0.01),
     }
+    help_text = {
+        "N_large": "Parameters of the large model (sampled once).",
+        "ratio": "How many times smaller the small model is; at equal inference FLOPs it draws that many samples k.",
+        "strength": "The large model's mean single-sample pass rate.",
+        "spread": "Spread of problem difficulty (standard deviation of logit pass rates).",
+        "slope": "Logit gain per 10× parameters: how much a 10× smaller model loses on every problem.",
+        "completeness": "Verifier completeness c (with c = s = 1 the verifier is perfect: success = coverage).",
+        "soundness": "Verifier soundness s: the share of wrong samples it rejects.",
+    }
+    sections = {"models": ["N_large", "ratio", "strength", "spread", "slope"], "verifier": ["completeness", "soundness"]}
 
     def update(state: dict) -> View:
         N_l = float(state["N_large"])
@@ -202,17 +240,20 @@ def flops_panel(*, N_large: float = 70e9, ratio: float = 14.0, strength: float =
         curve = flops_matched_curve(law, N_l, N_l / np.geomspace(1, 1000, 13), verifier=verifier)
         chart = side_by_side(flops_matched_chart(cmp, width=330), flops_curve_chart(curve, width=330))
         b = cmp.by_difficulty
-        text = (
-            "<div class='flops-readout'>"
-            f"<p>{N_s:.3g}-parameter model &times; <b>{k}</b> samples vs {N_l:.3g} &times; 1, each "
-            f"{2 * N_l:.3g} FLOPs per token of answer: <b>{cmp.small_k:.3f}</b> vs <b>{cmp.large_1:.3f}</b> solved; "
-            f"the small model wins on {100 * cmp.share_small_wins:.0f}% of problems.</p>"
-            f"<p>Hardest fifth: {b['small_k'].iloc[0]:.3f} vs {b['large_1'].iloc[0]:.3f}; easiest fifth: "
-            f"{b['small_k'].iloc[-1]:.3f} vs {b['large_1'].iloc[-1]:.3f}.</p></div>"
-        )
+        quantities = [
+            Quantity("samples k of the small model", k, None, note=f"({fmt(N_s, 'parameters')} each, vs {fmt(N_l, 'parameters')} × 1 sample)"),
+            Quantity("FLOPs per answer token", 2 * N_l, "FLOPs", note="(equal for both)"),
+            Quantity("solved by the small model, k samples", cmp.small_k, "%", digits=3),
+            Quantity("solved by the large model, 1 sample", cmp.large_1, "%", digits=3),
+            Quantity("problems where the small model wins", cmp.share_small_wins, "%", digits=2),
+        ]
+        notes = [f"Hardest fifth: {percent(b['small_k'].iloc[0], 3)} vs {percent(b['large_1'].iloc[0], 3)}; easiest fifth: "
+                 f"{percent(b['small_k'].iloc[-1], 3)} vs {percent(b['large_1'].iloc[-1], 3)} (small model, k samples vs large model)."]
+        text = "<div class='flops-readout'>" + readout_html(quantities, notes) + "</div>"
         numbers = {"k": k, "small_k": cmp.small_k, "large_1": cmp.large_1, "share_small_wins": cmp.share_small_wins,
                    "hardest_bin": (float(b["small_k"].iloc[0]), float(b["large_1"].iloc[0])),
                    "easiest_bin": (float(b["small_k"].iloc[-1]), float(b["large_1"].iloc[-1]))}
-        return View(chart=chart, text=text, numbers=numbers)
+        return View(chart=chart, text=text, numbers=numbers, quantities=quantities)
 
-    return Panel(controls, update, title="Equal inference FLOPs: a small model sampled k times vs a large model once")
+    return Panel(controls, update, title="Equal inference FLOPs: a small model sampled k times vs a large model once",
+                 sections=sections, help=help_text)
