@@ -353,7 +353,11 @@ def _fit(law, runs, *, loss, delta, weights, starts, fixed, tie, bounds, cap_E, 
     bound_warnings = diag.at_bound(problem, theta)
     warn_list += bound_warnings
     if not info.get("optimizer_success", True) and "ABNORMAL" not in info.get("optimizer_message", ""):
-        warn_list.append(diag.diagnostic("optimizer", f"The polishing optimiser reported: {info.get('optimizer_message')}."))
+        warn_list.append(diag.diagnostic(
+            "optimizer",
+            f"The polishing optimiser (L-BFGS-B) stopped without converging: {info.get('optimizer_message')}. The "
+            "parameters may not be at the optimum: refit from them (warm_start=fit) or with starts={...} near "
+            "plausible values, and compare the objectives."))
 
     # ---------------------------------------------------------------- noise and bootstrap
     noise = None
