@@ -235,6 +235,8 @@ def fmt(value, unit: str | None = None, digits: int | None = None) -> str:
         v = float(value)
     except (TypeError, ValueError):
         return str(value)
+    if math.isnan(v):
+        return "n/a"
     if not math.isfinite(v):
         return number(v) + ("" if not unit or unit in _UNITS else f" {unit}")
     unit = unit or ""
@@ -375,7 +377,10 @@ def parse_number(text: str) -> float:
     mant = float(m.group(1).replace(",", "").replace("_", "").replace(" ", ""))
     exp = m.group(2) or m.group(3)
     if exp is not None:
-        mant *= 10.0 ** int(exp.translate(_FROM_SUPERSCRIPT).replace("−", "-"))
+        e = int(exp.translate(_FROM_SUPERSCRIPT).replace("−", "-"))
+        if abs(e) > 400:
+            raise ValueError(f"{text!r} is out of range.")
+        mant = float(f"{mant!r}e{e}")  # exact decimal scaling (1e23 is 1e23, not 1e23 * (1 + 1e-16))
     if m.group(4):
         mant *= _MULT[m.group(4)]
     if not math.isfinite(mant):

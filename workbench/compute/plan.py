@@ -124,6 +124,8 @@ class Plan(Result):
             "loss": self.loss,
             **{f"{k}_{side}": self.intervals[k][j] for k in ("loss", "N", "D") for j, side in enumerate(("lo", "hi"))},
             "training_flops": self.training_flops,
+            "budget_used": self.budget_used,
+            "data_saturated": bool(self.allocation.saturated is not None and np.atleast_1d(self.allocation.saturated)[0]),
             "inference_flops": self.inference_flops,
             "compute_optimal_N": self.allocation.value("N"),
             "compute_optimal_D": self.allocation.value("D"),
@@ -231,7 +233,7 @@ class Plan(Result):
         s.add_quantities(self.quantities())
         comp = self.comparison()
         if comp is not None:
-            s.add_table(comp, title="the alternatives it is chosen against", index=True)
+            s.add_table(comp, title="for comparison", index=True)
         s.add_text(*self._notes())
 
     def _headline(self) -> str:
