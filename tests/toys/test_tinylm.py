@@ -138,6 +138,16 @@ def test_stop_keeps_finished_stacks_and_resumes(tmp_path):
     assert second.complete and len(second.runs) == 4 and second.n_cached == 1 and second.n_computed == 1
 
 
+def test_stop_keeps_finished_stacks_without_a_cache():
+    sizes, budgets = [(8, 1), (16, 1)], [2**13, 2**14]
+    stopped = train_grid(sizes, budgets, cache_dir=False, progress=StopAt(grid_work(sizes, budgets), 0.6))
+    assert not stopped.complete and stopped.n_cached == 0 and stopped.n_computed == 1
+    assert list(stopped.runs["width"]) == [8, 8]  # the finished size's two runs, the stopped size's none
+    assert set(stopped.curves["stack"]) == {"d8L1", "d16L1 (stopped)"}
+    whole = train_grid(sizes[:1], budgets, cache_dir=False, progress=False)
+    np.testing.assert_array_equal(stopped.runs["loss"].to_numpy(), whole.runs["loss"].to_numpy())
+
+
 def test_text_source_and_order_two_train():
     src = MarkovSource(vocab_size=8, order=2, concentration=0.5, backoff=3.0)
     out = train_tinylm([{"steps": 40}], width=16, layers=2, source=src, batch_size=8, n_evals=4, device="cpu")

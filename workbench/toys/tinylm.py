@@ -740,7 +740,10 @@ def _run_stacks(configs: list[dict], cache_dir=None, progress=None, executor=Non
         return _train_config(config, progress=adapter, progress_offset=offsets.get(config_key(config, SWEEP_NAMESPACE), 0),
                              threads=threads, device=device)
 
+    trained = {}  # key -> table of each stack finished in this call (kept when Stop ends the sweep, cache or not)
+
     def on_result(config, table):
+        trained[config_key(config, SWEEP_NAMESPACE)] = table
         if adapter is not None:
             finished.append(table)
 
@@ -749,10 +752,13 @@ def _run_stacks(configs: list[dict], cache_dir=None, progress=None, executor=Non
         return (_tidy(res), bool(res.attrs.get("complete", True)), res.attrs.get("n_cached", 0),
                 res.attrs.get("n_computed", 0))
     except _Stopped as stop:
-        done = [c for c, k in zip(configs, keys) if cache is not None and cache.has(k)]
+        # the finished stacks again through the sweep runner (same columns as a complete sweep): from the cache
+        # when there is one, else the tables kept above
+        done = [c for c, k, is_cached in zip(configs, keys, cached) if is_cached or k in trained]
         parts = []
         if done:
-            parts.append(run_sweep(func, done, cache_dir=cache_dir, progress=False, namespace=SWEEP_NAMESPACE))
+            parts.append(run_sweep(lambda c: trained[config_key(c, SWEEP_NAMESPACE)], done, cache_dir=cache_dir,
+                                   progress=False, namespace=SWEEP_NAMESPACE))
         parts.append(stop.table)
         out = _tidy(pd.concat(parts, ignore_index=True))
         return out, False, sum(cached), len(done) - sum(cached)
