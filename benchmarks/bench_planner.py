@@ -38,8 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import workbench as wb  # noqa: E402
-from workbench.compute import LawSource, data_constrained_source, hardware_estimate, plan  # noqa: E402
-from workbench.compute.constrained import _plain_chinchilla  # noqa: E402
+from workbench.compute import data_constrained_source, hardware_estimate, plan  # noqa: E402
+from workbench.compute.constrained import unlimited_data_law  # noqa: E402
+from workbench.laws.published import fitted_law, parameter_rows, parameter_set_of  # noqa: E402
 
 
 def chinchilla_fit(bootstrap: int):
@@ -84,10 +85,10 @@ def ref_inference(law, row, target, T, N_ref, U=None):
     return float(np.exp(res.x))
 
 
-def reference_plan(src: LawSource, C, U=None, T=0.0):
+def reference_plan(src, C, U=None, T=0.0):
     """The planner's outputs computed with scalar scipy calls, one parameter row at a time."""
     law = src.law
-    rows = src.batch()
+    rows = parameter_rows(src)
     closed = law.name == "chinchilla" and U is None
     N_opt = np.empty(len(rows))
     for k, row in enumerate(rows):
@@ -154,17 +155,16 @@ def main(argv=None) -> None:
         ours_t, ours = best_of(lambda: plan(C, source, **kw), args.repeats)
         ours_cpu, _ = best_of(lambda: plan(C, source, **kw), args.repeats, time.process_time)
         # the same rows the planner uses: point + up to 100 evenly spaced resamples
-        src = wb.compute.as_source(source)
-        if src.has_samples and len(src.samples) > max_samples:
-            src = LawSource(src.law, src.values, src.samples[np.linspace(0, len(src.samples) - 1, max_samples).round().astype(int)],
-                            src.label, src.level)
+        src = fitted_law(source)
+        if src.samples is not None and len(src.samples) > max_samples:
+            src = parameter_set_of(src, samples=src.samples[np.linspace(0, len(src.samples) - 1, max_samples).round().astype(int)])
         if "unique_tokens" in kw:
             src = data_constrained_source(src)
         elif src.law.name == "data_constrained":
-            src = _plain_chinchilla(src)
+            src = unlimited_data_law(src)
         ref_t, ref = best_of(lambda: reference_plan(src, C, kw.get("unique_tokens"), kw.get("inference_tokens", 0.0)),
                              args.reference_repeats)
-        n_rows = len(src.batch())
+        n_rows = len(parameter_rows(src))
         agree = abs(ref[0][0] / ours.N - 1)
         label = f"{name}_{n_rows - 1}_samples" if n_rows > 1 else name
         print(f"{label}: ours {ours_t:.4f} s, reference {ref_t:.3f} s, ratio {ref_t / ours_t:.0f}x "

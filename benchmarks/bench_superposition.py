@@ -51,13 +51,14 @@ def reference_autograd_loop(widths, n, alpha, steps, batch_size, lr, bias_lr, ga
         W = (torch.randn(n, m, generator=gi) / math.sqrt(m)).to(dev).requires_grad_(True)
         b = torch.randn(n, generator=gi).to(dev).requires_grad_(True)
         state = {id(t): (torch.zeros_like(t), torch.zeros_like(t)) for t in (W, b)}
+        factors = sp.lr_schedule(steps, steps // 10, 0.05).lrs(steps)
         for step in range(1, steps + 1):
             x = (torch.rand(batch_size, n, generator=g, device=dev) < p).float() * \
                 torch.rand(batch_size, n, generator=g, device=dev) * 2
             y = torch.relu(x @ W @ W.T + b)
             loss = ((y - x) ** 2).sum(1).mean()
             gW, gb = torch.autograd.grad(loss, (W, b))
-            s = sp.lr_schedule(step, steps, 1.0, steps // 10, 0.05)
+            s = float(factors[step - 1])
             with torch.no_grad():
                 eta = lr(m) * s
                 norms = W.norm(dim=1, keepdim=True) + 1e-8
@@ -97,8 +98,8 @@ def batched_vs_alone(widths, **kw):
 
 def cpu_figures(args):
     widths = [int(round(v)) for v in np.geomspace(8, 64, args.widths)]
-    kw = dict(n_features=args.n, alpha=1.0, steps=args.steps, batch_size=args.batch, eval_samples=2048, bar=False)
-    sp.train_superposition((8, 16), n_features=64, steps=5, batch_size=16, eval_samples=64, bar=False)  # warm-up
+    kw = dict(n_features=args.n, alpha=1.0, steps=args.steps, batch_size=args.batch, eval_samples=2048, progress=False)
+    sp.train_superposition((8, 16), n_features=64, steps=5, batch_size=16, eval_samples=64, progress=False)  # warm-up
     res = batched_vs_alone(widths, **kw)
     ref = res["one_at_a_time_s"]
     for label, (ours, diff) in res["batched"].items():
@@ -116,14 +117,14 @@ def cpu_figures(args):
 
 def thread_figures():
     def sup():
-        sp.train_superposition(sp.DEFAULT_WIDTHS, steps=60, eval_samples=512, threads="current", bar=False)
+        sp.train_superposition(sp.DEFAULT_WIDTHS, steps=60, eval_samples=512, threads="current", progress=False)
 
     def elh():
-        elhage.train_toy_models(steps=60, eval_samples=512, threads="current", bar=False)
+        elhage.train_toy_models(steps=60, eval_samples=512, threads="current", progress=False)
 
     def elh100():
         elhage.train_toy_models((0.0, 0.9, 0.99), n_features=100, width=20, seeds=0, steps=60, eval_samples=512,
-                                threads="current", bar=False)
+                                threads="current", progress=False)
 
     for name, work in (("superposition_n256", sup), ("elhage_n5_m2", elh), ("elhage_n100_m20", elh100)):
         best, timings = fastest_num_threads(work, repeats=2)
@@ -149,7 +150,7 @@ def paper_scale(args):
         torch.cuda.synchronize()
     seconds = time.perf_counter() - t
     fit = res.slope()
-    lo, hi = fit.slope_interval
+    lo, hi = fit.intervals["slope"]
     print(f"paper_scale_n{args.paper_n}_m8-1024: {seconds:.1f} s on {res.settings['device']} "
           f"({args.paper_steps} steps of {args.paper_batch}{', TF32 matmuls' if args.tf32 else ''}), "
           f"slope {fit.slope:.3f} "

@@ -39,11 +39,11 @@ def _runs(m, steps):
 def time_stack(width, m, steps, dev, threads):
     """Seconds to train m models of one width as one stack, and one after another."""
     t = time.perf_counter()
-    out = train_tinylm(_runs(m, steps), width=width, layers=1, dev=dev, threads=threads, n_evals=4)
+    out = train_tinylm(_runs(m, steps), width=width, layers=1, device=dev, threads=threads, n_evals=4)
     stacked = time.perf_counter() - t
     t = time.perf_counter()
     for r in _runs(m, steps):
-        train_tinylm([r], width=width, layers=1, dev=dev, threads=threads, n_evals=4)
+        train_tinylm([r], width=width, layers=1, device=dev, threads=threads, n_evals=4)
     alone = time.perf_counter() - t
     tokens = m * steps * int(out["batch_tokens"].iloc[0])
     return stacked, alone, tokens

@@ -327,7 +327,7 @@ def third_party_modules() -> list[str]:
 
 def stopper(deadline: float, total: int):
     """A :class:`workbench.toys.Progress` (no bar) whose ``stop()`` fires at ``deadline``, and its timer."""
-    from workbench.toys.progress import Progress
+    from workbench.sweeps.progress import Progress
 
     prog = Progress(total, bar=False)
     timer = threading.Timer(max(deadline - time.perf_counter(), 0.0), prog.stop)
@@ -349,7 +349,7 @@ def _sweep_kwargs(chk: Check, P: dict) -> dict:
 
     return dict(n_features=P["n"], alpha=P["alpha"], weight_decay=P["weight_decay"], batch_size=P["batch"],
                 lr=sp.paper_large_run_lr, bias_lr=sp.paper_large_run_bias_lr, final_lr_fraction=0.05,
-                bar=False, device=chk.device, threads=None if chk.cuda() else 1,
+                progress=False, device=chk.device, threads=None if chk.cuda() else 1,
                 # the GPU's dense backward pass, on the CPU too (the CPU default switches to a sparse one)
                 sparse_backward=False)
 
@@ -417,13 +417,13 @@ def part_sweep(chk: Check, deadline: float) -> dict:
         t = time.perf_counter()
         try:
             res = sp.train_superposition(widths, steps=steps, warmup=warmup, eval_samples=P["eval_samples"],
-                                         report_every=max(1, steps // 4), progress=prog, **kw)
+                                         report_every=max(1, steps // 4), **dict(kw, progress=prog))
         finally:
             timer.cancel()
         seconds = time.perf_counter() - t
         done = int(res.runs["steps"].iloc[0])
         fit = res.slope()
-        lo, hi = fit.slope_interval
+        lo, hi = fit.intervals["slope"]
         runs = res.runs
         hist = res.history
         reports = sorted(hist["step"].unique())
@@ -518,7 +518,7 @@ def part_tinylm(chk: Check, deadline: float) -> dict:
         chk.say(f"tokens_per_second_d{width}_x{T['models']}: stacked {tokens / stacked:,.0f}, one at a time "
                 f"{tokens / alone:,.0f}, ratio {alone / stacked:.2f}x")
 
-    spec = T["grid"] or default_grid(dev)
+    spec = T["grid"] or default_grid("large" if str(dev).startswith("cuda") else None)
     total = grid_work(spec["sizes"], spec["budgets"], spec["batch_size"], spec["context"])
     prog, timer = stopper(deadline, total)
     t = time.perf_counter()

@@ -60,8 +60,10 @@ def chinchilla_refit(chinchilla_runs):
 
     runs = chinchilla_runs.sort_values("loss").iloc[:-5]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return wb.fit("chinchilla", runs, bootstrap=400, seed=1)
+        warnings.simplefilter("error", wb.fitting.FitWarning)  # this fit is clean: a FitWarning is a regression
+        fit = wb.fit("chinchilla", runs, bootstrap=400, seed=1)
+    assert fit.warnings == []
+    return fit
 
 
 @pytest.fixture(scope="session")

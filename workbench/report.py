@@ -22,10 +22,11 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from .errors import ArgumentError, WorkbenchError
+from .results import Result
 
 __all__ = ["ReportResult", "execute_notebook", "static_outputs", "export_html", "build_reports"]
 
@@ -60,9 +61,8 @@ _TEX = re.compile(r"(?<![\\$])\$\$(.+?)\$\$|(?<![\\$])\$(?=\S)([^$\n]+?)(?<=\S)\
 _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
 
 
-@dataclass
-class ReportResult:
-    """What happened to one notebook."""
+class ReportResult(Result):
+    """What happened to one notebook: its HTML report, time, peak memory, and the error if it failed."""
 
     notebook: Path
     html: Path | None
@@ -73,9 +73,23 @@ class ReportResult:
     title: str = ""
     datasets: dict = field(default_factory=dict)
 
+    _dict_properties = ("ok",)
+
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def _title(self) -> str:
+        return f"Report of {Path(self.notebook).name}"
+
+    def _summarize(self, s) -> None:
+        mem = "n/a" if self.peak_memory_mb is None else f"{self.peak_memory_mb:.0f} MB"
+        s.add_fields([("result", "ok" if self.ok else "failed"), ("report", str(self.html) if self.html else "none"),
+                      ("time", f"{self.seconds:.1f} s"), ("peak memory", mem)])
+        s.add_text(*(self.notes or []), *([self.error] if self.error else []))
+
+    def _headline(self) -> str:
+        return f"{Path(self.notebook).name}: {'ok' if self.ok else 'failed'}, {self.seconds:.1f} s"
 
 
 def _tagged(cell, tag):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import workbench as wb
-from workbench.compute import LawSource, crossover
+from workbench.compute import crossover
+from workbench.laws import ParameterSet
 from workbench.errors import LawError
 from workbench.laws import get_law
 
@@ -51,7 +52,12 @@ def test_crossover_of_chinchilla_laws_along_compute_and_size():
         la = law.predict(wb.get_parameter_set("besiroglu2024").values, N=1e9, D=x)[0]
         lb = law.predict(wb.get_parameter_set("hoffmann2022").values, N=1e9, D=x)[0]
         assert la == pytest.approx(lb, rel=1e-6)
-    assert d.crosses or "do not cross" in d.statement
+    # the crossings found are all there are: count the sign changes of the two laws' difference on a fine grid
+    D = np.logspace(8, 14, 2001)
+    diff = (law.predict(wb.get_parameter_set("besiroglu2024").values, N=1e9, D=D)
+            - law.predict(wb.get_parameter_set("hoffmann2022").values, N=1e9, D=D))
+    assert len(d.points) == int(np.sum(np.sign(diff[:-1]) != np.sign(diff[1:]))) == 2
+    assert d.crosses and "They cross at D = " in d.statement
     with pytest.raises(LawError, match="also depends on D"):
         crossover("besiroglu2024", "hoffmann2022", along="N")
     with pytest.raises(LawError, match="along"):
@@ -65,7 +71,7 @@ def test_bootstrap_samples_give_a_crossing_probability_and_interval():
     rng = np.random.default_rng(0)
     vb = law._values_array(B[1])
     samples = vb * np.exp(rng.normal(0, [0.0, 0.02, 0.01], (100, 3)))
-    src = LawSource(law, vb, samples, "LSTM-like (bootstrap)")
+    src = ParameterSet("LSTM-like (bootstrap)", law, dict(zip(law.param_names, vb)), samples=samples)
     r = crossover(A, src, along="C", lo=1e15, hi=1e27)
     assert 0.9 <= r.probability <= 1.0
     lo, hi = r.interval

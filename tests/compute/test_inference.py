@@ -111,14 +111,14 @@ def test_intervals_and_display():
     law = get_law("chinchilla")
     v = law._values_array(ps.values)
     samples = v * np.exp(rng.normal(0, [0.01, 0.05, 0.05, 0.01, 0.01], (50, 5)))
-    src = wb.compute.LawSource(law, v, samples, "jittered")
+    src = wb.laws.ParameterSet("jittered", law, ps.values, samples=samples)
     p = inference_optimum(src, [1e11, 1e13], compute=1e23)
-    lo, hi = p.interval("N", 1)
+    lo, hi = (float(b[1]) for b in p.intervals["N"])
     assert lo < p.value("N", 1) < hi
     assert "Inference-aware optimum" in p.summary() and "tokens/param" in p.summary()
     assert {"N", "D", "saving", "N_lo", "N_hi"} <= set(p.to_frame().columns)
     assert p.to_dict()["law"] == "chinchilla"
-    assert "<pre" in p._repr_html_()
+    assert "<table>" in p._repr_html_()
 
 
 def test_saturated_repetition_spends_less_than_the_budget():
@@ -130,7 +130,7 @@ def test_saturated_repetition_spends_less_than_the_budget():
     from workbench.compute.optimal import data_constrained_floor
 
     a = compute_optimal(data_constrained_source("muennighoff2023"), 1e23, unique_tokens=1e9)
-    floor = data_constrained_floor(a.source.law, a.source.values[None, :], 1e9)[0, 0]
+    floor = data_constrained_floor(a.source.law, a.source.params, 1e9)[0, 0]
     assert a.saturated[0] and a.value("training_flops") < 1e23
     assert a.value("loss") == pytest.approx(floor + SATURATION_TOLERANCE, abs=1e-6)
     assert any(getattr(w, "code", "") == "data_saturated" for w in a.warnings)

@@ -12,13 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import workbench as wb
-from workbench.compute import (
-    LawSource,
-    as_source,
-    compute_optimal,
-    compute_optimal_values,
-    optimal_allocation,
-)
+from workbench.compute import compute_optimal, compute_optimal_values, optimal_allocation
 from workbench.errors import LawError, UnknownNameError
 from workbench.laws import get_law
 
@@ -128,7 +122,8 @@ def test_intervals_come_from_the_fit_bootstrap(small_fit):
 def test_interval_level_can_be_changed(small_fit):
     a = compute_optimal(small_fit, 1e22, level=0.5)
     b = compute_optimal(small_fit, 1e22, level=0.95)
-    assert a.interval("N")[0] >= b.interval("N")[0] and a.interval("N")[1] <= b.interval("N")[1]
+    (alo, ahi), (blo, bhi) = a.intervals["N"], b.intervals["N"]
+    assert alo[0] > blo[0] and ahi[0] < bhi[0] and a.level == 0.5
 
 
 def test_result_object_displays(small_fit):
@@ -176,12 +171,28 @@ def test_edge_of_search_range_is_reported():
     assert a.at_edge[0] and a.warnings
 
 
-def test_sources_accept_pairs_and_law_sources():
+def test_fitted_laws_accept_pairs_parameter_sets_and_names():
     ps = wb.get_parameter_set("hoffmann2022")
     a = compute_optimal(("chinchilla", ps.values), 1e22)
-    b = compute_optimal(LawSource(get_law("chinchilla"), np.array(list(ps.values.values())), label="mine"), 1e22)
-    assert a.value("N") == pytest.approx(b.value("N"), rel=1e-12)
-    assert as_source("hoffmann2022", label="x").label == "x"
+    b = compute_optimal(wb.laws.ParameterSet("mine", "chinchilla", ps.values), 1e22)
+    c = compute_optimal("hoffmann2022", 1e22)
+    assert a.value("N") == pytest.approx(b.value("N"), rel=1e-12) == c.value("N")
+    assert wb.laws.fitted_law("hoffmann2022", label="x").label == "x" and c.label == ps.label
+
+
+def test_fits_and_parameter_sets_are_both_fitted_laws(small_fit):
+    for src in (small_fit, wb.get_parameter_set("besiroglu2024")):
+        assert isinstance(src, wb.laws.FittedLaw)
+        assert src.law.name == "chinchilla" and set(src.params) == set(src.law.param_names) and 0 < src.level < 1
+        np.testing.assert_allclose(src.predict(N=1e9, D=2e10), src.law.predict(src.params, N=1e9, D=2e10))
+    assert small_fit.samples.shape == (40, 5) and wb.get_parameter_set("besiroglu2024").samples is None
+
+
+def test_published_exponent_slopes_of_the_frontier():
+    """Kaplan's L(N, D) gives N_opt ∝ C^0.58 or so; the Chinchilla refit about 0.5 (notebook 02)."""
+    C = np.logspace(19, 26, 29)
+    slope = {n: np.polyfit(np.log10(C), np.log10(compute_optimal(n, C).N), 1)[0] for n in ("kaplan2020_ND", "besiroglu2024")}
+    assert slope["kaplan2020_ND"] > 0.55 and 0.45 < slope["besiroglu2024"] < 0.55
 
 
 @settings(max_examples=30, deadline=None)

@@ -68,13 +68,13 @@ def test_data_constrained_law_without_a_limit_uses_fresh_data():
 
 def test_plan_with_a_fit_carries_intervals(small_fit):
     p = plan(1e22, small_fit, inference_tokens=1e11, unique_tokens=5e10)
-    assert p.loss_interval[0] < p.loss < p.loss_interval[1]
-    assert p.N_interval[0] < p.N < p.N_interval[1]
+    assert p.intervals["loss"][0] < p.loss < p.intervals["loss"][1]
+    assert p.intervals["N"][0] < p.N < p.intervals["N"][1]
     all_samples = plan(1e22, small_fit, max_samples=None)
-    assert all_samples.loss_interval[0] <= all_samples.loss <= all_samples.loss_interval[1]
+    assert all_samples.intervals["loss"][0] <= all_samples.loss <= all_samples.intervals["loss"][1]
     d = p.to_dict()
     json.dumps(to_jsonable(d))  # JSON-ready
-    assert d["plan"]["loss_lo"] == p.loss_interval[0]
+    assert d["plan"]["loss_lo"] == p.intervals["loss"][0]
     assert "95%" in p.summary() and "<table>" in p.html()
 
 

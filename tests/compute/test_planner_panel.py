@@ -127,7 +127,8 @@ def test_compute_charts_render_and_use_named_data(user_fit):
     from workbench.charts.export import chart_svg
 
     charts = {
-        "frontier": cc.frontier_chart({"Hoffmann": "hoffmann2022", "your fit": user_fit}, compute=np.logspace(19, 24, 11)),
+        "frontier": cc.frontier_chart({name: wb.compute.compute_optimal(src, np.logspace(19, 24, 11))
+                                       for name, src in (("Hoffmann", "hoffmann2022"), ("your fit", user_fit))}),
         "allocation": wb.compute.compute_optimal(user_fit, np.logspace(19, 24, 6)).chart(),
         "inference": cc.inference_chart(inference_optimum("besiroglu2024", np.logspace(10, 14, 5), compute=1e23)),
         "repetition": cc.repetition_chart(repetition_cost("muennighoff2023", 1e22)),

@@ -59,6 +59,10 @@ def test_derived_quantities_propagate(chinchilla_refit):
     out = chinchilla_refit.propagate(ratio)
     assert out["value"] == pytest.approx(17.9, rel=0.01)
     assert out["lo"] < out["value"] < out["hi"]
+    # the planner, handed the fit, says the same (notebook 02 shows it)
+    a = wb.compute.compute_optimal(chinchilla_refit, 5.88e23)
+    (lo,), (hi,) = a.intervals["tokens_per_parameter"]
+    assert a.value("tokens_per_parameter") == pytest.approx(out["value"], rel=1e-9) and lo < 17.9 < hi
 
 
 def test_held_out_extrapolation_is_measured(chinchilla_runs):

@@ -149,3 +149,36 @@ def test_warnings_are_machine_readable_in_json(tmp_path):
 def test_synthetic_runs_fit_without_warnings():
     f = quiet_fit("chinchilla", synthetic_runs(n_runs=60, noise=0.005, seed=2), bootstrap=50)
     assert codes(f) == set()
+
+
+# ------------------------------------------------------------------ optimizer
+def test_a_polish_stopped_at_its_iteration_limit_is_reported(monkeypatch, good_fit):
+    # the real L-BFGS-B, allowed one iteration: it stops at its limit before it has converged
+    from workbench.fitting import engine
+    monkeypatch.setitem(engine.POLISH_OPTIONS, "maxiter", 1)
+    f = quiet_fit("chinchilla", grid_runs(), bootstrap=0)
+    assert "optimizer" in codes(f)
+    msg = next(w for w in f.warnings if w.code == "optimizer")
+    assert "ITERATIONS" in msg and "starts=" in msg
+    assert "optimizer" not in codes(good_fit)  # the default polish converges
+
+
+# ------------------------------------------------------------------ bootstrap_failed
+def test_bootstrap_refits_that_do_not_converge_are_reported(monkeypatch, good_fit):
+    # A refit starts at the optimum and only accepts steps that lower its objective, so on real
+    # data it cannot fail; the failure of a third of the refits is simulated here to check the report.
+    from workbench.fitting import engine
+    real = engine.Problem.levenberg_marquardt
+
+    def failing(self, theta0, *args, **kwargs):
+        th, F, it = real(self, theta0, *args, **kwargs)
+        if kwargs.get("weights") is not None or kwargs.get("targets") is not None:  # a bootstrap refit
+            F = np.where(np.arange(len(F)) % 3 == 0, np.inf, F)
+        return th, F, it
+
+    monkeypatch.setattr(engine.Problem, "levenberg_marquardt", failing)
+    f = quiet_fit("chinchilla", grid_runs(), bootstrap=60)
+    assert "bootstrap_failed" in codes(f)
+    n_ok = len(f.bootstrap_values)
+    assert n_ok < 0.9 * 60 and f"Only {n_ok} of 60" in next(w for w in f.warnings if w.code == "bootstrap_failed")
+    assert "bootstrap_failed" not in codes(good_fit)

@@ -104,10 +104,16 @@ def test_by_fits_one_law_per_family():
     table = t.table
     assert list(table["family"]) == ["a", "b"] and {"E", "E_lo", "E_hi", "holdout_coverage"} <= set(table.columns)
     assert t["b"].params["E"] > t["a"].params["E"]
+    assert "family_not_fitted" not in {w.code for w in t.warnings}
     d = t.to_dict()
     assert set(d["fits"]) == {"a", "b"} and d["by"] == "family"
     with pytest.raises(RunsError, match="not a column"):
         wb.fit("chinchilla", both, by="lab")
+    # a family with fewer runs than free parameters is left out with a family_not_fitted warning
+    tiny = a.groupby("run").tail(1).head(3).assign(family="c", run=lambda x: "c-" + x["run"])
+    t3 = quiet_fit("chinchilla", pd.concat([both, tiny], ignore_index=True), by="family", bootstrap=0)
+    assert list(t3) == ["a", "b"] and list(t3.errors) == ["c"]
+    assert [w.code for w in t3.warnings] == ["family_not_fitted"] and "family='c'" in t3.warnings[0]
 
 
 def test_chunked_evaluation_gives_the_same_fit(runs):

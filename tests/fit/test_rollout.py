@@ -46,6 +46,7 @@ def test_errors_and_coverage_are_measured(result):
     st = result.statistics
     assert st["n_steps_fitted"] == 4 and st["level"] == 0.95
     assert "Rollout of" in result.summary()
+    assert "step_not_fitted" not in {w.code for w in result.warnings}  # every step fitted
 
 
 def test_steps_that_cannot_be_fitted_are_reported(family):
@@ -56,6 +57,7 @@ def test_steps_that_cannot_be_fitted_are_reported(family):
     assert list(r.steps["error"] != "") == [True] * 4 + [False] * 4
     assert r.steps["error"].iloc[0].startswith("Only 1 runs to fit 4 free parameters")
     assert "not fitted" in r.summary() and len(r.predictions) == 4
+    assert [w.code for w in r.warnings] == ["step_not_fitted"] * 4
 
 
 def test_chart_and_json(result):

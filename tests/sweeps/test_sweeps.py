@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from workbench.errors import WorkbenchError
-from workbench.sweeps import RunCache, config_key, grid, run_sweep
+from workbench.sweeps import Progress, RunCache, config_key, grid, run_sweep
 
 CALLS: list[dict] = []
 LOCK = threading.Lock()
@@ -79,15 +79,16 @@ def test_dask_local_cluster(tmp_path):
 
 
 def test_stop_keeps_finished_runs(tmp_path):
-    stop = threading.Event()
+    progress = Progress(4, bar=False)  # the progress object owns the stop flag
     seen = []
 
     def on_result(config, table):
         seen.append(config)
         if len(seen) == 2:
-            stop.set()
+            progress.stop()
 
-    out = run_sweep(toy_run, grid(width=[4, 8, 16, 32], seed=[0]), cache_dir=tmp_path, progress=False, stop=stop, on_result=on_result)
+    out = run_sweep(toy_run, grid(width=[4, 8, 16, 32], seed=[0]), cache_dir=tmp_path, progress=progress, on_result=on_result)
+    assert progress.done == 2
     assert len(out) == 2 and not out.attrs["complete"]
     assert len(RunCache(tmp_path).keys()) == 2
 
@@ -105,7 +106,7 @@ SCRIPT = textwrap.dedent(
     """
     import sys, time
     import pandas as pd
-    from workbench.sweeps import grid, run_sweep
+    from workbench.sweeps import Progress, grid, run_sweep
 
     log = sys.argv[2]
 

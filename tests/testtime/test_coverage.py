@@ -99,11 +99,25 @@ def test_coverage_law_fit_equals_least_squares_in_its_residual_space():
     t = f.table[f.table.role == "fitted"]
     b, u = np.polyfit(np.log(t.k), np.log(t.neg_log_coverage), 1)  # OLS of ln(-ln c) on ln k
     assert f.b == pytest.approx(b, rel=1e-6) and f.a == pytest.approx(-math.exp(u), rel=1e-6)
-    assert isinstance(f.fit, wb.Fit) and f.fit.law.name == "coverage_power_law"
+    assert f.law.name == "coverage_power_law" and f.samples.shape == (100, 2)  # a fitted law: law, params, samples
     ols = f.ols()  # statsmodels' view of the same line
     assert ols.params["ln_k"] == pytest.approx(f.b, rel=1e-6) and ols.params["const"] == pytest.approx(math.log(-f.a), rel=1e-6)
     assert f.holdout_error["n"] > 0 and set(f.table.role) == {"fitted", "held out"}
     assert 0 < f.stderr["a"] < 0.2 and 0 < f.stderr["b"] < 0.05
+
+
+def test_bootstrap_refits_with_the_estimator_of_the_point_estimate():
+    """Huber or least squares: the point estimate and every resample come from the same line fit."""
+    from workbench.fitting.linear import line_fit
+
+    counts = generate_counts(400, 200, BetaDifficulty(0.3, 1.2), seed=5)
+    for loss in ("squares", "huber"):
+        f = fit_coverage_law(counts, 100, bootstrap=40, loss=loss, seed=1)
+        t = f.table[f.table.role == "fitted"]
+        u, b = line_fit(np.log(t.k.to_numpy(float)), np.log(t.neg_log_coverage.to_numpy(float)), loss=loss)
+        assert f.b == pytest.approx(b[0], rel=1e-9) and f.loss == loss
+        # the resamples scatter around their own estimator's point
+        assert abs(np.median(f.samples[:, 1]) - f.b) < 2 * f.stderr["b"]
 
 
 @pytest.mark.parametrize("alpha, beta, seed", [(0.3, 1.2, 0), (0.5, 3.0, 1), (0.2, 0.8, 2), (1.0, 9.0, 3)])

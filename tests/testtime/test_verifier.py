@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import integrate
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -62,7 +63,21 @@ def test_best_k_is_small_with_a_false_positive_cost():
     with no cost accuracy only rises (to its ceiling 0.717) and there is no interior optimum."""
     problems = BetaDifficulty(1.0, 1.0)
     found = {cost: verifier_curve(problems, 1.0, 0.75, fp_cost=cost, k_max=1000) for cost in (0.0, 0.5, 1.0, 2.0)}
-    assert {cost: v.best_k for cost, v in found.items() if cost > 0} == {0.5: 7, 1.0: 3, 2.0: 1}
+
+    def utility(K, cost, c=1.0, s=0.75):  # written out here from Stroebl et al.'s expressions, integrated over r ~ U(0, 1)
+        def per_problem(r):
+            beta = (1 - c) * r + s * (1 - r)
+            return (c * r - cost * (1 - s) * (1 - r)) * (1 - beta**K) / (1 - beta)
+        return integrate.quad(per_problem, 0.0, 1.0, epsabs=1e-12)[0]
+
+    def best(cost):  # the smallest K within 1e-6 of the highest utility (at cost 0.5, K = 7 and 8 tie exactly)
+        u = {K: utility(K, cost) for K in range(1, 61)}
+        return min(K for K, v in u.items() if v >= max(u.values()) - 1e-6)
+
+    independent = {cost: best(cost) for cost in (0.5, 1.0, 2.0)}
+    assert independent == {0.5: 7, 1.0: 3, 2.0: 1}
+    assert {cost: v.best_k for cost, v in found.items() if cost > 0} == independent
+    assert found[1.0].best_utility == pytest.approx(utility(3, 1.0), abs=1e-6)
     assert all(v.best_k < 10 and not v.rising for cost, v in found.items() if cost > 0)
     free = found[0.0]
     assert free.rising and free.best_k > 10

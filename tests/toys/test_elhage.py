@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from workbench.charts.data import spec_datasets
 from workbench.errors import WorkbenchError
 from workbench.toys import Progress
 from workbench.toys.elhage import classify_geometry, feature_table, is_pentagon, train_toy_models
@@ -70,7 +71,9 @@ def test_dimensions_per_feature_n100_m20():
     dense, sparse = f[f["sparsity"] == 0.0], f[f["sparsity"] == 0.99]
     # polysemanticity: the sparse model's features share their directions with many others
     assert sparse["superposition"].mean() > 5 * max(dense.loc[dense["represented"], "superposition"].mean(), 0.02)
-    assert res.chart() is not None
+    # m > 2: the chart is dimensions per feature against 1/(1 - S), one point per model
+    data = spec_datasets(res.chart().to_dict())
+    assert len(data["elhage_dims"]) == len(res.runs) and {r["sparsity"] for r in data["elhage_dims"]} == set(res.runs["sparsity"])
 
 
 def test_feature_table_of_known_geometries():

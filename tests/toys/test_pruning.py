@@ -10,7 +10,7 @@ import torch
 
 from workbench.errors import WorkbenchError
 from workbench.toys import pruning as pr
-from workbench.toys.progress import Progress
+from workbench.sweeps.progress import Progress
 
 ALPHAS = [1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 3, 4, 8, 16, 32]
 FRACTIONS = [1.0, 0.5, 0.25, 0.1, 0.05, 0.02, 0.01]

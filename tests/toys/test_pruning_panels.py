@@ -7,6 +7,7 @@ import warnings
 
 import pytest
 
+import workbench as wb
 from workbench.charts.data import spec_datasets
 from workbench.charts.pruning import pruning_chart, regime_explorer_chart, regimes_chart
 from workbench.toys import pruning as pr
@@ -17,7 +18,9 @@ from workbench.widgets.pruning import pruning_panel, regimes_panel
 def test_pruning_chart_has_curves_power_law_and_frontier():
     runs = pr.prune_and_train(alpha_prune=[1, 2, 4, 8], fractions=[1.0, 0.5, 0.1], seeds=[0, 1], dim=16)
     law = pr.random_pruning_law(runs, min_alpha=1)
-    spec = pruning_chart(runs, random_law=law, front=pr.frontier(runs)).to_dict()
+    spec = pruning_chart(pr.mean_curves(runs), random_law=law, front=pr.frontier(runs)).to_dict()
+    with pytest.raises(wb.errors.ArgumentError, match="mean_curves"):
+        pruning_chart(runs)
     data = spec_datasets(spec)
     assert {"pruning_curves", "random_points", "random_law", "frontier"} <= set(data)
     assert {r["f"] for r in data["pruning_curves"]} == {1.0, 0.5, 0.1}

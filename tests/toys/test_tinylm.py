@@ -104,9 +104,9 @@ def test_stacked_training_equals_one_at_a_time():
     """Instances of a stack are independent: training them together gives each one's own curve."""
     runs = [{"steps": 30, "seed": 1, "schedule": {"kind": "cosine", "peak": 0.02}},
             {"steps": 20, "seed": 2, "schedule": {"kind": "wsd", "peak": 0.01, "decay_start": 0.5}}]
-    both = train_tinylm(runs, width=16, layers=1, batch_size=8, n_evals=5, dev="cpu")
+    both = train_tinylm(runs, width=16, layers=1, batch_size=8, n_evals=5, device="cpu")
     for i, r in enumerate(runs):
-        alone = train_tinylm([r], width=16, layers=1, batch_size=8, n_evals=5, dev="cpu")
+        alone = train_tinylm([r], width=16, layers=1, batch_size=8, n_evals=5, device="cpu")
         mine = both[both["run"] == i]
         assert len(mine) == r["steps"]
         np.testing.assert_allclose(mine["train_loss"].to_numpy(), alone["train_loss"].to_numpy(), rtol=2e-5)
@@ -138,14 +138,24 @@ def test_stop_keeps_finished_stacks_and_resumes(tmp_path):
     assert second.complete and len(second.runs) == 4 and second.n_cached == 1 and second.n_computed == 1
 
 
+def test_stop_keeps_finished_stacks_without_a_cache():
+    sizes, budgets = [(8, 1), (16, 1)], [2**13, 2**14]
+    stopped = train_grid(sizes, budgets, cache_dir=False, progress=StopAt(grid_work(sizes, budgets), 0.6))
+    assert not stopped.complete and stopped.n_cached == 0 and stopped.n_computed == 1
+    assert list(stopped.runs["width"]) == [8, 8]  # the finished size's two runs, the stopped size's none
+    assert set(stopped.curves["stack"]) == {"d8L1", "d16L1 (stopped)"}
+    whole = train_grid(sizes[:1], budgets, cache_dir=False, progress=False)
+    np.testing.assert_array_equal(stopped.runs["loss"].to_numpy(), whole.runs["loss"].to_numpy())
+
+
 def test_text_source_and_order_two_train():
     src = MarkovSource(vocab_size=8, order=2, concentration=0.5, backoff=3.0)
-    out = train_tinylm([{"steps": 40}], width=16, layers=2, source=src, batch_size=8, n_evals=4, dev="cpu")
+    out = train_tinylm([{"steps": 40}], width=16, layers=2, source=src, batch_size=8, n_evals=4, device="cpu")
     fin = final_runs(out.assign(stack="s"))
     assert len(fin) == 1 and src.entropy_rate < fin["loss"].iloc[0] < 1.05 * src.unigram_entropy
     from workbench.toys.corpus import TextSource
 
-    txt = train_tinylm([{"steps": 10}], width=8, layers=1, source=TextSource(), batch_size=4, n_evals=2, dev="cpu")
+    txt = train_tinylm([{"steps": 10}], width=8, layers=1, source=TextSource(), batch_size=4, n_evals=2, device="cpu")
     assert txt["loss"].notna().sum() == 2 and np.isnan(txt["entropy_rate"].iloc[0])
 
 

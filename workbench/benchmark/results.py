@@ -49,7 +49,6 @@ class LawScore:
         return {"law": self.law, "r2": _clean(self.r2), "nmse": _clean(self.nmse), "nmae": _clean(self.nmae)}
 
 
-@dataclass(repr=False)
 class TaskResult(Result):
     """Every applicable law fitted on one task's training split and scored on its held-out split.
 
@@ -212,7 +211,6 @@ class TaskResult(Result):
         return f"{self.name}: selected {self.selected} (R2 {format_number(sel.r2)}){human}"
 
 
-@dataclass(repr=False)
 class Leaderboard(Result):
     """The extrapolation benchmark over several tasks.
 

@@ -1,7 +1,11 @@
 """Altair chart builders. Each returns a plain Altair chart that also renders in exported HTML.
 
 Importing this package registers every builder that draws a result type, so
-``result.chart()`` finds it (see :mod:`workbench.charts.registry`). It also registers
+``result.chart()`` finds it (see :mod:`workbench.charts.registry`). Builders draw
+what results carry (fitted lines and frontiers come computed from the science
+layer). Every chart keeps its rows in named inline datasets
+(:func:`~workbench.charts.data.named_data`) and takes its axis domains from the
+data, so a live panel can replace the rows in place. It also registers
 and enables the house theme (:mod:`workbench.charts.theme`) and, in a Jupyter kernel,
 offline chart outputs.
 """

@@ -12,18 +12,19 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..compute.constrained import DataConstrainedPlan
 from ..compute.crossover import Crossover
+from ..compute.inference import InferencePlan
 from ..compute.isoflop import EnvelopeAnalysis, IsoFLOPAnalysis
 from ..compute.optimal import Allocation
 from ..compute.plan import Plan
-from .data import named_data
+from .data import named_data, refill
 from .registry import draws
 from .theme import CHART_WIDTH, entity_scale
 
 __all__ = [
     "plan_chart",
     "plan_chart_data",
-    "refill",
     "isoflop_chart",
     "frontier_chart",
     "allocation_chart",
@@ -41,20 +42,6 @@ LOSS_SCALE = alt.Scale(type="log", zero=False, nice=False, padding=8)
 N_TITLE = "model size N (parameters)"
 LOSS_TITLE = "loss (nats/token)"
 C_TITLE = "training compute C (FLOPs)"
-
-
-def _inline_data(chart):
-    """The chart's inline datasets in traversal order (layers and concatenations included)."""
-    out = []
-    for attr in ("layer", "hconcat", "vconcat"):
-        subs = getattr(chart, attr, alt.Undefined)
-        if subs is not alt.Undefined and isinstance(subs, list):
-            for sub in subs:
-                out += _inline_data(sub)
-    d = getattr(chart, "data", alt.Undefined)
-    if isinstance(d, alt.InlineData):
-        out.append(d)
-    return out
 
 
 def _budget_label(m: float, centre: str = "C (the budget)") -> str:
@@ -145,7 +132,7 @@ def plan_chart(plan, width: int = CHART_WIDTH, height: int = 300, template=None)
     """
     data = plan_chart_data(plan)
     if template is not None:
-        return refill(template, data)
+        return refill(template, **data)
     budgets = sorted(plan.curves["budget"].unique())
     labels = _plan_budget_labels(plan, budgets)
     return isoflop_chart(plan.curves, plan.optima, data["marked"], labels=labels, width=width, height=height)
@@ -162,74 +149,53 @@ def _plan_budget_labels(plan, budgets) -> dict:
             _budget_label(b / centre, name) for b in budgets}
 
 
-def refill(chart, frames: dict):
-    """Replace the rows of ``chart``'s named datasets (name -> DataFrame) in place; returns the chart."""
-    rows = {name: named_data(df, name).values for name, df in frames.items()}
-    for d in _inline_data(chart):
-        if d.name in rows:
-            d.values = rows[d.name]
-    return chart
+def _allocation_rows(allocation, label=None, what=("N", "D")) -> pd.DataFrame:
+    """Long rows ``C, value, quantity, law`` (and ``lo``, ``hi`` with intervals) of an allocation's N and D."""
+    df = allocation.to_frame()
+    names = {"N": "parameters N", "D": "tokens D"}
+    parts = [pd.DataFrame({"C": df["C"], "value": df[q], "quantity": names[q], "law": label or allocation.label,
+                           **({"lo": df[f"{q}_lo"], "hi": df[f"{q}_hi"]} if f"{q}_lo" in df else {})}) for q in what]
+    return pd.concat(parts, ignore_index=True)
 
 
-def frontier_chart(sources, compute=None, width: int = CHART_WIDTH, height: int = 280, what=("N", "D")):
+def frontier_chart(allocations, width: int = CHART_WIDTH, height: int = 280, what=("N", "D"), title: str = "Compute-optimal allocation",
+                   name: str = "frontier"):
     """Compute-optimal model size and tokens against compute for one or more laws.
 
-    ``sources`` is a dict label -> source (Fit, parameter-set name, ...) or a list of
-    sources; bands show the intervals of sources with samples.
+    ``allocations`` is a dict label -> :class:`~workbench.compute.Allocation` (from
+    :func:`~workbench.compute.compute_optimal` over a range of budgets) or a list of
+    them; bands show the intervals of allocations with samples.
     """
-    from ..compute import compute_optimal
-
-    if compute is None:
-        compute = np.logspace(18, 26, 33)
-    if not isinstance(sources, dict):
-        sources = {None: s for s in (sources if isinstance(sources, (list, tuple)) else [sources])}
-    frames = []
-    for label, s in sources.items():
-        a = compute_optimal(s, compute)
-        df = a.to_frame()
-        name = label or a.source.label
-        for q in what:
-            part = pd.DataFrame({"C": df["C"], "value": df[q], "quantity": "parameters N" if q == "N" else "tokens D", "law": name})
-            if f"{q}_lo" in df:
-                part["lo"], part["hi"] = df[f"{q}_lo"], df[f"{q}_hi"]
-            frames.append(part)
-    data = pd.concat(frames, ignore_index=True)
+    if not isinstance(allocations, dict):
+        allocations = {None: a for a in (allocations if isinstance(allocations, (list, tuple)) else [allocations])}
+    data = pd.concat([_allocation_rows(a, label, what) for label, a in allocations.items()], ignore_index=True)
+    single = data["C"].nunique() < 2
     x = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
     y = alt.Y("value:Q", title="compute-optimal N (parameters) and D (tokens)", scale=alt.Scale(**LOG), axis=_AXIS)
     color = alt.Color("law:N", title="law")
     dash = alt.StrokeDash("quantity:N", title="", scale=alt.Scale(domain=["parameters N", "tokens D"], range=[[1, 0], [6, 3]]))
     layers = []
     if "lo" in data:
-        layers.append(alt.Chart(named_data(data, "frontier")).transform_filter("isValid(datum.lo)").mark_area(opacity=0.2).encode(
+        layers.append(alt.Chart(named_data(data, name)).transform_filter("isValid(datum.lo)").mark_area(opacity=0.2).encode(
             x=x, y=alt.Y("lo:Q", scale=alt.Scale(**LOG)), y2="hi:Q", color=color, detail="quantity:N"))
-    layers.append(alt.Chart(named_data(data, "frontier")).mark_line(strokeWidth=2.5).encode(
-        x=x, y=y, color=color, strokeDash=dash,
-        tooltip=["law:N", "quantity:N", alt.Tooltip("C:Q", format=".3~g"), alt.Tooltip("value:Q", format=".3~g")]))
-    return (alt.layer(*layers).properties(width=width, height=height, title="Compute-optimal allocation"))
+    mark = alt.Chart(named_data(data, name))
+    mark = mark.mark_point(filled=True, size=80) if single else mark.mark_line(strokeWidth=2.5, point=data["C"].nunique() < 3)
+    layers.append(mark.encode(x=x, y=y, color=color, **({"shape": "quantity:N"} if single else {"strokeDash": dash}),
+                              tooltip=["law:N", "quantity:N", alt.Tooltip("C:Q", format=".3~g"), alt.Tooltip("value:Q", format=".3~g")]))
+    return alt.layer(*layers).properties(width=width, height=height, title=title)
 
 
 @draws(Allocation)
 def allocation_chart(allocation, width: int = CHART_WIDTH, height: int = 280):
     """An :class:`~workbench.compute.Allocation` over its budgets: N and D against compute (with bands)."""
-    df = allocation.to_frame()
-    frames = []
-    for q, name in (("N", "parameters N"), ("D", "tokens D")):
-        part = pd.DataFrame({"C": df["C"], "value": df[q], "quantity": name})
-        if f"{q}_lo" in df:
-            part["lo"], part["hi"] = df[f"{q}_lo"], df[f"{q}_hi"]
-        frames.append(part)
-    data = pd.concat(frames, ignore_index=True)
-    x = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
-    y = alt.Y("value:Q", title="compute-optimal N and D", scale=alt.Scale(**LOG), axis=_AXIS)
-    color = alt.Color("quantity:N", title="")
-    mark = alt.Chart(named_data(data, "allocation")).mark_line(point=len(df) < 3, strokeWidth=2.5) if len(df) > 1 else \
-        alt.Chart(named_data(data, "allocation")).mark_point(filled=True, size=80)
-    layers = []
-    if "lo" in data:
-        layers.append(alt.Chart(named_data(data, "allocation")).mark_area(opacity=0.2).encode(
-            x=x, y=alt.Y("lo:Q", scale=alt.Scale(**LOG)), y2="hi:Q", color=color))
-    layers.append(mark.encode(x=x, y=y, color=color, tooltip=["quantity:N", alt.Tooltip("C:Q", format=".3~g"), alt.Tooltip("value:Q", format=".3~g")]))
-    return (alt.layer(*layers).properties(width=width, height=height, title=f"Compute-optimal allocation — {allocation.source.label}"))
+    return frontier_chart([allocation], width=width, height=height, title=f"Compute-optimal allocation — {allocation.label}",
+                          name="allocation")
+
+
+@draws(DataConstrainedPlan)
+def data_constrained_chart(result, **kwargs):
+    """The data-constrained optimum over its budgets (:func:`allocation_chart` of ``result.constrained``)."""
+    return allocation_chart(result.constrained, **kwargs)
 
 
 def _budget_color(title="compute budget (FLOPs)", legend=True):
@@ -243,11 +209,7 @@ def isoflop_runs_chart(analysis, width: int = 380, height: int = 280, published=
     ``N_opt`` against compute with the fitted power law (right), next to the published exponent range."""
     runs = analysis.runs[["budget", "N", "loss"]].copy()
     prof = analysis.profiles
-    curves = []
-    for _, r in prof.iterrows():
-        xs = np.linspace(np.log10(r["N_min"]), np.log10(r["N_max"]), 40)
-        curves.append(pd.DataFrame({"budget": r["budget"], "N": 10**xs, "loss": r["c0"] + r["c1"] * xs + r["c2"] * xs * xs}))
-    curves = pd.concat(curves, ignore_index=True)
+    curves = analysis.parabolas()
     x = alt.X("N:Q", title=N_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
     y = alt.Y("loss:Q", title=LOSS_TITLE, scale=LOSS_SCALE)
     color = _budget_color()
@@ -314,8 +276,7 @@ def envelope_chart(analysis, width: int = 380, height: int = 280, max_curves: in
     e = alt.Chart(named_data(env[np.isfinite(env["loss"])], "envelope")).mark_line(color="#e45756", strokeWidth=3).encode(x=x, y=y)
     left = alt.layer(lines, e).properties(width=width, height=height, title="Training curves and their lower envelope (Approach 1)")
     u = env[env["used"]]
-    fit = 10 ** (analysis.regressions["N"].params["const"] + analysis.regressions["N"].params["log10_C"] * np.log10(u["C"]))
-    right_data = pd.DataFrame({"C": u["C"], "N": u["N_opt"], "fit": fit})
+    right_data = pd.DataFrame({"C": u["C"], "N": u["N_opt"], "fit": analysis.predict(u["C"])["N_opt"].to_numpy()})
     xo = alt.X("C:Q", title=C_TITLE, scale=alt.Scale(**LOG), axis=_AXIS)
     pts = alt.Chart(named_data(right_data, "envelope_n_opt")).mark_point(filled=True, size=25, color="#e45756").encode(
         x=xo, y=alt.Y("N:Q", title="N_opt (parameters)", scale=alt.Scale(**LOG), axis=_AXIS))
@@ -324,6 +285,7 @@ def envelope_chart(analysis, width: int = 380, height: int = 280, max_curves: in
     return (alt.hconcat(left, right).resolve_scale(color="independent"))
 
 
+@draws(InferencePlan)
 def inference_chart(inference_plan, width: int = 380, height: int = 260):
     """Inference-aware model size and tokens per parameter against expected inference tokens."""
     df = inference_plan.to_frame()

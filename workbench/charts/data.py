@@ -9,6 +9,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..errors import ArgumentError
+
 __all__ = ["named_data", "named", "attach_data", "refill", "inline_datasets", "split_spec_data", "spec_datasets",
            "records", "Rows", "rows_of"]
 
@@ -133,7 +135,7 @@ def refill(chart, **tables: pd.DataFrame):
     top = chart.datasets if isinstance(getattr(chart, "datasets", None), dict) else {}
     unknown = set(tables) - set(found) - set(top)
     if unknown:
-        raise ValueError(f"refill: the chart has no dataset(s) named {sorted(unknown)}; it has {sorted(set(found) | set(top))}.")
+        raise ArgumentError(f"refill: the chart has no dataset(s) named {sorted(unknown)}; it has {sorted(set(found) | set(top))}.")
     for name, df in tables.items():
         rows = Rows(records(df))
         for d in found.get(name, []):

@@ -13,7 +13,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..dynamics.annealing import AnnealingFit
+from ..toys.tinylm import TinyLMGrid
 from .data import named_data
+from .registry import draws
 from .theme import CHART_WIDTH
 
 __all__ = [
@@ -223,3 +226,18 @@ def lr_sweep_chart(runs: pd.DataFrame, optimum: pd.DataFrame | None = None,
         .encode(x="lr:Q", y="loss:Q", color=color, tooltip=["N:Q", alt.Tooltip("lr:Q", format=".4g", title="optimal lr")])
     )
     return base + star
+
+
+@draws(AnnealingFit)
+def annealing_fit_chart(result, **kwargs) -> alt.VConcatChart:
+    """The fitted loss curves: measured points and the law's prediction at the same steps (:func:`annealing_chart`)."""
+    runs = result.fit.fit_runs
+    key = next((c for c in ("label", "run") if c in runs.columns), None)
+    t = runs.assign(label=runs[key].astype(str) if key else "fitted curve", loss_pred=result.fit.predict(runs))
+    return annealing_chart(t, t.sort_values(["label", "step"]), **kwargs)
+
+
+@draws(TinyLMGrid)
+def tinylm_grid_chart(result, **kwargs) -> alt.LayerChart:
+    """The grid's final losses against tokens, one line per model size (:func:`grid_fit_chart`)."""
+    return grid_fit_chart(result.runs, entropy_rate=result.entropy_rate, **kwargs)

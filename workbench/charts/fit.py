@@ -1,16 +1,15 @@
 """Charts of fitted scaling laws.
 
 ``fit_chart(fit)`` draws the runs (fitted and held out), the fitted law, the
-region beyond the fitted data (extrapolation) and the bootstrap band. Laws of
-one input are drawn against that input; laws of ``(N, D)`` are drawn against
-compute along their compute-optimal frontier ``L*(C) = min_N L(N, C / 6N)``;
-other laws as predicted against observed.
+region beyond the fitted data (extrapolation) and the bootstrap band, as the
+fit computes them (:meth:`~workbench.fitting.Fit.curve`, :meth:`~workbench.fitting.Fit.points`):
+laws of one input against that input, laws of ``(N, D)`` against compute along
+their compute-optimal frontier, other laws as predicted against observed.
 """
 
 from __future__ import annotations
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from ..fitting.result import Fit
@@ -18,7 +17,7 @@ from .data import attach_data, named
 from .registry import draws
 from .theme import CHART_WIDTH, ENTITY_COLORS, entity_scale
 
-__all__ = ["fit_chart", "fit_chart_data", "frontier", "curve_data"]
+__all__ = ["fit_chart", "fit_chart_data"]
 
 AXIS_TITLES = {
     "N": "model size N (parameters)",
@@ -27,102 +26,21 @@ AXIS_TITLES = {
     "loss": "loss (nats/token)",
     "error": "downstream error",
 }
-MAX_BAND_SAMPLES = 100
-
-
-def frontier(law, values: np.ndarray, C: np.ndarray, n_grid: int = 161) -> tuple[np.ndarray, np.ndarray]:
-    """Compute-optimal loss and model size along ``C``, for a batch of parameter sets.
-
-    Minimises ``L(N, C / (6N))`` over a log grid of ``N`` (10^-4 .. 10^4 times
-    ``sqrt(C/6)``) for each compute value; uses the law's closed form when it
-    has one. ``values`` is ``(K, P)``; returns ``(K, len(C))`` losses and sizes.
-    """
-    values = np.atleast_2d(values)
-    C = np.asarray(C, float)
-    if law.compute_optimal is not None:
-        p = {n: values[:, j : j + 1] for j, n in enumerate(law.param_names)}
-        N, D = law.compute_optimal(p, C[None, :])
-        L = np.stack([law.predict_batch(values[k : k + 1], {"N": N[k], "D": D[k]})[0] for k in range(len(values))])
-        return L, N
-    base = np.sqrt(C / 6.0)
-    mult = np.logspace(-4, 4, n_grid)
-    Ngrid = base[:, None] * mult[None, :]  # (nC, nG)
-    Dgrid = (C[:, None] / 6.0) / Ngrid
-    L = law.predict_batch(values, {"N": Ngrid.ravel(), "D": Dgrid.ravel()}).reshape(len(values), len(C), n_grid)
-    L = np.where(np.isfinite(L), L, np.inf)
-    i = np.argmin(L, axis=2)
-    Lmin = np.take_along_axis(L, i[:, :, None], axis=2)[:, :, 0]
-    Nopt = Ngrid[np.arange(len(C))[None, :], i]
-    return Lmin, Nopt
-
-
-def _x_of(fit):
-    law = fit.law
-    if len(law.inputs) == 1:
-        return law.inputs[0], "direct"
-    if set(law.inputs) == {"N", "D"}:
-        return "C", "frontier"
-    return None, "parity"
-
-
-def curve_data(fit, extend: float = 10.0, n_points: int = 80) -> pd.DataFrame:
-    """The fitted curve (and band, when bootstrapped) over the data range and ``extend`` times beyond it."""
-    law = fit.law
-    xname, mode = _x_of(fit)
-    runs = pd.concat([fit.fit_runs, fit.holdout_runs]) if fit.holdout_runs is not None else fit.fit_runs
-    if xname == "C" and "C" not in runs:
-        runs = runs.assign(C=6.0 * runs["N"] * runs["D"])
-    xs_fit = fit.fit_runs[xname] if xname in fit.fit_runs else 6.0 * fit.fit_runs["N"] * fit.fit_runs["D"]
-    lo, hi_fit = float(np.min(runs[xname])), float(np.max(xs_fit))
-    hi = max(float(np.max(runs[xname])), hi_fit) * extend
-    grid = np.logspace(np.log10(lo), np.log10(hi), n_points) if lo > 0 else np.linspace(lo, hi, n_points)
-    grid = np.unique(np.concatenate([grid, [hi_fit]]))
-    samples = fit.interval_draws()  # the refits, widened like the fit's intervals
-    if samples is not None and len(samples) > MAX_BAND_SAMPLES:
-        samples = samples[np.linspace(0, len(samples) - 1, MAX_BAND_SAMPLES).astype(int)]
-    if mode == "direct":
-        y = law.predict(fit.values, **{xname: grid})
-        band = law.predict_batch(samples, {xname: grid}) if samples is not None else None
-    else:
-        y = frontier(law, fit.values[None, :], grid)[0][0]
-        band = frontier(law, samples, grid)[0] if samples is not None else None
-    df = pd.DataFrame({xname: grid, "fit": y, "region": np.where(grid <= hi_fit * (1 + 1e-12), "fitted range", "extrapolation")})
-    if band is not None:
-        q = (1 - fit.level) / 2
-        df["lo"] = np.nanquantile(band, q, axis=0)
-        df["hi"] = np.nanquantile(band, 1 - q, axis=0)
-    else:  # no bootstrap: an empty band, so the chart keeps the same structure either way
-        df["lo"] = df["hi"] = np.nan
-    return df
-
-
-def _points(fit, xname):
-    parts = [fit.fit_runs.assign(role="fitted")]
-    if fit.holdout_runs is not None and len(fit.holdout_runs):
-        parts.append(fit.holdout_runs.assign(role="held out"))
-    pts = pd.concat(parts)
-    if xname == "C" and "C" not in pts:
-        pts = pts.assign(C=6.0 * pts["N"] * pts["D"])
-    pts = pts.assign(predicted=fit.law.predict(fit.values, pts))
-    keep = [c for c in dict.fromkeys([xname, fit.target, "predicted", "role", "N", "D"]) if c in pts]
-    return pts[keep].reset_index(drop=True)
-
-
 def fit_chart_data(fit, extend: float = 10.0) -> dict[str, pd.DataFrame]:
     """The tables behind :func:`fit_chart`, by dataset name (``runs``, ``curve``, ``extrapolated_region``
     or, for the parity chart, ``runs`` and ``diagonal``)."""
-    xname, mode = _x_of(fit)
+    xname, mode = fit.curve_axis
     target = fit.target
     if mode == "parity":
-        pts = _points(fit, None)
+        pts = fit.points()
         lo = float(min(pts[target].min(), pts["predicted"].min()))
         hi = float(max(pts[target].max(), pts["predicted"].max()))
         return {"runs": pts, "diagonal": pd.DataFrame({"a": [lo, hi], "b": [lo, hi]})}
-    curve = curve_data(fit, extend=extend)
+    curve = fit.curve(extend=extend)
     ext = curve[curve["region"] == "extrapolation"]
     shade = pd.DataFrame({"x0": [float(ext[xname].min())], "x1": [float(ext[xname].max())]}) if len(ext) else \
         pd.DataFrame({"x0": [], "x1": []})
-    return {"curve": curve, "runs": _points(fit, xname), "extrapolated_region": shade}
+    return {"curve": curve, "runs": fit.points(), "extrapolated_region": shade}
 
 
 @draws(Fit)
@@ -146,7 +64,7 @@ def fit_chart(fit, width: int = CHART_WIDTH, height: int = 300, extend: float = 
     data = fit_chart_data(fit, extend=extend)
     if template is not None:
         return attach_data(template, **data)
-    xname, mode = _x_of(fit)
+    xname, mode = fit.curve_axis
     target = fit.target
     ytitle = AXIS_TITLES.get(target, target)
     title = title or fit.law.title

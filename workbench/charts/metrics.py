@@ -15,6 +15,7 @@ from ..metrics.downstream import DownstreamFit
 from ..metrics.inverse import InverseFit
 from ..metrics.mirage import MirageResult
 from ..metrics.observational import ObservationalFit, PCAResult
+from ..metrics.realdata import SharpnessComparison
 from .data import named_data
 from .registry import draws
 from .theme import CHART_WIDTH, THIRD_WIDTH, wrap
@@ -152,6 +153,7 @@ def family_curves_chart(curves: pd.DataFrame, info: dict, verdicts: pd.DataFrame
     return alt.layer(lines, pts).properties(width=width, height=height, title=info["label"])
 
 
+@draws(SharpnessComparison)
 def sharpness_comparison_chart(comparison, width: int = 300, height: int = 300) -> alt.LayerChart:
     """Sharpness under metric ``a`` against metric ``b`` for every comparable curve; above the diagonal: sharper under ``a``."""
     a, b = comparison.a, comparison.b

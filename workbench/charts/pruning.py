@@ -18,6 +18,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..errors import ArgumentError
 from .data import named_data
 from .theme import CHART_WIDTH, ENTITY_COLORS, wrap
 
@@ -52,9 +53,8 @@ def pruning_chart(
     Parameters
     ----------
     curves : DataFrame
-        Seed-averaged errors with ``alpha_prune``, ``f``, ``strategy``, ``theta``, ``error``
-        (the runs table of :func:`workbench.toys.pruning.prune_and_train` also works: it is
-        averaged over seeds here).
+        Seed-averaged errors with ``alpha_prune``, ``f``, ``strategy``, ``theta``, ``error``:
+        :func:`workbench.toys.pruning.mean_curves` of the runs table.
     random_law : PowerLawFit, optional
         The random-pruning power law (drawn dashed across the whole range).
     front : DataFrame, optional
@@ -63,9 +63,7 @@ def pruning_chart(
     """
     df = curves
     if "seed" in df.columns:
-        from ..toys.pruning import mean_curves
-
-        df = mean_curves(df)
+        raise ArgumentError("pruning_chart draws seed-averaged curves: pass workbench.toys.pruning.mean_curves(runs).")
     th = df["theta"].fillna(-1.0)
     sel = df[((df["strategy"] == strategy) & np.isclose(th, theta if strategy != "random" else -1.0))
              | (df["f"] == 1.0)].copy()

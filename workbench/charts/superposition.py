@@ -1,9 +1,6 @@
 """Charts of the superposition toys: loss against width with the fitted slope and the ``1/m``
 reference, feature norms, overlap against ``1/m``, training curves, and the two-dimensional
 feature geometry and dimensions per feature of Elhage et al.'s toy models.
-
-Every chart keeps its rows in named inline datasets (:func:`~workbench.charts.data.named_data`)
-and takes its axis domains from the data, so a live panel can swap the rows in place.
 """
 
 from __future__ import annotations
@@ -13,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..toys.elhage import ToyModelsResult
-from ..toys.superposition import SuperpositionResult
+from ..toys.superposition import SuperpositionResult, width_fits
 from .data import named_data
 from .registry import draws
 
@@ -39,24 +36,9 @@ def _regime(g: float) -> str:
     return "strong (γ < 0)" if g < 0 else ("weak (γ > 0)" if g > 0 else "no decay (γ = 0)")
 
 
-def _fits(runs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Fitted power laws per weight decay: line data and slopes."""
-    from ..fitting import fit_power_law
-
-    lines, slopes = [], {}
-    for g, grp in runs.groupby("weight_decay"):
-        if grp["N"].nunique() < 3 or not (grp["loss"] > 0).all():
-            continue
-        f = fit_power_law(grp, x="N", y="loss")
-        xs = np.geomspace(grp["N"].min(), grp["N"].max(), 30)
-        slopes[g] = f
-        lines.append(pd.DataFrame({"N": xs, "loss": f.predict(xs), "series": f"fit, γ = {g:g}: slope {f.slope:.2f}"}))
-    return (pd.concat(lines, ignore_index=True) if lines else pd.DataFrame({"N": [], "loss": [], "series": []})), slopes
-
-
 def loss_vs_width_chart(runs: pd.DataFrame, width: int = 420, height: int = 300, title: str | None = None) -> alt.LayerChart:
-    """Loss (summed over features) against width ``m`` on log–log axes, with the power law fitted
-    by :func:`workbench.fitting.fit_power_law` for each weight decay and the ``1/m`` reference
+    """Loss (summed over features) against width ``m`` on log–log axes, with the power law of each
+    weight decay (:func:`workbench.toys.superposition.width_fits`) and the ``1/m`` reference
     (slope −1, anchored at the geometric mean of the strong-regime runs).
 
     ``runs`` is :attr:`SuperpositionResult.runs` (columns ``N``, ``loss``, ``weight_decay``, ``seed``).
@@ -66,7 +48,13 @@ def loss_vs_width_chart(runs: pd.DataFrame, width: int = 420, height: int = 300,
     cols = [c for c in ["N", "loss", "seed", "weight_decay", "regime", "represented_fraction", "mean_squared_overlap",
                         "unrepresented_loss"] if c in runs]
     pts = runs[cols].reset_index(drop=True)
-    lines, slopes = _fits(runs)
+    slopes = width_fits(runs)
+    parts = []
+    for g, f in slopes.items():
+        m = runs.loc[np.isclose(runs["weight_decay"], g), "N"]
+        xs = np.geomspace(m.min(), m.max(), 30)
+        parts.append(pd.DataFrame({"N": xs, "loss": f.predict(xs), "series": f"fit, γ = {g:g}: slope {f.slope:.2f}"}))
+    lines = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"N": [], "loss": [], "series": []})
     strong = runs[runs["weight_decay"] < 0] if (runs["weight_decay"] < 0).any() else runs
     anchor_m = float(np.exp(np.log(strong["N"]).mean()))
     anchor_l = float(np.exp(np.log(strong["loss"].clip(lower=1e-12)).mean()))

@@ -1,8 +1,4 @@
-"""Charts of the test-time compute lab: difficulty, coverage extrapolation, verifiers, FLOPs-matched comparisons.
-
-Every chart keeps its rows in named inline datasets (:func:`~workbench.charts.data.named_data`)
-and takes its axis domains from the data, so a live panel can replace the rows in place.
-"""
+"""Charts of the test-time compute lab: difficulty, coverage extrapolation, verifiers, FLOPs-matched comparisons."""
 
 from __future__ import annotations
 
@@ -10,7 +6,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..testtime.coverage import ExtrapolationComparison
+from ..errors import ArgumentError
+from ..testtime.coverage import BetaBinomialFit, CoverageLawFit, ExtrapolationComparison, coverage_from_law
 from ..testtime.flops import FlopsMatchedComparison
 from ..testtime.verifier import VerifierCurve
 from .data import named_data
@@ -91,7 +88,7 @@ def difficulty_chart(distribution=None, *, counts=None, fit=None, width: int = 3
             )
         )
     if not layers:
-        raise ValueError("difficulty_chart needs a distribution, counts or a fit to draw.")
+        raise ArgumentError("difficulty_chart needs a distribution, counts or a fit to draw.")
     return alt.layer(*layers).properties(width=width, height=height, title=title)
 
 
@@ -159,9 +156,10 @@ def extrapolation_chart(cmp, *, width: int = CHART_WIDTH, height: int = 280, sho
 
 def coverage_law_chart(a: float, b: float, points: dict | None = None, *, k_min: float = 1, k_max: float = 1e4,
                        width: int = 420, height: int = 260, title: str = "Coverage law log c(k) = a k^b") -> alt.LayerChart:
-    """The law ``c(k) = exp(a k^b)`` over ``k_min .. k_max`` with the points it was fitted through."""
+    """The law ``c(k) = exp(a k^b)`` (:func:`workbench.testtime.coverage_from_law`) over ``k_min .. k_max``
+    with the points it was fitted through."""
     k = np.geomspace(k_min, k_max, 120)
-    curve = pd.DataFrame({"k": k, "coverage": np.exp(a * k**b)})
+    curve = pd.DataFrame({"k": k, "coverage": coverage_from_law(a, b, k)})
     xs = alt.Scale(type="log", nice=False)
     layers = [alt.Chart(named_data(curve, "law_curve")).mark_line(color="#f58518", strokeWidth=2.5).encode(
         x=alt.X("k:Q", title="samples per problem k", scale=xs, axis=_K_AXIS),
@@ -263,3 +261,17 @@ def allocation_chart(table: pd.DataFrame, *, width: int = 300, height: int = 220
         x=x, y=alt.Y("tokens_per_parameter:Q", title="training tokens per parameter", scale=alt.Scale(type="log", nice=False)),
         tooltip=tip).properties(width=width, height=height, title="... trained far longer")
     return alt.hconcat(left, right)
+
+
+@draws(BetaBinomialFit)
+def beta_binomial_chart(fit, **kwargs) -> alt.LayerChart:
+    """The fitted Beta density of per-problem success rates (:func:`difficulty_chart`)."""
+    return difficulty_chart(fit=fit, **kwargs)
+
+
+@draws(CoverageLawFit)
+def coverage_fit_chart(fit, **kwargs) -> alt.LayerChart:
+    """A fitted coverage law over its measured ``k`` and ten times beyond, with the measured coverage."""
+    t = fit.table[fit.table["role"] != "dropped"]
+    return coverage_law_chart(fit.a, fit.b, dict(zip(t["k"], t["coverage"])), k_min=1, k_max=10 * float(t["k"].max()),
+                              **kwargs)

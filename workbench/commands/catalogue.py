@@ -47,9 +47,9 @@ def run_params(args) -> int:
     names = [args.name] if args.name else list_parameter_sets()
     sets = [get_parameter_set(n) for n in names]
     if args.json:
-        print(dump_json({s.name: {"law": s.law, "values": s.values, "stderr": s.stderr, "citation": s.citation} for s in sets}))
+        print(dump_json({s.name: {"law": s.law.name, "values": s.values, "stderr": s.stderr, "citation": s.citation} for s in sets}))
         return 0
     for s in sets:
         vals = ", ".join(f"{k}={v:.6g}" for k, v in s.values.items())
-        print(f"{s.name:<24} [{s.law}] {vals}\n{'':<24} {s.citation}")
+        print(f"{s.name:<24} [{s.law.name}] {vals}\n{'':<24} {s.citation}")
     return 0

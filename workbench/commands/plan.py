@@ -67,10 +67,10 @@ def _source(args):
             raise ArgumentError(f"--set {item!r}: {v!r} is not a number.") from None
     if args.params:
         ps = get_parameter_set(args.params)
-        if args.law and args.law != ps.law:
-            raise ArgumentError(f"Parameter set {args.params!r} belongs to law {ps.law!r}, not {args.law!r}.")
+        if args.law and args.law != ps.law.name:
+            raise ArgumentError(f"Parameter set {args.params!r} belongs to law {ps.law.name!r}, not {args.law!r}.")
         if values:
-            law = get_law(ps.law)
+            law = ps.law
             unknown = set(values) - set(law.param_names)
             if unknown:
                 raise ArgumentError(f"Law {law.name!r} has no parameter(s) {sorted(unknown)}; it has {list(law.param_names)}.")

@@ -5,7 +5,7 @@ The main entry points:
 * :func:`plan` — from a budget (and unique data, and inference demand) to a model
   size, tokens, predicted loss with interval, days, energy, emissions and cost.
 * :func:`compute_optimal` — ``N_opt``, ``D_opt``, tokens per parameter and loss for
-  any law of ``N`` and ``D`` (closed form for Chinchilla, numeric otherwise), with
+  any law of ``N`` and ``D`` (the closed form a law declares, numeric otherwise), with
   intervals from a :class:`~workbench.fitting.Fit`'s bootstrap.
 * :func:`isoflop_analysis` / :func:`envelope_analysis` — Hoffmann et al.'s Approaches
   2 and 1 from runs.
@@ -14,55 +14,26 @@ The main entry points:
 * :func:`crossover` — where one fitted law overtakes another.
 * :func:`hardware_estimate`, :func:`accelerator_table` — time, energy, emissions, cost.
 * :func:`training_flops`, :func:`transformer_flops`, :func:`flops_comparison` — FLOPs accounting.
+
+Every function takes a *fitted law*: a :class:`~workbench.fitting.Fit`, a published
+:class:`~workbench.laws.ParameterSet` (or its name, e.g. ``"besiroglu2024"``), or a law
+with your values (see :func:`workbench.laws.fitted_law`).
 """
 
-from .constrained import DataConstrainedPlan, data_constrained_optimum, data_constrained_source, repeated_data_value, repetition_cost
-from .crossover import Crossover, crossover, loss_along
-from .flops import KNOWN_SHAPES, TransformerShape, flops_comparison, inference_flops, training_flops, transformer_flops
-from .hardware import (
-    ACCELERATORS,
-    DEFAULT_ASSUMPTIONS,
-    Accelerator,
-    HardwareEstimate,
-    accelerator_table,
-    get_accelerator,
-    hardware_estimate,
-    register_accelerator,
-)
-from .inference import InferencePlan, inference_optimum, tokens_for_loss
-from .isoflop import (
-    CHINCHILLA_ISOFLOP_BUDGETS,
-    PUBLISHED_EXPONENTS,
-    EnvelopeAnalysis,
-    IsoFLOPAnalysis,
-    bin_budgets,
-    envelope_analysis,
-    isoflop_analysis,
-    isoflop_curves,
-)
-from .optimal import (
-    CLOSED_FORMS,
-    SATURATION_TOLERANCE,
-    Allocation,
-    compute_optimal,
-    compute_optimal_values,
-    data_constrained_floor,
-    optimal_allocation,
-)
-from .plan import Plan, plan
-from .sources import PLANNER_PARAMETER_SETS, LawSource, as_source
+from ..laws.optimum import optimal_allocation
+from . import flops, hardware, optimal, isoflop, constrained, inference, crossover, plan
 
+#: The public API: what each module lists in its own ``__all__``.
 __all__ = [
-    "plan", "Plan",
-    "compute_optimal", "compute_optimal_values", "optimal_allocation", "Allocation", "CLOSED_FORMS",
-    "SATURATION_TOLERANCE", "data_constrained_floor",
-    "data_constrained_optimum", "data_constrained_source", "DataConstrainedPlan", "repeated_data_value", "repetition_cost",
-    "inference_optimum", "InferencePlan", "tokens_for_loss",
-    "crossover", "Crossover", "loss_along",
-    "isoflop_analysis", "IsoFLOPAnalysis", "envelope_analysis", "EnvelopeAnalysis", "bin_budgets", "isoflop_curves",
-    "CHINCHILLA_ISOFLOP_BUDGETS", "PUBLISHED_EXPONENTS",
-    "hardware_estimate", "HardwareEstimate", "accelerator_table", "register_accelerator", "get_accelerator",
-    "Accelerator", "ACCELERATORS", "DEFAULT_ASSUMPTIONS",
-    "training_flops", "inference_flops", "transformer_flops", "TransformerShape", "flops_comparison", "KNOWN_SHAPES",
-    "as_source", "LawSource", "PLANNER_PARAMETER_SETS",
+    "optimal_allocation", *flops.__all__, *hardware.__all__, *optimal.__all__, *isoflop.__all__,
+    *constrained.__all__, *inference.__all__, *crossover.__all__, *plan.__all__,
 ]
+
+from .flops import *  # noqa: E402, F403
+from .hardware import *  # noqa: E402, F403
+from .optimal import *  # noqa: E402, F403
+from .isoflop import *  # noqa: E402, F403
+from .constrained import *  # noqa: E402, F403
+from .inference import *  # noqa: E402, F403
+from .crossover import *  # noqa: E402, F403
+from .plan import *  # noqa: E402, F403

@@ -21,20 +21,17 @@ published set or your fit) is extended with the repetition constants ``R*_D``,
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..laws.published import get_parameter_set
 from ..errors import LawError
-from ..laws import get_law
-from ._eval import rowwise
 from ..format import fmt, number
+from ..laws import get_law
+from ..laws.published import ParameterSet, fitted_law, get_parameter_set, parameter_set_of
+from ..results import WrappedResult
 from .optimal import Allocation, compute_optimal
-from .sources import LawSource, as_source
 
 __all__ = ["DataConstrainedPlan", "data_constrained_optimum", "data_constrained_source", "repeated_data_value", "repetition_cost"]
 
@@ -44,7 +41,7 @@ def _repetition_constants(repetition) -> dict:
         repetition = "muennighoff2023"
     if isinstance(repetition, str):
         ps = get_parameter_set(repetition)
-        if ps.law != "data_constrained":
+        if ps.law.name != "data_constrained":
             raise LawError(f"Parameter set {repetition!r} is not a data-constrained fit; it has no R*_D, R*_N.")
         return {"R_D": ps.values["R_D"], "R_N": ps.values["R_N"]}
     if isinstance(repetition, Mapping) and {"R_D", "R_N"} <= set(repetition):
@@ -52,10 +49,10 @@ def _repetition_constants(repetition) -> dict:
     raise LawError("repetition= takes a data-constrained parameter set name or a dict with 'R_D' and 'R_N'.")
 
 
-def data_constrained_source(source, repetition=None) -> LawSource:
-    """The source as a ``data_constrained`` law: unchanged if it already is one, else a Chinchilla law
+def data_constrained_source(source, repetition=None):
+    """The fitted law as a ``data_constrained`` law: unchanged if it already is one, else a Chinchilla law
     extended with the repetition constants ``R*_D``, ``R*_N`` (default: the published C4 fit)."""
-    src = as_source(source)
+    src = fitted_law(source)
     dc = get_law("data_constrained")
     if src.law.name == "data_constrained":
         return src
@@ -71,9 +68,10 @@ def data_constrained_source(source, repetition=None) -> LawSource:
         cols = [p[n] if n in p else np.full(len(values), rep[n]) for n in dc.param_names]
         return np.column_stack(cols)
 
-    samples = extend(src.samples) if src.has_samples else None
+    samples = extend(src.samples) if src.samples is not None else None
     label = f"{src.label} + repetition decay R*_D={rep['R_D']:.4g}, R*_N={rep['R_N']:.4g}"
-    return LawSource(dc, extend(src.values)[0], samples, label, src.level)
+    values = dict(zip(dc.param_names, extend(src.law._values_array(src.params))[0]))
+    return ParameterSet(label, dc, values, label=label, samples=samples, level=src.level)
 
 
 def repeated_data_value(epochs, R_D: float = 15.39):
@@ -88,8 +86,7 @@ def repeated_data_value(epochs, R_D: float = 15.39):
     return (1.0 + R_D * (-np.expm1(-(e - 1.0) / R_D))) / e
 
 
-@dataclass(repr=False)
-class DataConstrainedPlan:
+class DataConstrainedPlan(WrappedResult):
     """The data-constrained optimum next to the optimum with unlimited fresh data.
 
     Attributes
@@ -131,41 +128,30 @@ class DataConstrainedPlan:
         a["data_value"] = self.data_value
         return a
 
-    def summary(self) -> str:
-        lines = [self.constrained.summary(), ""]
+    _inner = "constrained"
+
+    def _summarize(self, s) -> None:
+        super()._summarize(s)
         for i in range(len(np.atleast_1d(self.epochs))):
-            lines.append(
-                f"  with unlimited fresh data: N = {fmt(self.unconstrained.value('N', i), 'parameters')}, "
-                f"D = {fmt(self.unconstrained.value('D', i), 'tokens')}, "
-                f"loss {fmt(self.unconstrained.value('loss', i), 'nats/token')}; the data limit costs {number(self.loss_penalty[i], 3)} nats/token "
-                f"({self.epochs[i]:.3g} epochs, repeated data worth {100 * self.data_value[i]:.0f}% of fresh)"
-            )
-        return "\n".join(lines)
+            u = self.unconstrained
+            s.add_text(f"with unlimited fresh data: N = {fmt(u.value('N', i), 'parameters')}, D = {fmt(u.value('D', i), 'tokens')}, "
+                       f"loss {fmt(u.value('loss', i), 'nats/token')}; the data limit costs {number(self.loss_penalty[i], 3)} "
+                       f"nats/token ({self.epochs[i]:.3g} epochs, repeated data worth {100 * self.data_value[i]:.0f}% of fresh)")
 
-    __str__ = summary
+    def _headline(self) -> str:
+        return (f"N={self.constrained.value('N'):.3g}, D={self.constrained.value('D'):.3g}, "
+                f"epochs={float(self.epochs[0]):.3g}, penalty={float(self.loss_penalty[0]):.3g} nats")
 
-    def __repr__(self) -> str:
-        return (f"<DataConstrainedPlan N={self.constrained.value('N'):.3g}, D={self.constrained.value('D'):.3g}, "
-                f"epochs={float(self.epochs[0]):.3g}, penalty={float(self.loss_penalty[0]):.3g} nats>")
-
-    def _repr_html_(self) -> str:
-        return self.constrained._repr_html_() + f"<pre>{html.escape(self.summary().split(chr(10) + chr(10), 1)[-1])}</pre>"
-
-    def to_dict(self) -> dict:
-        return {
-            "constrained": self.constrained.to_dict(),
-            "unconstrained": self.unconstrained.to_dict(),
-            "epochs": np.atleast_1d(self.epochs).tolist(),
-            "loss_penalty": np.atleast_1d(self.loss_penalty).tolist(),
-            "data_value": np.atleast_1d(self.data_value).tolist(),
-        }
+    _dict_properties = ("epochs", "loss_penalty", "data_value")
 
 
-def _plain_chinchilla(src: LawSource) -> LawSource:
-    """With unlimited unique data (``U >= D``) every token is fresh and the law reduces to Chinchilla's terms."""
+def unlimited_data_law(src, label: str | None = None):
+    """A data-constrained law with unlimited unique data (``U >= D``): every token is fresh, and the
+    law reduces to Chinchilla's terms (the same fitted law with its ``R*`` parameters dropped)."""
     chin = get_law("chinchilla")
     idx = [src.law.param_names.index(n) for n in chin.param_names]
-    return LawSource(chin, src.values[idx], None if not src.has_samples else src.samples[:, idx], src.label, src.level)
+    return parameter_set_of(src, law=chin, values={n: src.params[n] for n in chin.param_names}, label=label or src.label,
+                            samples=None if src.samples is None else src.samples[:, idx])
 
 
 def data_constrained_optimum(source, compute, unique_tokens, repetition=None, level: float | None = None) -> DataConstrainedPlan:
@@ -173,7 +159,7 @@ def data_constrained_optimum(source, compute, unique_tokens, repetition=None, le
 
     Parameters
     ----------
-    source : Fit, str, ParameterSet or LawSource
+    source : Fit, str or ParameterSet
         A ``data_constrained`` law (e.g. ``"muennighoff2023"``) or a Chinchilla law,
         which is extended with the repetition constants of ``repetition``.
     compute : float or array
@@ -189,17 +175,17 @@ def data_constrained_optimum(source, compute, unique_tokens, repetition=None, le
 
     Examples
     --------
-    >>> from workbench.compute import data_constrained_optimum
-    >>> p = data_constrained_optimum("muennighoff2023", 1e22, 25e9)
+    >>> import workbench as wb
+    >>> p = wb.compute.data_constrained_optimum("muennighoff2023", 1e22, 25e9)
     >>> round(p.constrained.value("N") / 1e9, 2), round(p.constrained.value("D") / 1e9)
     (7.03, 237)
     """
     src = data_constrained_source(source, repetition)
     if level is not None:
-        src = LawSource(src.law, src.values, src.samples, src.label, level)
+        src = parameter_set_of(src, level=level)
     constrained = compute_optimal(src, compute, unique_tokens=unique_tokens)
     C = np.atleast_1d(np.asarray(compute, float))
-    unconstrained = compute_optimal(_plain_chinchilla(src), C)
+    unconstrained = compute_optimal(unlimited_data_law(src), C)
     return DataConstrainedPlan(constrained, unconstrained)
 
 
@@ -216,10 +202,10 @@ def repetition_cost(source, compute, epochs=(1, 2, 4, 8, 16, 32, 64), repetition
     src = data_constrained_source(source, repetition)
     e = np.asarray(epochs, float)
     C = float(compute)
-    chin_opt = compute_optimal(_plain_chinchilla(src), C)
+    chin_opt = compute_optimal(unlimited_data_law(src), C)
     N0, D0, L0 = chin_opt.value("N"), chin_opt.value("D"), chin_opt.value("loss")
     U = D0 / e
-    same = rowwise(src.law, src.values[None, :], N=np.full(e.shape, N0)[None, :], D=np.full(e.shape, D0)[None, :], U=U[None, :])[0]
+    same = src.law.predict(src.params, N=np.full(e.shape, N0), D=np.full(e.shape, D0), U=U)
     re = compute_optimal(src, np.full(e.shape, C), unique_tokens=U)
     return pd.DataFrame(
         {

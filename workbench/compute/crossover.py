@@ -10,17 +10,16 @@ laws carry bootstrap samples, how often the resampled laws cross and where.
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
 
 from ..errors import LawError
-from ..results import Result
-from ._eval import rowwise
-from .optimal import _interval, optimal_allocation
-from .sources import LawSource, as_source
+from ..laws.optimum import optimal_allocation
+from ..laws.published import fitted_law, parameter_rows
+from ..results import Result, percentile_interval
 
 __all__ = ["Crossover", "crossover", "loss_along"]
 
@@ -28,7 +27,7 @@ DEFAULT_RANGES = {"C": (1e17, 1e27), "N": (1e6, 1e13), "D": (1e8, 1e15)}
 MAX_SAMPLES = 200
 
 
-def loss_along(src: LawSource, along: str, x: np.ndarray, fixed: dict | None = None, with_samples: bool = True) -> np.ndarray:
+def loss_along(src, along: str, x: np.ndarray, fixed: dict | None = None, with_samples: bool = True) -> np.ndarray:
     """Loss of every parameter row of ``src`` along ``x``: ``(K, len(x))``.
 
     ``along="C"``: the compute-optimal loss ``min_N L(N, C/6N)`` for laws of ``N``
@@ -37,15 +36,15 @@ def loss_along(src: LawSource, along: str, x: np.ndarray, fixed: dict | None = N
     ``{"N": params}`` or ``{"tokens_per_parameter": r}``).
     """
     law = src.law
-    values = src.batch(with_samples)
-    if with_samples and src.has_samples and len(values) > MAX_SAMPLES + 1:
+    values = parameter_rows(src, with_samples)
+    if len(values) > MAX_SAMPLES + 1:
         keep = np.linspace(1, len(values) - 1, MAX_SAMPLES).astype(int)
         values = np.vstack([values[:1], values[keep]])
     x = np.asarray(x, float)
     fixed = dict(fixed or {})
     if along == "C":
         if set(law.inputs) == {"C"}:
-            return np.asarray(rowwise(law, values, C=x[None, :]), float)
+            return np.asarray(law.predict_rows(values, C=x[None, :]), float)
         U = fixed.get("U")
         return optimal_allocation(law, values, x, U=U)[2]
     if along not in ("N", "D"):
@@ -69,7 +68,7 @@ def loss_along(src: LawSource, along: str, x: np.ndarray, fixed: dict | None = N
         inputs["U"] = np.full((1, len(x)), float(fixed["U"]))
     if along not in law.inputs:
         raise LawError(f"Law {law.name!r} does not depend on {along}; compare it along one of {list(law.inputs)} or C.")
-    return np.asarray(rowwise(law, values, **inputs), float)
+    return np.asarray(law.predict_rows(values, **inputs), float)
 
 
 def _crossings(x, d):
@@ -88,7 +87,6 @@ def _crossings(x, d):
     return out
 
 
-@dataclass(repr=False)
 class Crossover(Result):
     """Result of :func:`crossover`.
 
@@ -155,29 +153,27 @@ class Crossover(Result):
             lower = b if lower == a else a
         return "; ".join(parts)
 
-    def summary(self) -> str:
-        return f"Crossover of {self.labels[0]} and {self.labels[1]} along {self.along}\n  " + self.statement
+    @property
+    def intervals(self) -> dict | None:
+        """The interval of the first crossing over the resamples that cross (``None`` without samples)."""
+        return None if self.interval is None else {"first_crossing": self.interval}
 
-    __str__ = summary
+    def _title(self) -> str:
+        return f"Crossover of {self.labels[0]} and {self.labels[1]} along {self.along}"
 
-    def __repr__(self) -> str:
-        return f"<Crossover along {self.along}: {', '.join(f'{p:.3g}' for p in self.points) or 'none in range'}>"
+    def _summarize(self, s) -> None:
+        unit = self.UNITS[self.along]
+        s.add_fields([("crossings", ", ".join(f"{p:.3g}" for p in self.points) + f" {unit}" if self.points else "none in range"),
+                      ("searched", f"{self.range[0]:.3g} .. {self.range[1]:.3g} {unit}"),
+                      ("lower at the start / end", f"{self.lower_before} / {self.lower_after}")]
+                     + ([("resamples that cross", f"{100 * self.probability:.0f}%")] if self.probability is not None else []))
+        s.add_text(self.statement)
 
-    def _repr_html_(self) -> str:
-        return f"<div class='workbench-crossover'><b>Crossover</b>: {html.escape(self.statement)}</div>"
+    def _headline(self) -> str:
+        return f"along {self.along}: {', '.join(f'{p:.3g}' for p in self.points) or 'none in range'}"
 
-    def to_dict(self) -> dict:
-        return {
-            "along": self.along,
-            "laws": list(self.labels),
-            "points": list(self.points),
-            "lower_before": self.lower_before,
-            "lower_after": self.lower_after,
-            "range": list(self.range),
-            "probability": self.probability,
-            "interval": None if self.interval is None else list(self.interval),
-            "statement": self.statement,
-        }
+    _dict_exclude = ("curves", "notes")
+    _dict_properties = ("statement", "crosses")
 
 
 def crossover(a, b, along: str = "C", lo: float | None = None, hi: float | None = None, fixed: dict | None = None,
@@ -186,7 +182,7 @@ def crossover(a, b, along: str = "C", lo: float | None = None, hi: float | None 
 
     Parameters
     ----------
-    a, b : Fit, str, ParameterSet or LawSource
+    a, b : Fit, str or ParameterSet
         The two laws (fits of two methods, or published sets).
     along : {"C", "N", "D"}
         Compare along training compute (each law at its compute-optimal
@@ -199,7 +195,7 @@ def crossover(a, b, along: str = "C", lo: float | None = None, hi: float | None 
         ``{"tokens_per_parameter": ...}``, ``{"U": ...}``); ``fixed_b`` for law
         ``b`` when it differs.
     n_grid : int
-        Log-spaced grid points; crossings are refined by interpolation and bisection.
+        Log-spaced grid points; crossings are refined by interpolation and Brent's method.
 
     Returns
     -------
@@ -208,7 +204,7 @@ def crossover(a, b, along: str = "C", lo: float | None = None, hi: float | None 
         which is lower throughout) and, with bootstrap samples, the fraction of
         resamples that cross and an interval for the crossing.
     """
-    sa, sb = as_source(a), as_source(b)
+    sa, sb = fitted_law(a), fitted_law(b)
     if labels is None:
         la, lb = sa.label, sb.label
         if la == lb:
@@ -225,28 +221,17 @@ def crossover(a, b, along: str = "C", lo: float | None = None, hi: float | None 
     Lb = loss_along(sb, along, x, fb)
     d = La[0] - Lb[0]
     pts = _crossings(x, d)
-    # refine each crossing by bisection on the point estimates
+    # refine each crossing with a bracketing root finder (Brent) on ln x, on the point estimates
+    def diff(lx):
+        v = np.atleast_1d(np.exp(lx))
+        return float(loss_along(sa, along, v, fixed, with_samples=False)[0, 0] - loss_along(sb, along, v, fb, with_samples=False)[0, 0])
+
     refined = []
     for p in pts:
         i = np.searchsorted(x, p)
-        a0, b0 = x[max(i - 1, 0)], x[min(i, len(x) - 1)]
-        if a0 == b0:
-            refined.append(p)
-            continue
-
-        def diff(v):
-            v = np.atleast_1d(v)
-            return loss_along(sa, along, v, fixed, with_samples=False)[0] - loss_along(sb, along, v, fb, with_samples=False)[0]
-
-        fa = diff(a0)[0]
-        for _ in range(50):
-            m = np.sqrt(a0 * b0)
-            fm = diff(m)[0]
-            if np.sign(fm) == np.sign(fa):
-                a0, fa = m, fm
-            else:
-                b0 = m
-        refined.append(float(np.sqrt(a0 * b0)))
+        a0, b0 = np.log(x[max(i - 1, 0)]), np.log(x[min(i, len(x) - 1)])
+        fa, fb_ = (diff(a0), diff(b0)) if a0 < b0 else (0.0, 0.0)
+        refined.append(float(np.exp(brentq(diff, a0, b0, xtol=1e-12))) if fa * fb_ < 0 else p)
     finite = np.isfinite(d)
     if not finite.any():
         raise LawError("Neither law gives a finite loss in this range.")
@@ -267,12 +252,12 @@ def crossover(a, b, along: str = "C", lo: float | None = None, hi: float | None 
         firsts = np.array(firsts)
         probability = float(np.mean(np.isfinite(firsts)))
         if np.isfinite(firsts).sum() >= 2:
-            interval = tuple(float(v) for v in _interval(firsts[np.isfinite(firsts)], level))
+            interval = tuple(float(v) for v in percentile_interval(firsts[np.isfinite(firsts)], level))
     parts = []
     for lab, L in zip(labels, (La, Lb)):
         df = pd.DataFrame({"x": x, "law": lab, "loss": L[0]})
         if L.shape[0] > 2:
-            lo_, hi_ = _interval(L[1:], level)
+            lo_, hi_ = percentile_interval(L[1:], level)
             df["lo"], df["hi"] = lo_, hi_
         parts.append(df)
     curves = pd.concat(parts, ignore_index=True)

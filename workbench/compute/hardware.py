@@ -21,13 +21,13 @@ or pass your own ``table=`` (a DataFrame with the same columns) to
 
 from __future__ import annotations
 
-import html
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError, UnknownNameError
+from ..results import Result
 
 __all__ = [
     "Accelerator",
@@ -148,8 +148,7 @@ def get_accelerator(accelerator, table: pd.DataFrame | None = None) -> Accelerat
         raise UnknownNameError(f"No accelerator {accelerator!r}. Known: {', '.join(ACCELERATORS)}; add one with register_accelerator().") from None
 
 
-@dataclass(repr=False)
-class HardwareEstimate:
+class HardwareEstimate(Result):
     """Time, energy, emissions and cost of ``flops`` on ``devices`` accelerators."""
 
     flops: np.ndarray
@@ -189,48 +188,35 @@ class HardwareEstimate:
     def cost_usd(self):
         return self.device_hours * self.price_per_device_hour
 
-    def value(self, name: str, i: int = 0) -> float:
-        return float(np.atleast_1d(getattr(self, name))[i])
+    _dict_properties = ("device_hours", "days", "energy_mwh", "emissions_tonnes", "cost_usd")
 
     def to_dict(self) -> dict:
-        keys = ("flops", "device_hours", "days", "energy_mwh", "emissions_tonnes", "cost_usd")
-        out = {k: np.atleast_1d(getattr(self, k)).tolist() for k in keys}
-        out.update(
-            accelerator=self.accelerator.name,
-            peak_flops=self.accelerator.peak_flops,
-            power_watts=self.accelerator.power_watts,
-            source=self.accelerator.source,
-            devices=self.devices,
-            utilisation=self.utilisation,
-            pue=self.pue,
-            carbon_intensity_kg_per_kwh=self.carbon_intensity,
-            price_per_device_hour_usd=self.price_per_device_hour,
-        )
+        out = super().to_dict()
+        a = self.accelerator
+        out.update(accelerator=a.name, peak_flops=a.peak_flops, power_watts=a.power_watts, source=a.source,
+                   carbon_intensity_kg_per_kwh=self.carbon_intensity, price_per_device_hour_usd=self.price_per_device_hour)
         return out
 
-    def lines(self, i: int = 0) -> list[str]:
+    def fields(self, i: int = 0) -> list[tuple[str, str]]:
+        """The estimate in words, one ``(what, how much)`` pair per line (element ``i`` of an array of FLOPs)."""
+        a = self.accelerator
         return [
-            f"{self.devices:,} x {self.accelerator.name} ({self.accelerator.peak_flops / 1e12:.0f} TFLOP/s bf16, "
-            f"{self.accelerator.power_watts:.0f} W) at {100 * self.utilisation:.0f}% utilisation",
-            f"wall-clock {self.value('days', i):.3g} days ({self.value('device_hours', i):.3g} device-hours)",
-            f"energy {self.value('energy_mwh', i):.3g} MWh (PUE {self.pue:g})",
-            f"emissions {self.value('emissions_tonnes', i):.3g} t CO2e ({self.carbon_intensity:g} kg/kWh)",
-            f"cost ${self.value('cost_usd', i):,.0f} (${self.price_per_device_hour:g} per device-hour)",
+            ("hardware", f"{self.devices:,} x {a.name} ({a.peak_flops / 1e12:.0f} TFLOP/s bf16, {a.power_watts:.0f} W) "
+                         f"at {100 * self.utilisation:.0f}% utilisation"),
+            ("wall-clock", f"{self.value('days', i):.3g} days ({self.value('device_hours', i):.3g} device-hours)"),
+            ("energy", f"{self.value('energy_mwh', i):.3g} MWh (PUE {self.pue:g})"),
+            ("emissions", f"{self.value('emissions_tonnes', i):.3g} t CO2e ({self.carbon_intensity:g} kg/kWh)"),
+            ("cost", f"${self.value('cost_usd', i):,.0f} (${self.price_per_device_hour:g} per device-hour)"),
         ]
 
-    def summary(self) -> str:
-        out = [f"Hardware estimate for {self.value('flops'):.3g} FLOPs"]
-        out += ["  " + s for s in self.lines()]
-        out.append(f"  source: {self.accelerator.source}")
-        return "\n".join(out)
+    def _title(self) -> str:
+        return f"Hardware estimate for {self.value('flops'):.3g} FLOPs"
 
-    __str__ = summary
+    def _summarize(self, s) -> None:
+        s.add_fields(self.fields() + [("source", self.accelerator.source)])
 
-    def __repr__(self) -> str:
-        return f"<HardwareEstimate {self.value('flops'):.3g} FLOPs: {self.value('days'):.3g} days, ${self.value('cost_usd'):,.0f}>"
-
-    def _repr_html_(self) -> str:
-        return f"<pre class='workbench-hardware'>{html.escape(self.summary())}</pre>"
+    def _headline(self) -> str:
+        return f"{self.value('flops'):.3g} FLOPs: {self.value('days'):.3g} days, ${self.value('cost_usd'):,.0f}"
 
 
 def hardware_estimate(

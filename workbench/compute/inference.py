@@ -16,19 +16,17 @@ it on more tokens per parameter.
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
 
 from ..errors import LawError
-from ..results import ResultWarning
-from ._eval import repeat_rows, rowwise
+from ..laws.optimize import minimize_anchored, solve_decreasing, solve_decreasing_fast
+from ..laws.published import fitted_law, parameter_rows, parameter_set_of
 from ..format import fmt, number, percent
-from .optimal import _interval, compute_optimal
-from .optimize import minimize_anchored, solve_decreasing, solve_decreasing_fast
-from .sources import LawSource, as_source
+from ..results import Result, ResultWarning, percentile_interval
+from .optimal import compute_optimal
 
 __all__ = ["InferencePlan", "inference_optimum", "tokens_for_loss"]
 
@@ -61,7 +59,7 @@ def _bisect_tokens(law, values, N, target, extra, lo=None, hi=None):
     lnN = np.log(N)
 
     def g(lnD):
-        return rowwise(law, values, N=N, D=np.exp(lnD), **extra)
+        return law.predict_rows(values, N=N, D=np.exp(lnD), **extra)
 
     lo = lnN - 23.0 if lo is None else lo
     hi = lnN + 34.5 if hi is None else hi
@@ -150,8 +148,7 @@ def _invert_data_constrained(law, values, N, target, U):
     return _DataConstrainedInverse(law, values, U)(np.asarray(N, float), np.asarray(target, float))
 
 
-@dataclass(repr=False)
-class InferencePlan:
+class InferencePlan(Result):
     """The inference-aware optimum next to the compute-optimal model of the same loss.
 
     Attributes
@@ -169,7 +166,7 @@ class InferencePlan:
         (the target loss held fixed).
     """
 
-    source: LawSource
+    source: object
     target_loss: float
     inference_tokens: np.ndarray
     N: np.ndarray
@@ -204,14 +201,9 @@ class InferencePlan:
         """Fraction of total FLOPs saved against the compute-optimal model of the same loss."""
         return 1.0 - self.total_flops / self.reference_total_flops
 
-    def value(self, name: str, i: int = 0) -> float:
-        return float(np.atleast_1d(getattr(self, name))[i])
-
-    def interval(self, name: str, i: int = 0):
-        if not self.intervals or name not in self.intervals:
-            return (float("nan"), float("nan"))
-        lo, hi = self.intervals[name]
-        return float(np.atleast_1d(lo)[i]), float(np.atleast_1d(hi)[i])
+    @property
+    def level(self) -> float:
+        return self.source.level
 
     def to_frame(self) -> pd.DataFrame:
         df = pd.DataFrame(
@@ -227,48 +219,30 @@ class InferencePlan:
                 "saving": self.saving,
             }
         )
-        if self.intervals:
-            for k, (lo, hi) in self.intervals.items():
-                df[f"{k}_lo"], df[f"{k}_hi"] = lo, hi
-        return df
+        return self._with_intervals(df)
 
-    def summary(self) -> str:
-        lines = [
-            f"Inference-aware optimum — {self.source.label} [{self.source.law.name}]",
-            f"  target loss {fmt(self.target_loss, 'nats/token')}; compute-optimal model of that loss: "
-            f"N = {fmt(self.reference_N, 'parameters')}, D = {fmt(self.reference_D, 'tokens')}",
-        ]
-        for i, t in enumerate(np.atleast_1d(self.inference_tokens)):
-            lines.append(
-                f"  serving {fmt(t, 'tokens')}: N = {fmt(self.value('N', i), 'parameters')}, D = {fmt(self.value('D', i), 'tokens')} "
-                f"({number(self.value('tokens_per_parameter', i))} tokens/param), training {fmt(self.value('training_flops', i), 'FLOPs')} + "
-                f"inference {fmt(self.value('inference_flops', i), 'FLOPs')} = {fmt(self.value('total_flops', i), 'FLOPs')}, "
-                f"{percent(self.value('saving', i))} less than the compute-optimal model of the same loss"
-            )
-        for w in self.warnings:
-            lines.append(f"  warning: {w}")
-        return "\n".join(lines)
+    def _title(self) -> str:
+        return f"Inference-aware optimum — {self.source.label} [{self.source.law.name}]"
 
-    __str__ = summary
+    def _summarize(self, s) -> None:
+        s.add_text(f"target loss {fmt(self.target_loss, 'nats/token')}; compute-optimal model of that loss: "
+                   f"N = {fmt(self.reference_N, 'parameters')}, D = {fmt(self.reference_D, 'tokens')}")
+        f = self.to_frame()
+        rows = [[fmt(r.inference_tokens, "tokens"), fmt(r.N, "parameters"), fmt(r.D, "tokens"), number(r.tokens_per_parameter),
+                 f"{fmt(r.training_flops, 'FLOPs')} + {fmt(r.inference_flops, 'FLOPs')} = {fmt(r.total_flops, 'FLOPs')}",
+                 percent(r.saving)] for r in f.itertuples()]
+        s.add_table((["serving (tokens)", "N", "D", "tokens/param", "training + inference FLOPs",
+                      "less than the compute-optimal model"], rows))
 
-    def __repr__(self) -> str:
-        return f"<InferencePlan target={self.target_loss:.4g}: N={self.value('N'):.3g}, D={self.value('D'):.3g} for D_inf={self.value('inference_tokens'):.3g}>"
+    def _headline(self) -> str:
+        return (f"target={self.target_loss:.4g}: N={self.value('N'):.3g}, D={self.value('D'):.3g} "
+                f"for D_inf={self.value('inference_tokens'):.3g}")
 
-    def _repr_html_(self) -> str:
-        return f"<pre class='workbench-inference'>{html.escape(self.summary())}</pre>"
+    _dict_exclude = ("source",)
+    _dict_properties = ("tokens_per_parameter", "saving")
 
-    def to_dict(self) -> dict:
-        out = {
-            "source": self.source.label,
-            "law": self.source.law.name,
-            "target_loss": self.target_loss,
-            "reference_N": self.reference_N,
-            "reference_D": self.reference_D,
-        }
-        for k, v in self.to_frame().items():
-            out[k] = v.tolist()
-        out["warnings"] = list(self.warnings)
-        return out
+    def _dict_extra(self) -> dict:
+        return {"law": self.source.law.name}
 
 
 def inference_optimum(
@@ -285,7 +259,7 @@ def inference_optimum(
 
     Parameters
     ----------
-    source : Fit, str, ParameterSet or LawSource
+    source : Fit, str or ParameterSet
         The law (any law of ``N`` and ``D``; with ``unique_tokens`` a Chinchilla law is
         extended with Muennighoff's repetition decay).
     inference_tokens : float or array
@@ -306,12 +280,12 @@ def inference_optimum(
 
     Examples
     --------
-    >>> from workbench.compute import inference_optimum
-    >>> p = inference_optimum("besiroglu2024", [0, 1e13], compute=1e23)
+    >>> import workbench as wb
+    >>> p = wb.compute.inference_optimum("besiroglu2024", [0, 1e13], compute=1e23)
     >>> bool(p.N[1] < p.N[0]) and bool(p.tokens_per_parameter[1] > p.tokens_per_parameter[0])
     True
     """
-    src = as_source(source, values)
+    src = fitted_law(source, values)
     U = None
     if unique_tokens is not None:
         from .constrained import data_constrained_source
@@ -326,14 +300,14 @@ def inference_optimum(
     T = np.atleast_1d(np.asarray(inference_tokens, float))
     if np.any(T < 0):
         raise LawError("inference_tokens must be >= 0.")
-    batch = src.batch()
+    batch = parameter_rows(src)
     K, n = batch.shape[0], T.shape[0]
     own_targets = target_loss is None
     if own_targets:
         if compute is None:
             raise LawError("Give target_loss=... or compute=... (the target is then the compute-optimal loss at that budget).")
         ref = reference
-        if ref is None or (src.has_samples and not ref.samples):
+        if ref is None or (K > 1 and not ref.samples):
             ref = compute_optimal(src, compute, unique_tokens=U)
         target_loss = ref.value("loss")
         ref_N, ref_D = ref.value("N"), ref.value("D")
@@ -350,14 +324,14 @@ def inference_optimum(
         targets = np.full(K, float(target_loss))
     target_loss = float(target_loss)
 
-    rows = repeat_rows(batch, n)  # (K*n, P)
+    rows = np.repeat(batch, n, axis=0)  # (K*n, P)
     Tr = np.tile(T, K)[:, None]
     Ur = None if U is None else np.full((K * n, 1), U)
     Lr = np.repeat(targets, n)[:, None]  # (K*n, 1): the loss each row must reach
 
     # anchor the search on the compute-optimal model for the target (T = 0); find it if not known yet
     if ref_N is None:
-        ref_N, ref_D = _compute_optimal_for_loss(LawSource(law, src.values, None, src.label), target_loss, U)
+        ref_N, ref_D = _compute_optimal_for_loss(parameter_set_of(src, samples=None), target_loss, U)
         if not np.isfinite(ref_N):
             raise LawError(f"The law never reaches a loss of {target_loss:.4g} nats/token (its floor is higher): raise the target.")
     centre = np.log(ref_N)
@@ -396,26 +370,25 @@ def inference_optimum(
         # the law cannot be inverted around the target (e.g. thousands of epochs: repeated data have
         # saturated, so more tokens no longer lower the loss): keep the compute-optimal model there
         N[0, stuck], D[0, stuck] = ref_N, ref_D
-        warnings.append(
+        warnings.append(ResultWarning(
             f"No smaller model reaches a loss of {target_loss:.4g} for some demands (more tokens no longer lower the "
-            "loss there, e.g. repeated data have saturated): the compute-optimal model is kept."
-        )
+            "loss there, e.g. repeated data have saturated): the compute-optimal model is kept.", code="target_unreachable"))
     if np.any(info["at_upper_edge"].reshape(K, n)[0]) or np.any(info["at_lower_edge"].reshape(K, n)[0]):
-        warnings.append("The optimum lies at the edge of the searched model sizes (10^-8 .. 10 times the compute-optimal size).")
+        warnings.append(ResultWarning("The optimum lies at the edge of the searched model sizes (10^-8 .. 10 times the "
+                                      "compute-optimal size).", code="optimum_at_search_edge"))
     intervals = None
     if K > 1 and not np.any(stuck):
         s = {"N": N[1:], "D": D[1:], "tokens_per_parameter": D[1:] / N[1:]}
-        intervals = {k: _interval(v, src.level) for k, v in s.items()}
+        intervals = {k: percentile_interval(v, src.level) for k, v in s.items()}
         missing = ~(np.isfinite(N[1:]) & np.isfinite(D[1:]))
         if np.any(missing):
-            share = float(missing.mean())
             warnings.append(ResultWarning(
-                f"{100 * share:.0f}% of the resamples never reach the target loss of {target_loss:.4g} nats/token "
-                "(their floor is higher): the intervals describe only those that do.", code="interval_partial"))
+                f"{100 * float(missing.mean()):.0f}% of the resamples never reach the target loss of {target_loss:.4g} "
+                "nats/token (their floor is higher): the intervals describe only those that do.", code="interval_partial"))
     return InferencePlan(src, target_loss, T, N[0], D[0], float(ref_N), float(ref_D), intervals, warnings)
 
 
-def _compute_optimal_for_loss(src: LawSource, target: float, U=None):
+def _compute_optimal_for_loss(src, target: float, U=None):
     """The compute-optimal ``(N, D)`` whose loss is ``target``: bisection on ``ln C``."""
     def loss_at(lnC):
         return compute_optimal(src, np.exp(lnC), unique_tokens=None if U is None else np.full(np.shape(lnC), U)).loss

@@ -11,27 +11,27 @@ Hoffmann et al. (2022) estimate ``N_opt ∝ C^a`` and ``D_opt ∝ C^b`` three wa
 * **Approach 3** fits the parametric law (:func:`workbench.fit`); its optimum is
   :func:`workbench.compute.compute_optimal` (published ``a = 0.46``).
 
-The exponent regressions are ordinary least squares on logs, fitted with
-statsmodels (``.regressions["N"].summary()`` gives the familiar table); intervals
-come from both the OLS fit and a bootstrap that resamples runs within each budget
-(Approach 2) or whole training curves (Approach 1) and repeats every step.
+The exponent regressions are least squares on logs through the fit layer's one
+linear path (:mod:`workbench.fitting.linear`; ``.regressions["N"].summary()`` gives
+statsmodels' familiar table); intervals come from a bootstrap that resamples runs
+within each budget (Approach 2) or whole training curves (Approach 1), repeats every
+step and refits the same least squares.
 :func:`isoflop_curves` draws the isoFLOP profiles a law predicts.
 """
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
 
 from ..data.runs import load_runs
 from ..errors import ArgumentError, RunsError
-from ..results import Result
-from ._eval import repeat_rows, rowwise
-from .optimal import _interval, optimal_allocation
-from .sources import as_source
+from ..fitting.linear import line_fit, ols
+from ..laws.optimum import optimal_allocation
+from ..laws.published import fitted_law
+from ..results import Result, ResultWarning, percentile_interval
 
 __all__ = [
     "CHINCHILLA_ISOFLOP_BUDGETS",
@@ -59,8 +59,8 @@ def bin_budgets(runs, budgets="auto", tolerance: float = 0.05, min_runs: int = 5
     ----------
     runs : DataFrame
         Runs with ``C`` (or ``N`` and ``D``).
-    budgets : "auto", "exact" or sequence of float
-        ``"exact"``: every distinct ``C`` (to 9 significant digits) is a budget
+    budgets : "auto", "exact", "column" or sequence of float
+        ``"column"``: the runs' own ``budget`` column. ``"exact"``: every distinct ``C`` (to 9 significant digits) is a budget
         (synthetic or carefully planned runs). A sequence: each run joins the nearest budget within
         ``tolerance`` decades (e.g. :data:`CHINCHILLA_ISOFLOP_BUDGETS`).
         ``"auto"``: sort ``log10 C`` and start a new group wherever consecutive
@@ -75,7 +75,12 @@ def bin_budgets(runs, budgets="auto", tolerance: float = 0.05, min_runs: int = 5
     if "C" not in df:
         df["C"] = 6.0 * df["N"] * df["D"]
     lc = np.log10(df["C"].to_numpy(float))
-    if isinstance(budgets, str) and budgets == "exact":
+    if isinstance(budgets, str) and budgets == "column":
+        if "budget" not in df.columns:
+            raise RunsError("budgets='column' needs a 'budget' column (FLOPs) saying which budget each run belongs to.")
+        df["budget"] = pd.to_numeric(df["budget"], errors="coerce")
+        df = df[np.isfinite(df["budget"].to_numpy(float))]
+    elif isinstance(budgets, str) and budgets == "exact":
         # C = 6ND recomputed from N and D differs in the last bits between runs of one budget
         df["budget"] = [float(f"{c:.9g}") for c in df["C"]]
     elif isinstance(budgets, str) and budgets == "auto":
@@ -138,31 +143,53 @@ def _parabola_vertex(x, y, w):
     return xv, yv, cc[:, 2], c
 
 
-def _slopes(x, y, valid):
-    """OLS slope and intercept of ``y`` on ``x`` per row, using only ``valid`` points: ``(B,)`` each."""
-    w = valid.astype(float)
-    n = w.sum(axis=1)
-    with np.errstate(all="ignore"):
-        xm = (w * x).sum(axis=1) / n
-        ym = (w * np.where(valid, y, 0.0)).sum(axis=1) / n
-        dx = np.where(valid, x - xm[:, None], 0.0)
-        dy = np.where(valid, y - ym[:, None], 0.0)
-        slope = (dx * dy).sum(axis=1) / (dx * dx).sum(axis=1)
-    slope = np.where(n >= 2, slope, np.nan)
-    return slope, ym - slope * xm
+def _exponent_regressions(log_C, log_N_opt, level: float):
+    """The regressions of ``log10 N_opt`` and ``log10 D_opt = log10(C/6) - log10 N_opt`` on ``log10 C``
+    (statsmodels results, for their summaries), their slopes and confidence intervals."""
+    regs = {q: ols(log_C, y, names=("log10_C",), y_name=f"log10_{q}_opt")
+            for q, y in (("N", log_N_opt), ("D", log_C - np.log10(6.0) - log_N_opt))}
+    exps = {q: float(r.params["log10_C"]) for q, r in regs.items()}
+    ci = {q: tuple(float(v) for v in r.conf_int(alpha=1 - level).loc["log10_C"]) for q, r in regs.items()}
+    return regs, exps, ci
 
 
-def _ols(x, y, names):
-    """statsmodels OLS of ``y`` on ``[1, x]`` (the user gets its ``summary()``)."""
-    import statsmodels.api as sm
-
-    X = sm.add_constant(np.asarray(x, float))
-    X = pd.DataFrame(X, columns=["const", names[0]])
-    return sm.OLS(pd.Series(np.asarray(y, float), name=names[1]), X).fit()
+def _bootstrap_exponents(log_C, log_N_opt, valid):
+    """Exponents ``(B, 2)`` of ``N_opt`` and ``D_opt`` refitted by the same least squares on resampled optima."""
+    _, aN = line_fit(log_C, log_N_opt, valid.astype(float))
+    return np.column_stack([aN, 1.0 - aN])  # D_opt = C / 6N_opt: its exponent is 1 - a
 
 
-@dataclass(repr=False)
-class IsoFLOPAnalysis(Result):
+class ExponentAnalysis(Result):
+    """What Approaches 1 and 2 share: exponents of ``N_opt ∝ C^a`` and ``D_opt ∝ C^b`` from straight lines
+    in log-log space (``regressions``), their intervals, and the fitted power laws."""
+
+    published = PUBLISHED_EXPONENTS
+
+    def predict(self, C) -> pd.DataFrame:
+        """``N_opt`` and ``D_opt`` at compute ``C`` from the fitted power laws."""
+        lc = np.log10(np.atleast_1d(np.asarray(C, float)))
+        out = {"C": 10**lc}
+        for q in ("N", "D"):
+            out[f"{q}_opt"] = 10 ** (self.regressions[q].params["const"] + self.regressions[q].params["log10_C"] * lc)
+        return pd.DataFrame(out)
+
+    def _headline(self) -> str:
+        return f"a={self.exponents['N']:.3f}, b={self.exponents['D']:.3f}"
+
+    def _summarize_exponents(self, s, what: str) -> None:
+        pct = f"{100 * self.level:g}%"
+        boot = percentile_interval(self.bootstrap_exponents, self.level) if self.bootstrap_exponents is not None else None
+        rows = []
+        for j, q in enumerate(("N", "D")):
+            ci = tuple(self.regressions[q].conf_int(alpha=1 - self.level).loc["log10_C"])
+            rows.append([f"{q}_opt ∝ C^a", f"{self.exponents[q]:.3f}", f"[{boot[0][j]:.3f}, {boot[1][j]:.3f}]" if boot else "-",
+                         f"[{ci[0]:.3f}, {ci[1]:.3f}]"])
+        s.add_text(what)
+        s.add_table((["", "exponent", f"bootstrap {pct}", f"least squares {pct}"], rows))
+        s.add_text("published (Hoffmann et al. 2022): a = 0.50 / 0.49 / 0.46 by Approaches 1 / 2 / 3")
+
+
+class IsoFLOPAnalysis(ExponentAnalysis):
     """Result of :func:`isoflop_analysis` (Approach 2).
 
     Attributes
@@ -177,94 +204,51 @@ class IsoFLOPAnalysis(Result):
     exponents : dict
         ``{"N": a, "D": b}``: slopes of ``log10 N_opt`` and ``log10 D_opt`` on ``log10 C``.
     intervals : dict
-        Bootstrap percentile intervals of the exponents (``None`` without bootstrap).
-    ols_intervals : dict
-        Intervals from the statsmodels OLS fits (conditional on the per-budget optima).
+        Intervals of the exponents at ``level``: bootstrap percentiles, or (with
+        ``bootstrap=0``) the least-squares confidence intervals, conditional on the
+        per-budget optima (``regressions[q].conf_int()``).
     regressions : dict
-        The statsmodels results, ``"N"`` and ``"D"``.
+        The statsmodels results, ``"N"`` and ``"D"`` (``.summary()`` for the familiar table).
     bootstrap_exponents : ndarray ``(B, 2)`` or None
     """
 
     profiles: pd.DataFrame
     runs: pd.DataFrame
     exponents: dict
-    intervals: dict | None
-    ols_intervals: dict
+    intervals: dict
     regressions: dict
     bootstrap_exponents: np.ndarray | None
     level: float
     coefficients: dict
     warnings: list = field(default_factory=list)
 
-    def predict(self, C) -> pd.DataFrame:
-        """``N_opt`` and ``D_opt`` at compute ``C`` from the fitted power laws."""
-        lc = np.log10(np.atleast_1d(np.asarray(C, float)))
-        out = {"C": 10**lc}
-        for q in ("N", "D"):
-            a0 = self.regressions[q].params["const"]
-            a1 = self.regressions[q].params["log10_C"]
-            out[f"{q}_opt"] = 10 ** (a0 + a1 * lc)
-        return pd.DataFrame(out)
+    def parabolas(self, n_points: int = 40) -> pd.DataFrame:
+        """The fitted parabola of each budget over the sizes trained: ``budget``, ``N``, ``loss``."""
+        parts = []
+        for _, r in self.profiles.iterrows():
+            xs = np.linspace(np.log10(r["N_min"]), np.log10(r["N_max"]), n_points)
+            parts.append(pd.DataFrame({"budget": r["budget"], "N": 10**xs, "loss": r["c0"] + r["c1"] * xs + r["c2"] * xs * xs}))
+        return pd.concat(parts, ignore_index=True)
 
-    def summary(self) -> str:
-        pct = f"{100 * self.level:g}%"
-        used = self.profiles["used"].sum()
-        lines = [
-            "IsoFLOP analysis (Hoffmann et al. 2022, Approach 2)",
-            f"  {len(self.profiles)} budgets ({used} used), {len(self.runs)} runs; parabola of loss vs log10 N per budget",
-        ]
-        for q, name in (("N", "N_opt"), ("D", "D_opt")):
-            s = f"  {name} ∝ C^{self.exponents[q]:.3f}"
-            if self.intervals:
-                lo, hi = self.intervals[q]
-                s += f"   bootstrap {pct} [{lo:.3f}, {hi:.3f}]"
-            lo, hi = self.ols_intervals[q]
-            s += f"   OLS {pct} [{lo:.3f}, {hi:.3f}]"
-            lines.append(s)
-        lines.append("  published (Hoffmann et al. 2022): a = 0.50 / 0.49 / 0.46 by Approaches 1 / 2 / 3")
-        t = self.profiles[["budget", "n_runs", "N_opt", "D_opt", "loss_opt", "used"]].copy()
-        lines.append("  " + t.to_string(index=False, float_format=lambda v: f"{v:.4g}").replace("\n", "\n  "))
-        for w in self.warnings:
-            lines.append(f"  warning: {w}")
-        return "\n".join(lines)
+    def _title(self) -> str:
+        return "IsoFLOP analysis (Hoffmann et al. 2022, Approach 2)"
 
-    __str__ = summary
+    def _summarize(self, s) -> None:
+        self._summarize_exponents(s, f"{len(self.profiles)} budgets ({int(self.profiles['used'].sum())} used), {len(self.runs)} runs; "
+                                   "parabola of loss vs log10 N per budget")
+        s.add_table(self.profiles[["budget", "n_runs", "N_opt", "D_opt", "loss_opt", "used"]])
 
-    def __repr__(self) -> str:
-        return f"<IsoFLOPAnalysis a={self.exponents['N']:.3f}, b={self.exponents['D']:.3f}; {len(self.profiles)} budgets>"
+    def _headline(self) -> str:
+        return super()._headline() + f"; {len(self.profiles)} budgets"
 
-    def _repr_html_(self) -> str:
-        pct = f"{100 * self.level:g}%"
-        rows = []
-        for q, name in (("N", "N<sub>opt</sub>"), ("D", "D<sub>opt</sub>")):
-            iv = self.intervals[q] if self.intervals else (np.nan, np.nan)
-            ols = self.ols_intervals[q]
-            rows.append(f"<tr><td>{name} ∝ C<sup>a</sup></td><td><b>{self.exponents[q]:.3f}</b></td>"
-                        f"<td>[{iv[0]:.3f}, {iv[1]:.3f}]</td><td>[{ols[0]:.3f}, {ols[1]:.3f}]</td></tr>")
-        warn = "".join(f"<p style='color:#a33'>&#9888; {html.escape(w)}</p>" for w in self.warnings)
-        return (
-            "<div class='workbench-isoflop'><b>IsoFLOP analysis</b> (Approach 2)"
-            f"<table><tr><th></th><th>exponent</th><th>bootstrap {pct}</th><th>OLS {pct}</th></tr>{''.join(rows)}</table>"
-            f"<p>published: a = 0.50 / 0.49 / 0.46 (Approaches 1 / 2 / 3)</p>"
-            f"{self.profiles.to_html(index=False, float_format=lambda v: f'{v:.4g}')}{warn}</div>"
-        )
-
-    def to_dict(self) -> dict:
-        return {
-            "method": "isoflop approach 2",
-            "exponents": dict(self.exponents),
-            "intervals": None if self.intervals is None else {k: list(v) for k, v in self.intervals.items()},
-            "ols_intervals": {k: list(v) for k, v in self.ols_intervals.items()},
-            "level": self.level,
-            "published": PUBLISHED_EXPONENTS,
-            "profiles": self.profiles.to_dict(orient="list"),
-            "warnings": list(self.warnings),
-        }
+    _dict_exclude = ("runs", "regressions", "bootstrap_exponents")
+    _dict_properties = ("method", "published")
+    method = "isoflop approach 2"
 
 
 def isoflop_analysis(
     runs,
-    budgets="auto",
+    budgets=None,
     tolerance: float = 0.05,
     min_runs: int = 5,
     bootstrap: int = 1000,
@@ -282,10 +266,12 @@ def isoflop_analysis(
     Parameters
     ----------
     runs : DataFrame
-        Runs with ``N``, ``D`` (or ``C``) and ``loss``; if a ``budget`` column is
-        present it is used as is.
+        Runs with ``N``, ``D`` (or ``C``) and ``loss``, optionally a ``budget`` column.
     budgets, tolerance, min_runs
-        How runs are grouped into budgets: see :func:`bin_budgets`.
+        How runs are grouped into budgets: see :func:`bin_budgets`. The default
+        takes the runs' ``budget`` column when they have one (``"column"``) and
+        groups them by compute otherwise (``"auto"``); budgets with fewer than
+        ``min_runs`` runs are left out either way.
     bootstrap : int
         Resamples (runs resampled with replacement within each budget; every
         step repeated) for percentile intervals; 0 to skip.
@@ -293,7 +279,9 @@ def isoflop_analysis(
         Interval coverage.
     seed : int
     """
-    df = runs if (hasattr(runs, "columns") and "budget" in runs.columns) else bin_budgets(runs, budgets, tolerance, min_runs)
+    if budgets is None:
+        budgets = "column" if "budget" in getattr(runs, "columns", ()) else "auto"
+    df = bin_budgets(runs, budgets, tolerance, min_runs)
     budgets_ = np.sort(df["budget"].unique())
     rng = np.random.default_rng(seed)
     B = int(bootstrap)
@@ -322,42 +310,34 @@ def isoflop_analysis(
     warns = []
     dropped = profiles.loc[~profiles["used"], "budget"].tolist()
     if dropped:
-        warns.append(
+        warns.append(ResultWarning(
             "Left out budgets whose parabola has no minimum inside the sizes trained: "
-            + ", ".join(f"{b:.3g}" for b in dropped) + " FLOPs."
-        )
+            + ", ".join(f"{b:.3g}" for b in dropped) + " FLOPs.", code="budgets_dropped"))
     use = profiles[profiles["used"]]
     if len(use) < 2:
         raise RunsError("Fewer than two budgets have a usable parabola minimum: cannot estimate the exponents.")
     lc = np.log10(use["budget"].to_numpy(float))
     lN = np.log10(use["N_opt"].to_numpy(float))
-    lD = np.log10(use["D_opt"].to_numpy(float))
-    regs = {"N": _ols(lc, lN, ("log10_C", "log10_N_opt")), "D": _ols(lc, lD, ("log10_C", "log10_D_opt"))}
-    exps = {q: float(r.params["log10_C"]) for q, r in regs.items()}
-    ols_iv = {q: tuple(float(v) for v in r.conf_int(alpha=1 - level).loc["log10_C"]) for q, r in regs.items()}
-    intervals = boot = None
+    regs, exps, intervals = _exponent_regressions(lc, lN, level)
+    boot = None
     if B:
         used_mask = profiles["used"].to_numpy()
-        lcb = np.log10(budgets_)[None, :].repeat(B, axis=0)
         valid = np.isfinite(boot_x) & used_mask[None, :]
-        aN, _ = _slopes(lcb, boot_x, valid)
-        lDb = np.log10(budgets_ / 6.0)[None, :] - boot_x
-        aD, _ = _slopes(lcb, lDb, valid)
-        boot = np.column_stack([aN, aD])
-        lo, hi = _interval(boot, level)
+        boot = _bootstrap_exponents(np.log10(budgets_), boot_x, valid)
+        lo, hi = percentile_interval(boot, level)
         intervals = {"N": (float(lo[0]), float(hi[0])), "D": (float(lo[1]), float(hi[1]))}
-        qlo, qhi = _interval(10 ** np.where(valid, boot_x, np.nan), level)
+        qlo, qhi = percentile_interval(10 ** np.where(valid, boot_x, np.nan), level)
         profiles["N_opt_lo"], profiles["N_opt_hi"] = qlo, qhi
         frac = np.mean(~np.isfinite(boot_x[:, used_mask]))
         if frac > 0.05:
-            warns.append(f"{100 * frac:.0f}% of bootstrap parabolas had no minimum inside the sizes trained.")
+            warns.append(ResultWarning(f"{100 * frac:.0f}% of bootstrap parabolas had no minimum inside the sizes trained.",
+                                       code="bootstrap_no_minimum"))
     coefs = {q: {"const": float(r.params["const"]), "slope": float(r.params["log10_C"])} for q, r in regs.items()}
-    return IsoFLOPAnalysis(profiles, df, exps, intervals, ols_iv, regs, boot, level, coefs, warns)
+    return IsoFLOPAnalysis(profiles, df, exps, intervals, regs, boot, level, coefs, warns)
 
 
 # ----------------------------------------------------------------------------- Approach 1
-@dataclass(repr=False)
-class EnvelopeAnalysis(Result):
+class EnvelopeAnalysis(ExponentAnalysis):
     """Result of :func:`envelope_analysis` (Approach 1).
 
     Attributes
@@ -365,54 +345,30 @@ class EnvelopeAnalysis(Result):
     envelope : DataFrame
         ``C`` grid, the lowest ``loss`` any curve reaches at that compute, the
         ``N`` of that run (``N_opt``), ``D_opt = C / (6 N_opt)`` and ``used``.
-    exponents, intervals, ols_intervals, regressions
-        As in :class:`IsoFLOPAnalysis`.
+    exponents, intervals, regressions
+        As in :class:`IsoFLOPAnalysis` (bootstrap over whole curves; the least-squares
+        intervals treat envelope points as independent, which they are not).
     """
 
     envelope: pd.DataFrame
     curves: pd.DataFrame
     exponents: dict
-    intervals: dict | None
-    ols_intervals: dict
+    intervals: dict
     regressions: dict
     bootstrap_exponents: np.ndarray | None
     level: float
     warnings: list = field(default_factory=list)
 
-    def summary(self) -> str:
-        pct = f"{100 * self.level:g}%"
-        lines = [
-            "Training-curve envelope (Hoffmann et al. 2022, Approach 1)",
-            f"  {self.curves['_run'].nunique()} training curves, {int(self.envelope['used'].sum())} envelope points used",
-        ]
-        for q, name in (("N", "N_opt"), ("D", "D_opt")):
-            s = f"  {name} ∝ C^{self.exponents[q]:.3f}"
-            if self.intervals:
-                s += f"   bootstrap over curves {pct} [{self.intervals[q][0]:.3f}, {self.intervals[q][1]:.3f}]"
-            s += f"   OLS {pct} [{self.ols_intervals[q][0]:.3f}, {self.ols_intervals[q][1]:.3f}] (envelope points are not independent)"
-            lines.append(s)
-        lines.append("  published (Hoffmann et al. 2022, Approach 1): a = 0.50")
-        for w in self.warnings:
-            lines.append(f"  warning: {w}")
-        return "\n".join(lines)
+    def _title(self) -> str:
+        return "Training-curve envelope (Hoffmann et al. 2022, Approach 1)"
 
-    __str__ = summary
+    def _summarize(self, s) -> None:
+        self._summarize_exponents(s, f"{self.curves['_run'].nunique()} training curves, "
+                                   f"{int(self.envelope['used'].sum())} envelope points used")
 
-    def __repr__(self) -> str:
-        return f"<EnvelopeAnalysis a={self.exponents['N']:.3f}, b={self.exponents['D']:.3f}>"
-
-    def _repr_html_(self) -> str:
-        return f"<pre class='workbench-envelope'>{html.escape(self.summary())}</pre>"
-
-    def to_dict(self) -> dict:
-        return {
-            "method": "envelope approach 1",
-            "exponents": dict(self.exponents),
-            "intervals": None if self.intervals is None else {k: list(v) for k, v in self.intervals.items()},
-            "ols_intervals": {k: list(v) for k, v in self.ols_intervals.items()},
-            "level": self.level,
-            "warnings": list(self.warnings),
-        }
+    _dict_exclude = ("curves", "envelope", "regressions", "bootstrap_exponents")
+    _dict_properties = ("method", "published")
+    method = "envelope approach 1"
 
 
 def _envelope(run_ids, logC_list, loss_list, N_of_run, grid, drop_edges, N_range):
@@ -493,34 +449,24 @@ def envelope_analysis(
     env = pd.DataFrame({"C": 10**grid, "loss": best, "N_opt": Nw, "D_opt": 10**grid / (6.0 * Nw), "used": used})
     u = env[env["used"]]
     lc = np.log10(u["C"].to_numpy())
-    regs = {
-        "N": _ols(lc, np.log10(u["N_opt"].to_numpy()), ("log10_C", "log10_N_opt")),
-        "D": _ols(lc, np.log10(u["D_opt"].to_numpy()), ("log10_C", "log10_D_opt")),
-    }
-    exps = {q: float(r.params["log10_C"]) for q, r in regs.items()}
-    ols_iv = {q: tuple(float(v) for v in r.conf_int(alpha=1 - level).loc["log10_C"]) for q, r in regs.items()}
-    intervals = boot = None
+    regs, exps, intervals = _exponent_regressions(lc, np.log10(u["N_opt"].to_numpy()), level)
+    boot = None
     if bootstrap:
         rng = np.random.default_rng(seed)
         R = len(groups)
-        out = []
-        for _ in range(int(bootstrap)):
+        lN, ok = np.full((int(bootstrap), len(grid)), np.nan), np.zeros((int(bootstrap), len(grid)), bool)
+        for r in range(int(bootstrap)):
             pick = rng.integers(0, R, R)
-            b_best, b_N, b_used = _envelope(pick, [logC[i] for i in pick], [loss[i] for i in pick], N_of[pick], grid, drop_edges, N_range)
-            if b_used.sum() < 3:
-                out.append((np.nan, np.nan))
-                continue
-            x = grid[b_used]
-            yN = np.log10(b_N[b_used])
-            sN = np.polyfit(x, yN, 1)[0]
-            out.append((sN, 1.0 - sN))
-        boot = np.array(out)
-        lo_, hi_ = _interval(boot, level)
+            _, b_N, b_used = _envelope(pick, [logC[i] for i in pick], [loss[i] for i in pick], N_of[pick], grid, drop_edges, N_range)
+            lN[r], ok[r] = np.log10(b_N), b_used if b_used.sum() >= 3 else False
+        boot = _bootstrap_exponents(grid, lN, ok)
+        lo_, hi_ = percentile_interval(boot, level)
         intervals = {"N": (float(lo_[0]), float(hi_[0])), "D": (float(lo_[1]), float(hi_[1]))}
     warns = []
     if not drop_edges and (Nw[used] == N_range[1]).any():
-        warns.append("The largest model wins at the top of the compute range: the optimum there may lie beyond the sizes trained.")
-    return EnvelopeAnalysis(env, df, exps, intervals, ols_iv, regs, boot, level, warns)
+        warns.append(ResultWarning("The largest model wins at the top of the compute range: the optimum there may lie "
+                                   "beyond the sizes trained.", code="optimum_beyond_sizes"))
+    return EnvelopeAnalysis(env, df, exps, intervals, regs, boot, level, warns)
 
 
 # ----------------------------------------------------------------------------- curves from a law
@@ -529,7 +475,7 @@ def isoflop_curves(source, budgets, n_points: int = 61, span: float = 1.5, uniqu
 
     Parameters
     ----------
-    source : Fit, str, ParameterSet or LawSource
+    source : Fit, str or ParameterSet
     budgets : sequence of float
         Compute budgets (FLOPs).
     n_points : int
@@ -546,15 +492,16 @@ def isoflop_curves(source, budgets, n_points: int = 61, span: float = 1.5, uniqu
     optima : DataFrame
         ``budget``, ``N``, ``D``, ``loss`` at each profile's minimum.
     """
-    src = as_source(source)
+    src = fitted_law(source)
+    values = src.law._values_array(src.params)[None, :]
     C = np.atleast_1d(np.asarray(budgets, float))
     U = None if unique_tokens is None else np.full(C.shape, float(unique_tokens))
-    N0, D0, L0, _ = optimal_allocation(src.law, src.values[None, :], C, U=U)
+    N0, D0, L0, _ = optimal_allocation(src.law, values, C, U=U)
     t = np.linspace(-span, span, n_points)
     N = N0[0][:, None] * 10 ** t[None, :]  # (nC, G)
     D = (C[:, None] / 6.0) / N
     extra = {} if U is None else {"U": U[:, None]}
-    L = rowwise(src.law, repeat_rows(src.values[None, :], len(C)), N=N, D=D, **extra)
+    L = src.law.predict_rows(np.repeat(values, len(C), axis=0), N=N, D=D, **extra)
     curves = pd.DataFrame(
         {
             "budget": np.repeat(C, n_points),

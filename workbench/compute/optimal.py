@@ -12,175 +12,36 @@ For Chinchilla's ``L = E + A/N^alpha + B/D^beta`` the answer has a closed form
     N_opt = G (C/6)^(beta / (alpha + beta)),   D_opt = (C/6)^(alpha / (alpha + beta)) / G,
 
 so tokens per parameter ``D_opt / N_opt = (C/6)^((alpha - beta)/(alpha + beta)) / G^2``
-drift with compute unless ``alpha = beta``. Closed forms are also used for the
-over-training law of Gadre et al. (2024) (a constant ``M = D/N = (b/a)^(1/(2 eta))``)
-and Kaplan's ``L(N, D)``. Every other law of ``N`` and ``D`` (and the data-constrained
-law, given the unique tokens ``U``) is optimised numerically over ``ln N`` with
-:func:`~workbench.compute.optimize.minimize_bracketed`, vectorised over budgets and
-bootstrap resamples.
+drift with compute unless ``alpha = beta``. Closed forms live on the laws' declarations
+(also for the over-training law of Gadre et al. (2024), a constant
+``M = D/N = (b/a)^(1/(2 eta))``, and Kaplan's ``L(N, D)``); every other law of ``N`` and
+``D`` (and the data-constrained law, given the unique tokens ``U``) is optimised
+numerically over ``ln N`` by :func:`workbench.laws.optimal_allocation`, vectorised over
+budgets and parameter samples.
 """
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
 
 from ..errors import LawError
-from ..format import fmt, fmt_interval, number
+from ..format import fmt, fmt_interval
+from ..laws import get_law
 from ..laws.core import Law
-from ..results import Result, ResultWarning
-from ._eval import repeat_rows, rowwise
-from .optimize import minimize_anchored
-from .sources import LawSource, as_source
+from ..laws.optimize import minimize_anchored
+from ..laws.optimum import SEARCH_DECADES, optimal_allocation
+from ..laws.published import fitted_law, parameter_rows, parameter_set_of
+from ..results import Result, ResultWarning, percentile_interval
 
-__all__ = [
-    "Allocation",
-    "compute_optimal",
-    "compute_optimal_values",
-    "optimal_allocation",
-    "closed_form_optimum",
-    "CLOSED_FORMS",
-    "SEARCH_DECADES",
-    "SATURATION_TOLERANCE",
-    "data_constrained_floor",
-]
-
-#: The numeric optimum searches N over sqrt(C/6) times 10^-SEARCH_DECADES .. 10^+SEARCH_DECADES.
-SEARCH_DECADES = 6.0
+__all__ = ["Allocation", "compute_optimal", "compute_optimal_values", "SATURATION_TOLERANCE", "data_constrained_floor"]
 
 #: With limited unique data the loss approaches a floor as compute grows (repeated tokens and excess
 #: parameters stop helping). Once the optimum at a budget is within this many nats/token of the floor,
 #: the allocation is the cheapest one reaching floor + SATURATION_TOLERANCE: more compute buys less.
 SATURATION_TOLERANCE = 1e-3
-
-
-# ----------------------------------------------------------------------------- closed forms
-def _chinchilla(p, C):
-    A, B, alpha, beta = p["A"], p["B"], p["alpha"], p["beta"]
-    s = alpha + beta
-    lnG = (np.log(alpha * A) - np.log(beta * B)) / s
-    lc = np.log(C / 6.0)
-    return np.exp(lnG + beta / s * lc), np.exp(alpha / s * lc - lnG)
-
-
-def _overtraining(p, C):
-    # L = E + (a M^eta + b M^-eta) C^-eta is smallest at a M^(2 eta) = b (Gadre et al. 2024)
-    lnM = (np.log(p["b"]) - np.log(p["a"])) / (2.0 * p["eta"])
-    lnN = 0.5 * (np.log(C / 6.0) - lnM)
-    return np.exp(lnN), np.exp(lnN + lnM)
-
-
-def _kaplan_nd(p, C):
-    # minimise (N_c/N)^r + D_c 6N/C with r = alpha_N/alpha_D: N^(r+1) = r N_c^r C / (6 D_c)
-    r = p["alpha_N"] / p["alpha_D"]
-    lnN = (np.log(r) + r * np.log(p["N_c"]) + np.log(C / 6.0) - np.log(p["D_c"])) / (r + 1.0)
-    return np.exp(lnN), np.exp(np.log(C / 6.0) - lnN)
-
-
-#: Closed-form compute-optimal allocations ``f(params: dict of arrays, C) -> (N, D)`` by law name
-#: (a law's own ``compute_optimal`` takes precedence).
-CLOSED_FORMS = {"chinchilla": _chinchilla, "overtraining": _overtraining, "kaplan_ND": _kaplan_nd}
-
-
-def closed_form_optimum(law: Law):
-    """The closed-form allocation of ``law`` (``f(params, C) -> (N, D)``), or ``None``."""
-    if law.compute_optimal is not None:
-        return law.compute_optimal
-    return CLOSED_FORMS.get(law.name)
-
-
-# ----------------------------------------------------------------------------- batch core
-def _kind(law: Law) -> str:
-    ins = set(law.inputs)
-    if law.target != "loss":
-        raise LawError(f"Law {law.name!r} predicts {law.target!r}, not the loss: it has no compute-optimal allocation.")
-    if ins == {"N", "D"}:
-        return "ND"
-    if ins == {"N", "D", "U"}:
-        return "NDU"
-    if ins == {"C"}:
-        return "C"
-    raise LawError(
-        f"Law {law.name!r} depends on {', '.join(law.inputs)} only: a compute-optimal split needs a law of "
-        "both parameters N and tokens D (e.g. chinchilla, kaplan_ND, overtraining, data_constrained)."
-    )
-
-
-def optimal_allocation(law: Law, values, C, U=None, method: str = "auto"):
-    """Compute-optimal ``N``, ``D`` and loss for a batch of parameter vectors and budgets.
-
-    Parameters
-    ----------
-    law : Law
-    values : array, shape ``(K, P)``
-        Parameter vectors (e.g. the point estimate and bootstrap resamples).
-    C : array, shape ``(n,)``
-        Training compute budgets (FLOPs).
-    U : float or array ``(n,)``, optional
-        Unique tokens available (laws with input ``U`` only).
-    method : {"auto", "closed", "numeric"}
-        ``auto`` uses a closed form when the law has one.
-
-    Returns
-    -------
-    N, D, L : ndarray, shape ``(K, n)``
-        Parameters, tokens and predicted loss (nats/token).
-    info : dict
-        ``method`` and ``at_edge`` (``(K, n)`` booleans: the numeric optimum hit the
-        edge of the search range, so the law keeps improving beyond it).
-    """
-    values = np.atleast_2d(np.asarray(values, float))
-    C = np.atleast_1d(np.asarray(C, float))
-    if np.any(~(C > 0)):
-        raise LawError("Compute budgets must be positive FLOPs.")
-    K, n = values.shape[0], C.shape[0]
-    kind = _kind(law)
-    if kind == "C":
-        L = rowwise(law, values, C=C[None, :])
-        nan = np.full((K, n), np.nan)
-        return nan, nan.copy(), np.array(L, float), {"method": "law of compute only", "at_edge": np.zeros((K, n), bool)}
-    if kind == "NDU":
-        if U is None:
-            raise LawError(f"Law {law.name!r} needs the unique tokens available: pass unique_tokens=...")
-        U = np.broadcast_to(np.asarray(U, float), (n,))
-        if np.any(~(U > 0)):
-            raise LawError("Unique tokens must be positive.")
-    closed = closed_form_optimum(law) if kind == "ND" else None
-    if method == "closed" and closed is None:
-        raise LawError(f"Law {law.name!r} has no closed-form compute-optimal allocation; use method='numeric'.")
-    if closed is not None and method in ("auto", "closed"):
-        p = {nm: values[:, j : j + 1] for j, nm in enumerate(law.param_names)}
-        with np.errstate(all="ignore"):
-            N, D = closed(p, C[None, :])
-        N, D = np.broadcast_to(N, (K, n)).copy(), np.broadcast_to(D, (K, n)).copy()
-        L = rowwise(law, values, N=N, D=D)
-        return N, D, np.array(L, float), {"method": "closed form", "at_edge": np.zeros((K, n), bool)}
-    # numeric: one problem per (parameter row, budget), minimise L over x = ln N at D = C / (6N);
-    # row k * n + j is parameter row k at budget j; the point estimate (k = 0) anchors the resamples
-    rows = repeat_rows(values, n)  # (K*n, P)
-    lc6 = np.tile(np.log(C / 6.0), K)  # (K*n,)
-    Ur = None if kind != "NDU" else np.tile(U, K)
-    centre = 0.5 * lc6
-    span = SEARCH_DECADES * np.log(10.0)
-
-    def make_f(idx):
-        extra = {} if Ur is None else {"U": Ur[idx][:, None]}
-        r, l6 = rows[idx], lc6[idx][:, None]
-
-        def f(x):
-            return rowwise(law, r, N=np.exp(x), D=np.exp(l6 - x), **extra)
-
-        return f
-
-    anchor = np.tile(np.arange(n), K)
-    x, Lmin, info = minimize_anchored(make_f, centre - span, centre + span, anchor)
-    N = np.exp(x).reshape(K, n)
-    D = np.exp(lc6 - x).reshape(K, n)
-    at_edge = (info["at_lower_edge"] | info["at_upper_edge"]).reshape(K, n)
-    return N, D, Lmin.reshape(K, n), {"method": "numeric", "at_edge": at_edge}
 
 
 def data_constrained_floor(law: Law, values, U) -> np.ndarray:
@@ -192,11 +53,11 @@ def data_constrained_floor(law: Law, values, U) -> np.ndarray:
         L_floor(U) = E + A / (N_opt(U) (1 + R*_N))^alpha + B / (U (1 + R*_D))^beta,
 
     with ``N_opt(U) = G (G U)^(beta / alpha)``, ``G = (alpha A / (beta B))^(1 / (alpha + beta))``.
-    ``values`` is ``(K, P)``; returns ``(K, len(U))``.
+    ``values`` is a mapping or ``(K, P)``; returns ``(K, len(U))``.
     """
     if law.name != "data_constrained":
         raise LawError(f"Only the data_constrained law has a floor set by the unique tokens, not {law.name!r}.")
-    p = law._batch(np.atleast_2d(values))
+    p = law._batch(np.atleast_2d(law._values_array(values)))
     U = np.atleast_1d(np.asarray(U, float))[None, :]
     with np.errstate(all="ignore"):
         G = (p.alpha * p.A / (p.beta * p.B)) ** (1.0 / (p.alpha + p.beta))
@@ -204,7 +65,7 @@ def data_constrained_floor(law: Law, values, U) -> np.ndarray:
         return p.E + p.A / (N_opt_U * (1.0 + p.R_N)) ** p.alpha + p.B / (U * (1.0 + p.R_D)) ** p.beta
 
 
-def _cheapest_near_floor(law, values, C, U, N, D, L, tolerance):
+def _cheapest_near_floor(law, values, U, N, D, L, tolerance):
     """Where the optimum at a budget lies within ``tolerance`` of the data-constrained floor, the
     cheapest allocation (least ``6 N D``) that reaches ``floor + tolerance`` instead.
 
@@ -244,11 +105,12 @@ def _cheapest_near_floor(law, values, C, U, N, D, L, tolerance):
     N, D, L = N.copy(), D.copy(), L.copy()
     kk, jj = k[ok], j[ok]
     N[kk, jj], D[kk, jj] = Nn[ok], Dn[ok]
-    L[kk, jj] = rowwise(law, values[kk], N=Nn[ok][:, None], D=Dn[ok][:, None], U=np.asarray(U, float)[jj][:, None])[:, 0] \
-        if len(kk) else L[kk, jj]
+    if len(kk):
+        L[kk, jj] = law.predict_rows(values[kk], N=Nn[ok][:, None], D=Dn[ok][:, None], U=np.asarray(U, float)[jj][:, None])[:, 0]
     sat = np.zeros_like(sat)
     sat[kk, jj] = True
     return N, D, L, sat
+
 
 
 def compute_optimal_values(law, params, C, U=None, method: str = "auto"):
@@ -262,8 +124,6 @@ def compute_optimal_values(law, params, C, U=None, method: str = "auto"):
 
     Returns arrays of shape ``(K, len(C))`` squeezed to the inputs' shape.
     """
-    from ..laws import get_law
-
     law = get_law(law)
     cols = [np.atleast_1d(np.asarray(params[nm], float)) for nm in law.param_names]
     K = max(len(c) for c in cols)
@@ -279,28 +139,6 @@ def compute_optimal_values(law, params, C, U=None, method: str = "auto"):
     return tuple(out)
 
 
-# ----------------------------------------------------------------------------- result object
-def _interval(samples: np.ndarray, level: float):
-    """Percentile interval ``(lo, hi)`` over axis 0, ignoring ``nan`` (numpy's default linear interpolation).
-
-    A sort and two gathers: ``np.nanquantile`` costs ~1 ms per call, too much for a live planner.
-    """
-    x = np.sort(np.asarray(samples, float), axis=0)  # nan sorts last
-    n = np.sum(~np.isnan(x), axis=0)
-    q = (1 - level) / 2
-    out = []
-    for p in (q, 1 - q):
-        pos = p * np.maximum(n - 1, 0)
-        i0 = np.floor(pos).astype(int)
-        i1 = np.minimum(i0 + 1, np.maximum(n - 1, 0))
-        frac = pos - i0
-        a = np.take_along_axis(x, i0[None, ...], axis=0)[0]
-        b = np.take_along_axis(x, i1[None, ...], axis=0)[0]
-        v = a + (b - a) * frac
-        out.append(np.where(n > 0, v, np.nan))
-    return out[0], out[1]
-
-
 QUANTITIES = ("N", "D", "tokens_per_parameter", "loss")
 #: Units of the quantities (for :func:`workbench.format.fmt`).
 UNITS = {"N": "parameters", "D": "tokens", "tokens_per_parameter": None, "loss": "nats/token", "epochs": None}
@@ -313,7 +151,6 @@ LABELS = {
 }
 
 
-@dataclass(repr=False)
 class Allocation(Result):
     """Compute-optimal allocation at one or more budgets, with intervals when the source has samples.
 
@@ -327,14 +164,15 @@ class Allocation(Result):
         ``name -> (lo, hi)`` arrays at ``level`` from the source's samples.
     method : str
         ``"closed form"``, ``"numeric"`` or ``"law of compute only"``.
-    source : LawSource
+    source : Fit or ParameterSet
+        The fitted law (see :func:`workbench.laws.fitted_law`).
     """
 
     compute: np.ndarray
     N: np.ndarray
     D: np.ndarray
     loss: np.ndarray
-    source: LawSource
+    source: object
     method: str
     intervals: dict | None = None
     samples: dict | None = None
@@ -358,101 +196,57 @@ class Allocation(Result):
     def level(self) -> float:
         return self.source.level
 
-    def value(self, name: str, i: int = 0) -> float:
-        """Point value of ``name`` at budget ``i`` as a float."""
-        return float(np.atleast_1d(getattr(self, name))[i])
-
-    def interval(self, name: str, i: int = 0):
-        """``(lo, hi)`` of ``name`` at budget ``i``, or ``(nan, nan)`` without samples."""
-        if not self.intervals:
-            return (float("nan"), float("nan"))
-        lo, hi = self.intervals[name]
-        return float(np.atleast_1d(lo)[i]), float(np.atleast_1d(hi)[i])
-
     def to_frame(self) -> pd.DataFrame:
         """One row per budget: ``C, N, D, tokens_per_parameter, loss`` and ``*_lo``/``*_hi`` intervals."""
         df = pd.DataFrame({"C": self.compute, "N": self.N, "D": self.D, "tokens_per_parameter": self.tokens_per_parameter, "loss": self.loss})
         if self.unique_tokens is not None:
             df["U"] = self.unique_tokens
             df["epochs"] = self.D / self.unique_tokens
-        if self.intervals:
-            for k, (lo, hi) in self.intervals.items():
-                df[f"{k}_lo"], df[f"{k}_hi"] = lo, hi
-        return df
+        return self._with_intervals(df)
 
-    def summary(self) -> str:
-        lines = [f"Compute-optimal allocation — {self.source.label} [{self.source.law.name}, {self.method}]"]
-        pct = f"{100 * self.level:g}%"
-        for i, c in enumerate(np.atleast_1d(self.compute)):
-            lines.append(f"  C = {fmt(c, 'FLOPs')}" + (f", U = {fmt(self.unique_tokens[i], 'tokens')} unique" if self.unique_tokens is not None else ""))
-            for q in QUANTITIES:
-                v = self.value(q, i)
-                s = f"    {LABELS[q]:<34} {fmt(v, UNITS[q]):>18}"
-                if self.intervals:
-                    lo, hi = self.interval(q, i)
-                    s += f"   {pct} [{fmt_interval(lo, hi, UNITS[q])}]"
-                lines.append(s)
-            if self.unique_tokens is not None:
-                lines.append(f"    {LABELS['epochs']:<34} {number(self.value('D', i) / self.unique_tokens[i]):>18}")
-        for w in self.warnings:
-            lines.append(f"  warning: {w}")
-        return "\n".join(lines)
+    def _title(self) -> str:
+        return f"Compute-optimal allocation — {self.source.label} [{self.source.law.name}, {self.method}]"
 
-    def __repr__(self) -> str:
-        c = np.atleast_1d(self.compute)
-        if len(c) == 1:
-            return (f"<Allocation C={c[0]:.3g}: N={self.value('N'):.3g}, D={self.value('D'):.3g}, "
-                    f"D/N={self.value('tokens_per_parameter'):.3g}, loss={self.value('loss'):.4g}; {self.source.law.name}>")
-        return f"<Allocation at {len(c)} budgets {c.min():.3g}..{c.max():.3g} FLOPs; {self.source.law.name}>"
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        pct = f"{100 * self.level:g}%"
-        head = "".join(f"<th>{html.escape(LABELS[q])}</th>" for q in QUANTITIES)
+    def _summarize(self, s) -> None:
+        qs = QUANTITIES + (("epochs",) if self.unique_tokens is not None else ())
+        head = ["compute C (FLOPs)"] + (["unique tokens U"] if self.unique_tokens is not None else []) + [LABELS[q] for q in qs]
         rows = []
         for i, c in enumerate(np.atleast_1d(self.compute)):
-            cells = []
-            for q in QUANTITIES:
-                s = html.escape(fmt(self.value(q, i), UNITS[q]))
-                if self.intervals:
-                    lo, hi = self.interval(q, i)
-                    s += f"<br><small>{pct}: {html.escape(fmt_interval(lo, hi, UNITS[q]))}</small>"
-                cells.append(f"<td>{s}</td>")
-            rows.append(f"<tr><td>{html.escape(fmt(c, 'FLOPs'))}</td>{''.join(cells)}</tr>")
-        warn = "".join(f"<p style='color:#a33'>&#9888; {html.escape(w)}</p>" for w in self.warnings)
-        return (
-            f"<div class='workbench-allocation'><b>Compute-optimal allocation</b> &mdash; {html.escape(self.source.label)} "
-            f"<code>[{html.escape(self.source.law.name)}, {html.escape(self.method)}]</code>"
-            f"<table><thead><tr><th>compute C (FLOPs)</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{warn}</div>"
-        )
+            row = [fmt(c, "FLOPs")] + ([fmt(self.unique_tokens[i], "tokens")] if self.unique_tokens is not None else [])
+            for q in qs:
+                v = self.value("D", i) / self.unique_tokens[i] if q == "epochs" else self.value(q, i)
+                iv = (self.intervals or {}).get(q)
+                row.append(fmt(v, UNITS[q]) + (f" [{fmt_interval(np.atleast_1d(iv[0])[i], np.atleast_1d(iv[1])[i], UNITS[q])}]"
+                                               if iv else ""))
+            rows.append(row)
+        s.add_table((head, rows))
+        if self.intervals:
+            s.add_text(f"[intervals]: {100 * self.level:g}% over the source's parameter samples")
 
-    def to_dict(self) -> dict:
-        out = {
-            "source": self.source.label,
-            "law": self.source.law.name,
-            "params": self.source.params,
-            "method": self.method,
-            "level": self.level,
-            "compute": np.atleast_1d(self.compute).tolist(),
-        }
-        for q in QUANTITIES:
-            out[q] = np.atleast_1d(getattr(self, q)).tolist()
-        if self.unique_tokens is not None:
-            out["unique_tokens"] = np.atleast_1d(self.unique_tokens).tolist()
-            out["epochs"] = (np.atleast_1d(self.D) / self.unique_tokens).tolist()
-        out["intervals"] = None if not self.intervals else {k: [np.atleast_1d(lo).tolist(), np.atleast_1d(hi).tolist()] for k, (lo, hi) in self.intervals.items()}
-        out["warnings"] = list(self.warnings)
-        return out
+    def _headline(self) -> str:
+        c = np.atleast_1d(self.compute)
+        if len(c) == 1:
+            return (f"C={c[0]:.3g}: N={self.value('N'):.3g}, D={self.value('D'):.3g}, "
+                    f"D/N={self.value('tokens_per_parameter'):.3g}, loss={self.value('loss'):.4g}; {self.source.law.name}")
+        return f"at {len(c)} budgets {c.min():.3g}..{c.max():.3g} FLOPs; {self.source.law.name}"
+
+    _dict_exclude = ("source", "samples", "at_edge")
+    _dict_properties = ("label", "tokens_per_parameter")
+
+    def _dict_extra(self) -> dict:
+        return {"law": self.source.law.name, "params": self.source.params}
+
+    @property
+    def label(self) -> str:
+        return self.source.label
 
 
-def _edge_warning(at_edge, law) -> list[str]:
+def _edge_warning(at_edge, law) -> list:
     if at_edge is not None and np.any(at_edge):
-        return [
+        return [ResultWarning(
             f"The optimum of {law.name!r} lies at the edge of the search range (N within 10^±{SEARCH_DECADES:g} of sqrt(C/6)) "
-            "for some budgets or resamples: the law keeps improving as N grows or shrinks, so its optimum is not defined there."
-        ]
+            "for some budgets or resamples: the law keeps improving as N grows or shrinks, so its optimum is not defined there.",
+            code="optimum_at_search_edge")]
     return []
 
 
@@ -462,7 +256,7 @@ def compute_optimal(source, compute, unique_tokens=None, values=None, method: st
 
     Parameters
     ----------
-    source : Fit, str, ParameterSet, LawSource or (law, values)
+    source : Fit, str, ParameterSet or (law, values)
         Which law and parameters: a :class:`~workbench.fitting.Fit` (intervals come
         from its bootstrap), a parameter-set name such as ``"besiroglu2024"``,
         or a law name with ``values=``.
@@ -494,29 +288,28 @@ def compute_optimal(source, compute, unique_tokens=None, values=None, method: st
     >>> round(float(a.tokens_per_parameter[0]), 1)
     18.4
     """
-    src = as_source(source, values)
+    src = fitted_law(source, values)
     if level is not None:
-        src = LawSource(src.law, src.values, src.samples, src.label, level)
+        src = parameter_set_of(src, level=level)
     C = np.atleast_1d(np.asarray(compute, float))
     U = None if unique_tokens is None else np.broadcast_to(np.asarray(unique_tokens, float), C.shape).copy()
-    batch = src.batch()
+    batch = parameter_rows(src)
     N, D, L, info = optimal_allocation(src.law, batch, C, U=U, method=method)
     saturated = None
     if U is not None and src.law.name == "data_constrained" and saturation_tolerance is not None:
-        N, D, L, sat = _cheapest_near_floor(src.law, batch, C, U, N, D, L, float(saturation_tolerance))
+        N, D, L, sat = _cheapest_near_floor(src.law, batch, U, N, D, L, float(saturation_tolerance))
         saturated = sat[0]
         # the plateau is where the search's edges were hit: the cheapest allocation is interior
         info["at_edge"] = info["at_edge"] & ~sat
     intervals = samples = None
-    if src.has_samples:
+    if len(batch) > 1:
         samples = {"N": N[1:], "D": D[1:], "tokens_per_parameter": D[1:] / N[1:], "loss": L[1:]}
-        intervals = {k: _interval(v, src.level) for k, v in samples.items()}
+        intervals = {k: percentile_interval(v, src.level) for k, v in samples.items()}
     warnings = _edge_warning(info["at_edge"], src.law)
     if info["method"] == "law of compute only":
-        warnings.append(f"Law {src.law.name!r} depends on compute only: it predicts the loss but not how to split C into N and D.")
+        warnings.append(ResultWarning(f"Law {src.law.name!r} depends on compute only: it predicts the loss but not how "
+                                      "to split C into N and D.", code="law_of_compute_only"))
     if saturated is not None and np.any(saturated):
-        from ..format import fmt
-
         i = int(np.argmax(saturated))
         used = 6.0 * N[0, i] * D[0, i]
         warnings.append(ResultWarning(

@@ -15,20 +15,19 @@ how many tokens, what loss, how long, at what cost?* It strings together
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError
+from ..laws.published import fitted_law, parameter_set_of
 from ..format import Quantity, fmt, number, percent
-from ..results import Result, Summary
-from .constrained import DataConstrainedPlan, _plain_chinchilla, data_constrained_optimum
+from ..results import Result, jsonable, percentile_interval
+from .constrained import DataConstrainedPlan, data_constrained_optimum, repeated_data_value, unlimited_data_law
 from .hardware import DEFAULT_ASSUMPTIONS, HardwareEstimate, hardware_estimate
 from .inference import InferencePlan, inference_optimum
 from .isoflop import isoflop_curves
-from .optimal import Allocation, _interval, compute_optimal
-from .sources import LawSource, as_source
+from .optimal import Allocation, compute_optimal
 
 __all__ = ["Plan", "plan"]
 
@@ -44,7 +43,6 @@ def _finite(value, name: str, what: str, allow_zero: bool = False) -> float:
     return v
 
 
-@dataclass(repr=False)
 class Plan(Result):
     """Everything the planner knows about one budget.
 
@@ -60,9 +58,11 @@ class Plan(Result):
     N, D : float
         The recommended model: the inference-aware one when there is inference
         demand, the compute-optimal one otherwise.
-    loss, loss_interval : float, (float, float)
-        Predicted loss of the recommended model and its interval over the
-        source's samples (``nan`` without samples).
+    loss : float
+        Predicted loss of the recommended model.
+    intervals : dict
+        ``N``, ``D`` and ``loss`` of the recommended model: ``(lo, hi)`` at ``level``
+        over the source's samples (``nan`` without samples).
     training, lifetime : HardwareEstimate
         Time, energy, emissions and cost of training the recommended model, and
         of training plus serving it.
@@ -71,7 +71,7 @@ class Plan(Result):
     """
 
     compute: float
-    source: LawSource
+    source: object
     allocation: Allocation
     data: DataConstrainedPlan | None
     inference: InferencePlan | None
@@ -80,9 +80,7 @@ class Plan(Result):
     N: float
     D: float
     loss: float
-    loss_interval: tuple
-    N_interval: tuple
-    D_interval: tuple
+    intervals: dict
     training: HardwareEstimate
     lifetime: HardwareEstimate
     curves: pd.DataFrame
@@ -124,12 +122,7 @@ class Plan(Result):
             "D": self.D,
             "tokens_per_parameter": self.tokens_per_parameter,
             "loss": self.loss,
-            "loss_lo": self.loss_interval[0],
-            "loss_hi": self.loss_interval[1],
-            "N_lo": self.N_interval[0],
-            "N_hi": self.N_interval[1],
-            "D_lo": self.D_interval[0],
-            "D_hi": self.D_interval[1],
+            **{f"{k}_{side}": self.intervals[k][j] for k in ("loss", "N", "D") for j, side in enumerate(("lo", "hi"))},
             "training_flops": self.training_flops,
             "budget_used": self.budget_used,
             "data_saturated": bool(self.allocation.saturated is not None and np.atleast_1d(self.allocation.saturated)[0]),
@@ -167,17 +160,16 @@ class Plan(Result):
     def quantities(self) -> list[Quantity]:
         """The recommended model's numbers, each once, as :class:`~workbench.format.Quantity` (what the
         panel, the summary and the consistency checks read)."""
-        lvl = self.level
+        lvl, iv = self.level, self.intervals
         rows = [
             Quantity("compute budget C", self.compute, "FLOPs"),
-            Quantity("model size N", self.N, "parameters", *self.N_interval, level=lvl),
-            Quantity("training tokens D", self.D, "tokens", *self.D_interval, level=lvl),
+            Quantity("model size N", self.N, "parameters", *iv["N"], level=lvl),
+            Quantity("training tokens D", self.D, "tokens", *iv["D"], level=lvl),
             Quantity("tokens per parameter D/N", self.tokens_per_parameter, None),
         ]
         if self.unique_tokens is not None:
-            rows.append(Quantity("epochs over the unique data", self.epochs, None,
-                                 note=f"(of {fmt(self.unique_tokens, 'tokens')})"))
-        rows.append(Quantity("predicted loss", self.loss, "nats/token", *self.loss_interval, level=lvl))
+            rows.append(Quantity("epochs over the unique data", self.epochs, None, note=f"(of {fmt(self.unique_tokens, 'tokens')})"))
+        rows.append(Quantity("predicted loss", self.loss, "nats/token", *iv["loss"], level=lvl))
         ratio = self.training_flops / self.compute
         share = ("(the budget)" if abs(ratio - 1) <= 5e-3 else f"({number(ratio, 3)}× the budget)" if ratio > 1
                  else f"({percent(ratio)} of the budget)")
@@ -186,23 +178,20 @@ class Plan(Result):
             rows.append(Quantity("inference compute 2N·tokens", self.inference_flops, "FLOPs",
                                  note=f"(serving {fmt(self.inference_tokens, 'tokens')})"))
         t = self.training
-        rows += [
+        return rows + [
             Quantity("wall-clock time", t.value("days"), "days",
                      note=f"on {t.devices:,} × {t.accelerator.name} at {100 * t.utilisation:.0f}% utilisation"),
             Quantity("energy", t.value("energy_mwh"), "MWh", note=f"(PUE {number(t.pue)})"),
             Quantity("emissions", t.value("emissions_tonnes"), "t CO2e", note=f"({number(t.carbon_intensity)} kg CO2e/kWh)"),
             Quantity("cost", t.value("cost_usd"), "USD", note=f"(${number(t.price_per_device_hour)} per device-hour)"),
         ]
-        return rows
 
     def comparison(self) -> pd.DataFrame | None:
         """The recommended model beside the models it is chosen against (one column each), or ``None``
         when it is simply the compute-optimal model at the budget."""
         if self.inference is None and self.data is None:
             return None
-        # the recommended model's own numbers are in :meth:`quantities` (each quantity is shown once)
-        a = self.allocation
-        cols = {}
+        a, cols = self.allocation, {}
         if self.inference is not None:
             cols["compute-optimal for the budget"] = (a.value("N"), a.value("D"), a.value("loss"), a.value("training_flops"))
         if self.data is not None:
@@ -228,22 +217,18 @@ class Plan(Result):
                 f"{percent(self.inference.value('saving'))} of training + inference FLOPs, so its training compute differs "
                 "from the budget.")
         if self.data is not None:
+            R_D = self.allocation.source.params.get("R_D", 15.39)
+            worth = float(repeated_data_value(max(self.epochs or 1.0, 1.0), R_D))
             notes.append(
                 f"Limited unique data (Muennighoff et al. 2023): each repeated epoch is worth less than fresh data "
-                f"(the recommended run's repeated tokens are worth {percent(self._data_value())} of fresh ones); the data "
+                f"(the recommended run's repeated tokens are worth {percent(worth)} of fresh ones); the data "
                 f"limit costs {number(float(self.data.loss_penalty[0]), 3)} nats/token against unlimited unique data.")
         return notes
-
-    def _data_value(self) -> float:
-        from .constrained import repeated_data_value
-
-        R_D = self.allocation.source.params.get("R_D", 15.39)
-        return float(repeated_data_value(max(self.epochs or 1.0, 1.0), R_D))
 
     def _title(self) -> str:
         return f"Plan for a compute budget of {fmt(self.compute, 'FLOPs')}"
 
-    def _summarize(self, s: Summary) -> None:
+    def _summarize(self, s) -> None:
         s.subtitle = f"{self.source.label} [{self.source.law.name}]"
         s.add_quantities(self.quantities())
         comp = self.comparison()
@@ -251,40 +236,23 @@ class Plan(Result):
             s.add_table(comp, title="for comparison", index=True)
         s.add_text(*self._notes())
 
-    def summary(self) -> Summary:
-        s = Summary(self._title())
-        self._summarize(s)
-        s.add_warnings(self.warnings)
-        return s
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def __repr__(self) -> str:
-        return (f"<Plan budget {fmt(self.compute, 'FLOPs')}: N = {fmt(self.N, 'parameters')}, D = {fmt(self.D, 'tokens')}, "
-                f"loss {number(self.loss, 4)}, {fmt(self.training.value('days'), 'days')}>")
+    def _headline(self) -> str:
+        return (f"budget {fmt(self.compute, 'FLOPs')}: N = {fmt(self.N, 'parameters')}, D = {fmt(self.D, 'tokens')}, "
+                f"loss {number(self.loss, 4)}, {fmt(self.training.value('days'), 'days')}")
 
     def html(self) -> str:
-        return f"<div class='workbench-plan'>{self.summary().as_html()}</div>"
+        """The summary as HTML (what the planner panel shows)."""
+        return f"<div class='workbench-plan'>{self._repr_html_()}</div>"
 
-    def _repr_html_(self) -> str:
-        return self.html()
+    _dict_exclude = ("source", "allocation", "data", "inference", "training", "lifetime", "curves", "optima")
 
     def to_dict(self) -> dict:
-        return {
-            "compute": self.compute,
-            "source": self.source.label,
-            "law": self.source.law.name,
-            "params": self.source.params,
-            "level": self.level,
-            "plan": self.numbers,
-            "compute_optimal": self.allocation.to_dict(),
-            "data_constrained": None if self.data is None else self.data.to_dict(),
-            "inference_aware": None if self.inference is None else self.inference.to_dict(),
-            "hardware": self.training.to_dict(),
-            "lifetime_hardware": self.lifetime.to_dict(),
-            "warnings": self.warnings,
-        }
+        out = super().to_dict()
+        out.update(jsonable({
+            "law": self.source.law.name, "source": self.source.label, "params": self.source.params, "plan": self.numbers,
+            "compute_optimal": self.allocation, "data_constrained": self.data, "inference_aware": self.inference,
+            "hardware": self.training, "lifetime_hardware": self.lifetime}))
+        return out
 
 
 def plan(
@@ -310,7 +278,7 @@ def plan(
     ----------
     compute : float
         Training budget ``C`` in FLOPs.
-    source : Fit, str, ParameterSet or LawSource
+    source : Fit, str or ParameterSet
         The law: a parameter-set name (default ``"besiroglu2024"``, the Chinchilla
         refit), ``"hoffmann2022"``, ``"muennighoff2023"``, or your own
         :class:`~workbench.fitting.Fit` (its bootstrap gives the intervals).
@@ -342,11 +310,11 @@ def plan(
     T = _finite(inference_tokens or 0.0, "inference_tokens", "a finite number of tokens, not negative", allow_zero=True)
     if unique_tokens is not None:
         _finite(unique_tokens, "unique_tokens", "a positive number of tokens")
-    src = as_source(source)
+    src = fitted_law(source)
     samples = src.samples
-    if src.has_samples and max_samples is not None and len(samples) > max_samples:
+    if samples is not None and max_samples is not None and len(samples) > max_samples:
         samples = samples[np.linspace(0, len(samples) - 1, int(max_samples)).round().astype(int)]
-    src = LawSource(src.law, src.values, samples, src.label, src.level if level is None else level)
+    src = parameter_set_of(src, samples=samples, level=src.level if level is None else level)
     U = None if unique_tokens is None else float(unique_tokens)
     data = None
     if U is not None:
@@ -356,8 +324,7 @@ def plan(
     else:
         if src.law.name == "data_constrained":
             # unlimited unique data: every token is fresh and the law reduces to its Chinchilla terms
-            plain = _plain_chinchilla(src)
-            src = LawSource(plain.law, plain.values, plain.samples, src.label + ", unlimited unique data", src.level)
+            src = unlimited_data_law(src, label=src.label + ", unlimited unique data")
         alloc = compute_optimal(src, C)
         law_src = src
     if alloc.method == "law of compute only":
@@ -366,25 +333,26 @@ def plan(
     if T > 0:
         inf = inference_optimum(law_src, T, compute=C, unique_tokens=U, reference=alloc)
         N, D = inf.value("N"), inf.value("D")
-        N_iv, D_iv = inf.interval("N"), inf.interval("D")
+        ivs = inf.intervals
     else:
         N, D = alloc.value("N"), alloc.value("D")
-        N_iv, D_iv = alloc.interval("N"), alloc.interval("D")
+        ivs = alloc.intervals
+    nan = (float("nan"), float("nan"))
+    intervals = {k: tuple(float(np.atleast_1d(v)[0]) for v in ivs[k]) if ivs else nan for k in ("N", "D")}
     # predicted loss of the recommended model, and its spread over the samples
     extra = {} if U is None else {"U": U}
-    loss = float(law_src.law.predict(law_src.values, N=N, D=D, **extra)[0])
+    loss = float(law_src.predict(N=N, D=D, **extra)[0])
     if not all(np.isfinite(v) and v > 0 for v in (N, D, loss)):
-        values = ", ".join(f"{n}={v:.6g}" for n, v in zip(law_src.law.param_names, np.asarray(law_src.values, float)))
+        values = ", ".join(f"{n}={v:.6g}" for n, v in law_src.params.items())
         raise ArgumentError(
             f"The law {law_src.law.name!r} with {values} gives no finite plan at {C:.3g} FLOPs "
             f"(N={N:.3g}, D={D:.3g}, loss={loss:.3g}): check the parameter values and the budget."
         )
-    loss_iv = (float("nan"), float("nan"))
-    if law_src.has_samples:
+    intervals["loss"] = nan
+    if law_src.samples is not None and len(law_src.samples) >= 2:
         x = law_src.law.inputs_from(N=N, D=D, **extra)
-        preds = law_src.law.predict_batch(law_src.samples, x)[:, 0]
-        lo, hi = _interval(preds, law_src.level)
-        loss_iv = (float(lo), float(hi))
+        lo, hi = percentile_interval(law_src.law.predict_batch(law_src.samples, x)[:, 0], law_src.level)
+        intervals["loss"] = (float(lo), float(hi))
     hw = dict(accelerator=accelerator, devices=devices, utilisation=utilisation, pue=pue, carbon_intensity=carbon_intensity,
               price_per_device_hour=price_per_device_hour, table=table)
     training = hardware_estimate(6.0 * N * D, **hw)
@@ -394,4 +362,4 @@ def plan(
     centre = C if alloc.saturated is None or not bool(np.atleast_1d(alloc.saturated)[0]) else alloc.value("training_flops")
     budgets = centre * np.asarray(budgets_around, float)
     curves, optima = isoflop_curves(law_src, budgets, unique_tokens=U)
-    return Plan(C, src, alloc, data, inf, U, T, N, D, loss, loss_iv, tuple(N_iv), tuple(D_iv), training, lifetime, curves, optima)
+    return Plan(C, src, alloc, data, inf, U, T, N, D, loss, intervals, training, lifetime, curves, optima)

@@ -382,7 +382,7 @@ def _columns(node: _Node, out: list) -> list:
 
 
 class Filter:
-    """A parsed filter: :attr:`text`, the :attr:`columns` it reads, and :meth:`mask` to apply it.
+    """A parsed filter: its ``text``, the :attr:`columns` it reads, and :meth:`mask` to apply it.
 
     Build one with :func:`parse_filter`.
     """

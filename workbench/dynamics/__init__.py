@@ -5,31 +5,13 @@ The tiny language models that produce loss curves to check them on live in
 :mod:`workbench.toys.tinylm`.
 """
 
-from .annealing import (
-    DECAY_GRID,
-    DEFAULT_DECAY,
-    AnnealingFit,
-    add_annealing_areas,
-    annealing_areas,
-    default_decay,
-    fit_annealing,
-    predict_curve,
-    schedule_areas,
-)
-from .schedules import PRESETS, SCHEDULE_KINDS, Schedule, preset
+from . import schedules, annealing, hyperparams
 
+#: The public API: what each module lists in its own ``__all__``.
 __all__ = [
-    "Schedule",
-    "preset",
-    "PRESETS",
-    "SCHEDULE_KINDS",
-    "annealing_areas",
-    "add_annealing_areas",
-    "schedule_areas",
-    "fit_annealing",
-    "predict_curve",
-    "AnnealingFit",
-    "DEFAULT_DECAY",
-    "DECAY_GRID",
-    "default_decay",
+    *schedules.__all__, *annealing.__all__, *hyperparams.__all__,
 ]
+
+from .schedules import *  # noqa: E402, F403
+from .annealing import *  # noqa: E402, F403
+from .hyperparams import *  # noqa: E402, F403

@@ -29,13 +29,12 @@ reading; pass ``warmup_steps=0`` to apply the recursion to every step.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError, MissingColumnsError, RunsError
-from ..results import Result
+from ..fitting.result import FitWrapper
 from .schedules import Schedule
 
 __all__ = [
@@ -170,8 +169,7 @@ def schedule_areas(schedule: Schedule, steps: int, decay: float = DEFAULT_DECAY)
     return pd.DataFrame({"step": np.arange(1, steps + 1), "lr": lrs, "S1": S1, "S2": S2})
 
 
-@dataclass(repr=False)
-class AnnealingFit(Result):
+class AnnealingFit(FitWrapper):
     """An annealing-law fit: the :class:`~workbench.fitting.Fit` of ``lr_annealing`` and its decay factor.
 
     Attributes
@@ -189,31 +187,12 @@ class AnnealingFit(Result):
     decay: float
     profile: pd.DataFrame
 
-    @property
-    def params(self) -> dict:
-        return dict(self.fit.params)
-
-    @property
-    def intervals(self):
-        return self.fit.intervals
-
-    @property
-    def level(self) -> float:
-        return self.fit.level
-
-    @property
-    def warnings(self) -> list:
-        return self.fit.warnings
-
     def predict(self, schedule: Schedule, steps: int) -> pd.DataFrame:
         """Predicted held-out loss at every step of ``schedule`` run for ``steps`` steps."""
         return predict_curve(self, schedule, steps)
 
-    def _title(self) -> str:
-        return self.fit._title()
-
     def _summarize(self, s) -> None:
-        self.fit._summarize(s)
+        super()._summarize(s)
         decays = list(self.profile["decay"])
         if len(decays) == 1:
             how = "fixed"
@@ -297,7 +276,7 @@ def fit_annealing(curves: pd.DataFrame, decay: float | Iterable[float] | str = "
         if len(t) < 5:
             raise ArgumentError(f"Only {len(t)} measured points from step {min_step} on to fit the annealing law; "
                                  "it needs at least 5 (measure the held-out loss more often, or lower min_step).")
-        return t[["S1", "S2", "loss", "step"] + id_cols]
+        return t[["S1", "S2", "loss", "step", "lr"] + id_cols]
 
     # one full multi-start fit, then each decay factor warm-started from the best so far (fast profile)
     order = sorted(range(len(decays)), key=lambda i: abs(decays[i] - float(np.median(decays))))

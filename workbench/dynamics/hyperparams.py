@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError, MissingColumnsError
+from ..laws import get_law, get_parameter_set
 
 __all__ = [
     "step_law_lr",
@@ -37,53 +38,62 @@ __all__ = [
     "KAPLAN_CRITICAL_BATCH",
 ]
 
-#: Step Law constants (Li et al. 2025): lr = c N^-a D^b, batch = d D^e (tokens).
-STEP_LAW = {"c": 1.79, "a": 0.713, "b": 0.307, "d": 0.58, "e": 0.571}
-#: Kaplan et al. (2020) critical batch size: B* (tokens) and alpha_B.
-KAPLAN_CRITICAL_BATCH = {"B_star": 2e8, "alpha_B": 0.21}
+#: Step Law constants (Li et al. 2025): lr = c N^-a D^b, batch = d D^e (tokens); the published parameter sets.
+STEP_LAW = {**get_parameter_set("li2025_lr").values, **get_parameter_set("li2025_batch").values}
+#: Kaplan et al. (2020) critical batch size: B* (tokens) and alpha_B; the published parameter set.
+KAPLAN_CRITICAL_BATCH = dict(get_parameter_set("kaplan2020_critical_batch").values)
 
 
-def step_law_lr(N, D, c: float = STEP_LAW["c"], a: float = STEP_LAW["a"], b: float = STEP_LAW["b"]):
+def _published(law: str, parameter_set: str, given: dict, what: str, **inputs):
+    """The catalogue law ``law`` at the published set's values (overridden by ``given``), shaped like the inputs."""
+    arrays = {k: np.asarray(v, float) for k, v in inputs.items()}
+    if any(np.any(~(v > 0)) for v in arrays.values()):
+        raise ArgumentError(f"{what} needs {' and '.join(f'{k} > 0' for k in inputs)}.")
+    params = {**get_parameter_set(parameter_set).values, **{k: float(v) for k, v in given.items() if v is not None}}
+    shape = np.broadcast_shapes(*(v.shape for v in arrays.values()))
+    L = get_law(law)
+    out = L.predict_rows(L._values_array(params), **{k: np.broadcast_to(v, shape).reshape(1, -1) for k, v in arrays.items()})
+    out = out.reshape(shape)
+    return out if shape else float(out)
+
+
+def step_law_lr(N, D, c: float | None = None, a: float | None = None, b: float | None = None):
     """Step Law's optimal peak learning rate ``c N^-a D^b`` (AdamW; N non-embedding parameters, D tokens).
+
+    Evaluates the catalogue law ``step_law_lr`` at the published set ``li2025_lr`` (``c``, ``a``, ``b``
+    override its values).
 
     Examples
     --------
     >>> round(float(step_law_lr(1e9, 1e11)), 5)
     0.00163
     """
-    N, D = np.asarray(N, float), np.asarray(D, float)
-    if np.any(N <= 0) or np.any(D <= 0):
-        raise ArgumentError("step_law_lr() needs N > 0 (parameters) and D > 0 (tokens).")
-    return c * N ** (-a) * D**b
+    return _published("step_law_lr", "li2025_lr", dict(c=c, a=a, b=b), "step_law_lr() (parameters N, tokens D)", N=N, D=D)
 
 
-def step_law_batch(D, d: float = STEP_LAW["d"], e: float = STEP_LAW["e"]):
-    """Step Law's optimal batch size in tokens, ``d D^e`` (D training tokens).
+def step_law_batch(D, d: float | None = None, e: float | None = None):
+    """Step Law's optimal batch size in tokens, ``d D^e`` (D training tokens); the law ``step_law_batch``
+    at the published set ``li2025_batch``.
 
     Examples
     --------
     >>> round(float(step_law_batch(1e11)) / 1e6, 3)  # about 1.1 million tokens per batch
     1.108
     """
-    D = np.asarray(D, float)
-    if np.any(D <= 0):
-        raise ArgumentError("step_law_batch() needs D > 0 (training tokens).")
-    return d * D**e
+    return _published("step_law_batch", "li2025_batch", dict(d=d, e=e), "step_law_batch() (training tokens D)", D=D)
 
 
-def critical_batch_size(loss, B_star: float = KAPLAN_CRITICAL_BATCH["B_star"],
-                        alpha_B: float = KAPLAN_CRITICAL_BATCH["alpha_B"]):
-    """Kaplan's critical batch size in tokens, ``B* / L^(1/alpha_B)``, at loss ``L`` (nats/token).
+def critical_batch_size(loss, B_star: float | None = None, alpha_B: float | None = None):
+    """Kaplan's critical batch size in tokens, ``B* / L^(1/alpha_B)``, at loss ``L`` (nats/token); the law
+    ``critical_batch`` at the published set ``kaplan2020_critical_batch``.
 
     Examples
     --------
     >>> round(float(critical_batch_size(3.0)) / 1e6, 2)  # about a million tokens at 3 nats/token
     1.07
     """
-    L = np.asarray(loss, float)
-    if np.any(L <= 0):
-        raise ArgumentError("critical_batch_size() needs a positive loss in nats/token.")
-    return B_star * L ** (-1.0 / alpha_B)
+    return _published("critical_batch", "kaplan2020_critical_batch", dict(B_star=B_star, alpha_B=alpha_B),
+                      "critical_batch_size() (a loss in nats/token)", loss=loss)
 
 
 def steps_at_batch(min_steps, batch, B_crit):

@@ -325,7 +325,9 @@ def _fit(law, runs, *, loss, delta, weights, starts, fixed, tie, bounds, cap_E, 
             "no_residual_dof",
             f"Only {G_fit} runs for {n_free} free parameters: each run's own offset cannot be told from the law, "
             "so the run-to-run scatter is not estimated and prediction intervals for a new run are too narrow. "
-            "Add runs (model sizes), or fix or tie parameters."))
+            "Add runs (model sizes), or fix or tie parameters."
+            + (f" (The runs were {fit_groups.basis.split(' (')[0]}: if every row is a separate training run, "
+               "pass group=False.)" if fit_groups.source == "inferred" else "")))
 
     # ---------------------------------------------------------------- optimum
     if warm_start is not None:
@@ -351,7 +353,11 @@ def _fit(law, runs, *, loss, delta, weights, starts, fixed, tie, bounds, cap_E, 
     bound_warnings = diag.at_bound(problem, theta)
     warn_list += bound_warnings
     if not info.get("optimizer_success", True) and "ABNORMAL" not in info.get("optimizer_message", ""):
-        warn_list.append(diag.diagnostic("optimizer", f"The polishing optimiser reported: {info.get('optimizer_message')}."))
+        warn_list.append(diag.diagnostic(
+            "optimizer",
+            f"The polishing optimiser (L-BFGS-B) stopped without converging: {info.get('optimizer_message')}. The "
+            "parameters may not be at the optimum: refit from them (warm_start=fit) or with starts={...} near "
+            "plausible values, and compare the objectives."))
 
     # ---------------------------------------------------------------- noise and bootstrap
     noise = None

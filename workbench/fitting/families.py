@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,6 @@ from ..results import Result, ResultWarning, jsonable
 __all__ = ["FitTable", "fit_by"]
 
 
-@dataclass(repr=False)
 class FitTable(Result):
     """Fits of one law to each value of a column (one per model family).
 

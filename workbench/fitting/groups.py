@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import RunsError
 
-__all__ = ["Groups", "resolve_groups", "RUN_COLUMNS"]
+__all__ = ["Groups", "resolve_groups", "row_codes", "RUN_COLUMNS"]
 
 #: Columns that name a run when present (checked in this order).
 RUN_COLUMNS = ("group", "run")
@@ -65,10 +65,18 @@ class Groups:
         return np.bincount(self.codes, minlength=self.n_groups)
 
 
-def _codes_of(frame: pd.DataFrame) -> np.ndarray:
+def row_codes(frame: pd.DataFrame) -> np.ndarray:
+    """An integer per row, equal for rows that agree on every column (``0 .. k-1``)."""
+    n = len(frame)
     if frame.shape[1] == 0:
-        return np.arange(len(frame))
-    return frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy(np.int64)
+        return np.arange(n, dtype=np.int64)
+    codes = np.zeros(n, np.int64)
+    for c in frame.columns:
+        col, _ = pd.factorize(frame[c], use_na_sentinel=False)
+        codes = codes * (int(col.max()) + 1 if n else 1) + col
+        codes = np.unique(codes, return_inverse=True)[1].astype(np.int64)  # keep the numbers small
+    return codes
+
 
 
 def _label_columns(table: pd.DataFrame) -> list[str]:
@@ -112,14 +120,14 @@ def resolve_groups(table: pd.DataFrame, group=None, *, time_columns=("D", "C", "
         labels = table[group]
         if labels.isna().any():
             raise RunsError(f"Column {group!r} (the run labels) is missing in rows {list(table.index[labels.isna()][:8])}.")
-        codes = _codes_of(table[[group]])
+        codes = row_codes(table[[group]])
         k = int(codes.max()) + 1 if n else 0
         return Groups(codes, k, "column", f"named by column {group!r}")
     if group is not None:
         labels = np.asarray(group)
         if labels.shape != (n,):
             raise RunsError(f"group must be a column name or one label per row ({n}), got shape {labels.shape}.")
-        codes = _codes_of(pd.DataFrame({"g": labels}))
+        codes = row_codes(pd.DataFrame({"g": labels}))
         k = int(codes.max()) + 1 if n else 0
         return Groups(codes, k, "column", "labelled by group=")
     for name in RUN_COLUMNS:
@@ -129,7 +137,7 @@ def resolve_groups(table: pd.DataFrame, group=None, *, time_columns=("D", "C", "
     keys = [c for c in keys if c not in time_columns]
     if not keys:
         return Groups(np.arange(n, dtype=np.int64), n, "rows")
-    codes = _codes_of(table[keys])
+    codes = row_codes(table[keys])
     k = int(codes.max()) + 1
     if k == n:
         return Groups(codes, k, "rows", "each row is an independent run")
@@ -140,8 +148,8 @@ def resolve_groups(table: pd.DataFrame, group=None, *, time_columns=("D", "C", "
     if not has_steps and grows:
         # repeated configurations count as one run only if the token count varies within them
         t = table[grows[0]].to_numpy(float)
-        spread = pd.Series(t).groupby(codes).nunique().to_numpy()
-        if not np.any(spread > 1):
+        pairs = np.unique(np.column_stack([codes, t]), axis=0)
+        if len(pairs) == k:  # one token count per configuration: separate runs
             return Groups(np.arange(n, dtype=np.int64), n, "rows")
     why = "a 'step' column" if has_steps else f"rows sharing {', '.join(keys)} at different token counts"
     return Groups(codes, k, "inferred",

@@ -1,62 +1,60 @@
-"""Pure power laws ``y = a x^slope``, fitted as straight lines in log-log space with statsmodels.
+"""Pure power laws ``y = a x^slope``, fitted as straight lines in log-log space.
 
-DESIGN: models that are linear after a log transform are fitted with statsmodels (OLS on
-``ln y = ln a + slope ln x``) so users get its familiar summary, confidence intervals and
-diagnostics. Used for the slopes of toy models (loss vs width, error vs data) and for the
-exponent regressions of compute-optimal allocation.
+Models that are linear after a log transform go through :mod:`workbench.fitting.linear`
+(least squares on ``ln y = ln a + slope ln x``, as a statsmodels result) so users get its
+familiar summary, confidence intervals and diagnostics. Used for the slopes of toy models
+(loss vs width, error vs data).
 """
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import FitError, RunsError
+from ..results import Result
+from .linear import ols
 
 __all__ = ["PowerLawFit", "fit_power_law"]
 
 
-@dataclass(repr=False)
-class PowerLawFit:
-    """Result of :func:`fit_power_law`: ``y = a x^slope`` with OLS statistics on the logs."""
+class PowerLawFit(Result):
+    """Result of :func:`fit_power_law`: ``y = a x^slope`` with least-squares statistics on the logs.
+
+    ``intervals`` holds the ``slope`` and ``a`` confidence intervals at ``level``;
+    ``results`` is the statsmodels fit (``.summary()`` gives its familiar table).
+    """
 
     x: str
     y: str
     slope: float
-    slope_interval: tuple[float, float]
-    slope_stderr: float
     a: float
-    a_interval: tuple[float, float]
+    stderr: dict
+    intervals: dict
     r_squared: float
     n: int
     level: float
     results: object  # statsmodels RegressionResults
 
+    _dict_exclude = ("results",)
+
     def predict(self, x) -> np.ndarray:
         return self.a * np.asarray(x, float) ** self.slope
 
-    def summary(self) -> str:
-        """statsmodels' own summary of the log-log regression."""
-        return str(self.results.summary(xname=["ln a", f"slope (ln {self.x})"], yname=f"ln {self.y}"))
+    def _title(self) -> str:
+        return f"Power law {self.y} = a {self.x}^slope (least squares on the logs)"
 
-    def __repr__(self) -> str:
-        lo, hi = self.slope_interval
-        return (f"<PowerLawFit {self.y} = {self.a:.4g} {self.x}^{self.slope:.4f} "
-                f"(slope {100 * self.level:g}% CI [{lo:.4f}, {hi:.4f}], R^2 {self.r_squared:.4f}, n={self.n})>")
+    def _summarize(self, s) -> None:
+        s.add_table((["parameter", "value", "std err", f"{100 * self.level:g}% interval"],
+                     [["slope", self.slope, self.stderr["slope"], self.intervals["slope"]],
+                      ["a", self.a, "", self.intervals["a"]]]))
+        s.add_fields([("points", self.n), ("R^2 of the logs", self.r_squared)])
 
-    def _repr_html_(self) -> str:
-        lo, hi = self.slope_interval
-        return (f"<b>{html.escape(self.y)} = a &middot; {html.escape(self.x)}<sup>slope</sup></b>: slope "
-                f"<b>{self.slope:.4f}</b> ({100 * self.level:g}% CI [{lo:.4f}, {hi:.4f}]), a = {self.a:.4g}, "
-                f"R&sup2; = {self.r_squared:.4f}, {self.n} points")
-
-    def to_dict(self) -> dict:
-        return {"x": self.x, "y": self.y, "slope": self.slope, "slope_interval": list(self.slope_interval),
-                "slope_stderr": self.slope_stderr, "a": self.a, "a_interval": list(self.a_interval),
-                "r_squared": self.r_squared, "n": self.n, "level": self.level}
+    def _headline(self) -> str:
+        lo, hi = self.intervals["slope"]
+        return (f"{self.y} = {self.a:.4g} {self.x}^{self.slope:.4f} (slope {100 * self.level:g}% CI [{lo:.4f}, {hi:.4f}], "
+                f"R^2 {self.r_squared:.4f}, n={self.n})")
 
 
 def fit_power_law(data=None, x: str = "N", y: str = "loss", *, xs=None, ys=None, level: float = 0.95) -> PowerLawFit:
@@ -80,8 +78,6 @@ def fit_power_law(data=None, x: str = "N", y: str = "loss", *, xs=None, ys=None,
     FitError
         Fewer than 3 points, or all ``x`` equal.
     """
-    import statsmodels.api as sm
-
     if data is not None:
         if isinstance(data, pd.DataFrame):
             missing = [c for c in (x, y) if c not in data.columns]
@@ -100,12 +96,11 @@ def fit_power_law(data=None, x: str = "N", y: str = "loss", *, xs=None, ys=None,
         raise FitError(f"fit_power_law needs at least 3 points for a slope with an interval, got {len(xs)}.")
     if np.ptp(np.log(xs)) == 0:
         raise FitError(f"All {x} values are equal: a slope cannot be fitted.")
-    X = sm.add_constant(np.log(xs))
-    res = sm.OLS(np.log(ys), X).fit()
-    ci = res.conf_int(alpha=1 - level)
+    res = ols(np.log(xs), np.log(ys), names=(f"slope (ln {x})",), y_name=f"ln {y}")
+    (lo_u, hi_u), (lo_b, hi_b) = np.asarray(res.conf_int(alpha=1 - level))
     return PowerLawFit(
-        x=x, y=y,
-        slope=float(res.params[1]), slope_interval=(float(ci[1, 0]), float(ci[1, 1])), slope_stderr=float(res.bse[1]),
-        a=float(np.exp(res.params[0])), a_interval=(float(np.exp(ci[0, 0])), float(np.exp(ci[0, 1]))),
+        x=x, y=y, slope=float(res.params.iloc[1]), a=float(np.exp(res.params.iloc[0])),
+        stderr={"slope": float(res.bse.iloc[1])},
+        intervals={"slope": (float(lo_b), float(hi_b)), "a": (float(np.exp(lo_u)), float(np.exp(hi_u)))},
         r_squared=float(res.rsquared), n=int(len(xs)), level=level, results=res,
     )

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError
 from ..laws.core import Law
-from ..results import Result, format_number
+from ..laws.optimum import optimal_allocation
+from ..results import Result, WrappedResult, format_number
 
-__all__ = ["Fit", "FitWarning"]
+__all__ = ["Fit", "FitWarning", "FitWrapper"]
 
 
 class FitWarning(UserWarning):
     """A fit finished but something about it deserves attention."""
 
 
-@dataclass(repr=False)
 class Fit(Result):
     """A fitted scaling law: parameters, uncertainty, predictions and diagnostics.
 
@@ -68,6 +68,16 @@ class Fit(Result):
     @property
     def n_runs(self) -> int:
         return len(self.fit_runs)
+
+    @property
+    def samples(self) -> np.ndarray | None:
+        """Parameter samples ``(B, P)`` for intervals (the fitted-law protocol's name for them):
+        :meth:`interval_draws`, the bootstrap refits widened for a scatter estimated from few runs."""
+        return self.interval_draws()
+
+    @property
+    def label(self) -> str:
+        return f"your fit ({self.law.name}, {self.n_runs} runs)"
 
     @property
     def bootstrap(self) -> pd.DataFrame | None:
@@ -230,6 +240,63 @@ class Fit(Result):
         up = np.sqrt((hi - center) ** 2 + (t * s) ** 2)
         return np.exp(center - down), np.exp(center + up)
 
+    # ------------------------------------------------------- what charts draw
+    @property
+    def curve_axis(self) -> tuple[str | None, str]:
+        """``(x, how)``: a law of one input is drawn against it (``"direct"``); a law of ``N`` and ``D``
+        along compute on its compute-optimal frontier (``"frontier"``); others as predicted vs observed."""
+        if len(self.law.inputs) == 1:
+            return self.law.inputs[0], "direct"
+        if set(self.law.inputs) == {"N", "D"} and self.law.target == "loss":
+            return "C", "frontier"
+        return None, "parity"
+
+    def points(self) -> pd.DataFrame:
+        """The runs (``role`` "fitted" or "held out") with the fit's prediction, and ``C`` on the frontier axis."""
+        xname, _ = self.curve_axis
+        parts = [self.fit_runs.assign(role="fitted")]
+        if self.holdout_runs is not None and len(self.holdout_runs):
+            parts.append(self.holdout_runs.assign(role="held out"))
+        pts = pd.concat(parts)
+        if xname == "C" and "C" not in pts:
+            pts = pts.assign(C=6.0 * pts["N"] * pts["D"])
+        pts = pts.assign(predicted=self.predict(pts))
+        keep = [c for c in dict.fromkeys([xname, self.target, "predicted", "role", "N", "D"]) if c in pts]
+        return pts[keep].reset_index(drop=True)
+
+    def curve(self, extend: float = 10.0, n_points: int = 80, max_samples: int = 100) -> pd.DataFrame | None:
+        """The fitted curve over the runs' range and ``extend`` times beyond, with its bootstrap band.
+
+        Columns: the x input, ``fit``, ``region`` ("fitted range" or "extrapolation"),
+        ``lo``/``hi`` (the band at ``level`` over at most ``max_samples`` resamples;
+        ``nan`` without a bootstrap). For a law of ``N`` and ``D`` the curve is its
+        compute-optimal frontier ``L*(C) = min_N L(N, C / 6N)``
+        (:func:`workbench.laws.optimal_allocation`). ``None`` for other laws.
+        """
+        xname, how = self.curve_axis
+        if how == "parity":
+            return None
+        pts = self.points()
+        xs_all, xs_fit = pts[xname], pts.loc[pts["role"] == "fitted", xname]
+        lo, hi_fit = float(np.min(xs_all)), float(np.max(xs_fit))
+        hi = max(float(np.max(xs_all)), hi_fit) * extend
+        grid = np.logspace(np.log10(lo), np.log10(hi), n_points) if lo > 0 else np.linspace(lo, hi, n_points)
+        grid = np.unique(np.concatenate([grid, [hi_fit]]))
+        rows = self.law._values_array(self.params)[None, :]
+        S = self.samples
+        if S is not None and len(S) >= 2:
+            rows = np.vstack([rows, S[np.linspace(0, len(S) - 1, min(len(S), max_samples)).astype(int)]])
+        if how == "direct":
+            y = self.law.predict_batch(rows, {xname: grid})
+        else:
+            y = optimal_allocation(self.law, rows, grid)[2]
+        df = pd.DataFrame({xname: grid, "fit": y[0], "region": np.where(grid <= hi_fit * (1 + 1e-12), "fitted range", "extrapolation")})
+        q = (1 - self.level) / 2
+        band = len(y) > 1
+        df["lo"] = np.nanquantile(y[1:], q, axis=0) if band else np.nan
+        df["hi"] = np.nanquantile(y[1:], 1 - q, axis=0) if band else np.nan
+        return df
+
     # ----------------------------------------------------------- diagnostics
     @property
     def target(self) -> str:
@@ -347,8 +414,7 @@ class Fit(Result):
     # -------------------------------------------------------------- display
     _dict_exclude = ("values", "fit_runs", "holdout_runs", "bootstrap_values", "weights", "info", "elapsed", "objective",
                      "loss", "delta", "groups", "noise", "overestimate_penalty")
-    _dict_properties = ("equation", "reference", "target", "params", "stderr", "statistics", "holdout_error", "holdout",
-                        "runs", "untrusted")
+    _dict_properties = ("target", "params", "stderr", "statistics", "holdout_error", "holdout", "runs", "untrusted")
 
     @property
     def holdout(self) -> dict | None:
@@ -367,13 +433,8 @@ class Fit(Result):
             out.update(self.noise.to_dict())
         return out
 
-    @property
-    def equation(self) -> str:
-        return self.law.equation
-
-    @property
-    def reference(self) -> str:
-        return self.law.reference
+    def _dict_extra(self) -> dict:
+        return {"equation": self.law.equation, "reference": self.law.reference}
 
     def _title(self) -> str:
         return self.law.title
@@ -435,3 +496,15 @@ class Fit(Result):
     def _headline(self) -> str:
         ps = ", ".join(f"{n}={format_number(v)}" for n, v in self.params.items())
         return f"{self.law.name}: {ps}; {self.n_runs} runs"
+
+
+class FitWrapper(WrappedResult):
+    """Base of results built on one :class:`Fit` (held in their ``fit`` field): its parameters,
+    intervals, level and warnings are theirs, and its summary is the start of theirs."""
+
+    _dict_exclude = ("fit",)
+    _dict_properties = ("params",)
+
+    @property
+    def params(self) -> dict:
+        return self.fit.params

@@ -10,7 +10,7 @@ rollout measures both accuracy and the calibration of the intervals.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,6 @@ from .groups import resolve_groups
 __all__ = ["rollout", "Rollout"]
 
 
-@dataclass(repr=False)
 class Rollout(Result):
     """The result of :func:`rollout`.
 

@@ -26,29 +26,12 @@ __all__ = ["start_grid", "multistart", "SCREEN_ROWS"]
 SCREEN_ROWS = 1024
 
 
-def _data_grid(law: Law, x: dict, y: np.ndarray) -> dict[str, tuple[float, ...]]:
-    """Extra start values that depend on the data (irreducible term, break location)."""
-    out: dict[str, tuple[float, ...]] = {}
-    ymin = float(np.min(y))
-    names = law.param_names
-    if "E" in names and law.parameter("E").log:
-        out["E"] = tuple(sorted(set(law.parameter("E").grid) | {float(np.log(ymin * f)) for f in (1e-3, 0.3, 0.6, 0.9)}))
-    if "a" in names and not law.parameter("a").log and law.name.startswith("broken"):
-        out["a"] = (0.0, 0.5 * ymin, 0.9 * ymin)
-    if "d1" in names:
-        xs = np.log(next(iter(x.values())))
-        out["d1"] = tuple(float(np.quantile(xs, q)) for q in (0.25, 0.5, 0.75))
-    if "b" in names and law.name.startswith("broken"):
-        out["b"] = tuple(float(np.log(max(float(np.ptp(y)), 1e-12) * s)) for s in (1.0, 1e3)) + (5.0, 10.0)
-    return out
-
-
 def start_grid(law: Law, problem: Problem, starts, x, y) -> np.ndarray:
     free_names = [n for n, f in zip(law.param_names, problem.free) if f]
     if starts is None:
         grids = {p.name: p.grid for p in law.parameters}
-        if law.extra.get("data_grid"):
-            grids.update(_data_grid(law, x, y))
+        if law.start_values is not None:  # start values that depend on the data, declared with the law
+            grids.update(law.start_values(x, y))
         grid = np.array(list(itertools.product(*(grids[n] for n in free_names))), float)
         return grid
     if isinstance(starts, Mapping):

@@ -18,10 +18,15 @@ def duplicate_rows(table: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     Such rows are the same measurement written twice: fitting them counts one run several
     times and makes the intervals too narrow.
     """
+    from .groups import row_codes
+
     cols = [c for c in dict.fromkeys(columns) if c in table.columns]
     if not cols:
         return np.zeros(len(table), bool)
-    return table[cols].duplicated(keep="first").to_numpy()
+    codes = row_codes(table[cols])
+    dup = np.ones(len(table), bool)
+    dup[np.unique(codes, return_index=True)[1]] = False
+    return dup
 
 
 def early_checkpoints(table: pd.DataFrame, codes: np.ndarray, min_fraction: float) -> np.ndarray:

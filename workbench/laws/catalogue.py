@@ -2,8 +2,8 @@
 
 Each entry is one :class:`~workbench.laws.core.Law` declaration: formula,
 parameters with bounds and default start grid, and the paper it comes from.
-See ``LAWS.md`` in the project's shared notes for the published numbers each
-law must reproduce.
+The published numbers each law must reproduce are checked by the tests in
+``tests/laws`` and ``tests/fit`` (each test names its paper and tolerance).
 """
 
 from __future__ import annotations
@@ -71,10 +71,13 @@ def _lse(*terms, weights: bool = True):
 
 # --------------------------------------------------------------------------
 # Power law with an irreducible term, in N, D or C.
-def _power_law(xname: str, what: str, unit: str) -> Law:
-    def formula(p, x):
-        return p.E + p.A * getattr(x, xname) ** (-p.alpha)
+def _irreducible_starts(x, y):
+    """Starts for an irreducible term ``E`` (log scale): the default grid and fractions of the smallest loss."""
+    ymin = float(np.min(y))
+    return {"E": tuple(sorted(set(_E_GRID) | {float(np.log(ymin * f)) for f in (1e-3, 0.3, 0.6, 0.9)}))}
 
+
+def _power_law(xname: str, what: str, unit: str) -> Law:
     def log_formula(p, x):
         return np.log(p.E + np.exp(np.log(p.A) - p.alpha * np.log(getattr(x, xname))))
 
@@ -94,13 +97,12 @@ def _power_law(xname: str, what: str, unit: str) -> Law:
             Parameter("A", f"coefficient (loss x {unit}^alpha)", 0.0, _INF, _LOGCOEF_GRID, log=True),
             Parameter("alpha", f"exponent of {what}", 0.0, 10.0, _EXP_GRID),
         ),
-        formula=formula,
         log_formula=log_formula,
         log_gradient=log_gradient,
         equation=f"L({xname}) = E + A / {xname}^alpha",
         reference="Hestness et al. 2017, 'Deep Learning Scaling is Predictable, Empirically'; "
         "Henighan et al. 2020, 'Scaling Laws for Autoregressive Generative Modeling'",
-        extra={"data_grid": True},
+        start_values=_irreducible_starts,
     )
 
 
@@ -111,9 +113,6 @@ for _x, _what, _unit in (("N", "parameters", "params"), ("D", "training tokens",
 # --------------------------------------------------------------------------
 # Kaplan et al. 2020
 def _kaplan_single(xname, cname, aname, what, c_grid, a_grid, eq):
-    def formula(p, x):
-        return (getattr(p, cname) / getattr(x, xname)) ** getattr(p, aname)
-
     def log_formula(p, x):
         return getattr(p, aname) * (np.log(getattr(p, cname)) - np.log(getattr(x, xname)))
 
@@ -129,7 +128,6 @@ def _kaplan_single(xname, cname, aname, what, c_grid, a_grid, eq):
             Parameter(cname, f"scale constant ({what})", 0.0, _INF, c_grid, log=True),
             Parameter(aname, f"exponent of {what}", 0.0, 2.0, a_grid),
         ),
-        formula=formula,
         log_formula=log_formula,
         log_gradient=log_gradient,
         equation=eq,
@@ -153,10 +151,6 @@ def _kaplan_nd_terms(p, x):
     return u, v
 
 
-def _kaplan_nd_formula(p, x):
-    return ((p.N_c / x.N) ** (p.alpha_N / p.alpha_D) + p.D_c / x.D) ** p.alpha_D
-
-
 def _kaplan_nd_log(p, x):
     u, v = _kaplan_nd_terms(p, x)
     s, _ = _lse(u, v, weights=False)
@@ -174,6 +168,18 @@ def _kaplan_nd_grad(p, x):
     ]
 
 
+def kaplan_nd_optimum(values, C):
+    """Compute-optimal ``(N, D)`` for Kaplan's ``L(N, D)`` under ``C = 6ND``.
+
+    Minimising ``(N_c/N)^r + D_c 6N/C`` with ``r = alpha_N / alpha_D`` gives
+    ``N^(r+1) = r N_c^r C / (6 D_c)`` and ``D = C / (6N)``.
+    """
+    r = np.asarray(values["alpha_N"], float) / np.asarray(values["alpha_D"], float)
+    lc = np.log(np.asarray(C, float) / 6.0)
+    lnN = (np.log(r) + r * np.log(values["N_c"]) + lc - np.log(values["D_c"])) / (r + 1.0)
+    return np.exp(lnN), np.exp(lc - lnN)
+
+
 register_law(
     Law(
         name="kaplan_ND",
@@ -185,9 +191,9 @@ register_law(
             Parameter("D_c", "token scale constant", 0.0, _INF, tuple(math.log(v) for v in (1e11, 1e13, 1e15)), log=True),
             Parameter("alpha_D", "exponent of tokens", 1e-3, 2.0, (0.03, 0.095, 0.15, 0.3)),
         ),
-        formula=_kaplan_nd_formula,
         log_formula=_kaplan_nd_log,
         log_gradient=_kaplan_nd_grad,
+        compute_optimal=kaplan_nd_optimum,
         equation="L(N, D) = [(N_c / N)^(alpha_N / alpha_D) + D_c / D]^alpha_D",
         reference="Kaplan et al. 2020, 'Scaling Laws for Neural Language Models' (Eq. 1.5)",
     )
@@ -200,10 +206,6 @@ def _chin_parts(p, x):
     tA = np.exp(np.log(p.A) - p.alpha * np.log(x.N))
     tB = np.exp(np.log(p.B) - p.beta * np.log(x.D))
     return tA, tB, p.E + tA + tB
-
-
-def _chin_formula(p, x):
-    return p.E + p.A / x.N**p.alpha + p.B / x.D**p.beta
 
 
 def _chin_log(p, x):
@@ -224,11 +226,10 @@ def chinchilla_optimum(values, C):
     ``D_opt = (C/6)^(alpha/(alpha+beta)) / G`` (Hoffmann et al. 2022, Eq. 4).
     """
     A, B, alpha, beta = (np.asarray(values[k], float) for k in ("A", "B", "alpha", "beta"))
-    C = np.asarray(C, float)
-    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
-    N = G * (C / 6.0) ** (beta / (alpha + beta))
-    D = (C / 6.0) ** (alpha / (alpha + beta)) / G
-    return N, D
+    s = alpha + beta
+    lnG = (np.log(alpha * A) - np.log(beta * B)) / s
+    lc = np.log(np.asarray(C, float) / 6.0)
+    return np.exp(lnG + beta / s * lc), np.exp(alpha / s * lc - lnG)
 
 
 register_law(
@@ -243,7 +244,6 @@ register_law(
             Parameter("alpha", "exponent of parameters N", 0.0, 10.0, _EXP_GRID),
             Parameter("beta", "exponent of tokens D", 0.0, 10.0, _EXP_GRID),
         ),
-        formula=_chin_formula,
         log_formula=_chin_log,
         log_gradient=_chin_grad,
         compute_optimal=chinchilla_optimum,
@@ -275,6 +275,8 @@ def data_constrained_effective(p, N, D, U):
 
 
 def _dc_formula(p, x):
+    # written out (not exp of the log formula): the planner's numeric optimum of this law sits on a very
+    # flat valley when data are scarce, and the direct sum keeps its argmin stable to rounding
     N_eff, D_eff = data_constrained_effective(p, x.N, x.D, x.U)
     return p.E + p.A / N_eff**p.alpha + p.B / D_eff**p.beta
 
@@ -354,12 +356,6 @@ def _ot_terms(p, x):
     return np.log(p.E), np.log(p.a) + p.eta * lM - p.eta * lC, np.log(p.b) - p.eta * lM - p.eta * lC, lC, lM
 
 
-def _ot_formula(p, x):
-    C = 6.0 * x.N * x.D
-    M = x.D / x.N
-    return p.E + (p.a * M**p.eta + p.b * M ** (-p.eta)) * C ** (-p.eta)
-
-
 def _ot_log(p, x):
     tE, ta, tb, _, _ = _ot_terms(p, x)
     out, _ = _lse(tE, ta, tb, weights=False)
@@ -370,6 +366,17 @@ def _ot_grad(p, x):
     tE, ta, tb, lC, lM = _ot_terms(p, x)
     _, (wE, wa, wb) = _lse(tE, ta, tb)
     return [wE / p.E, wa / p.a, wb / p.b, wa * (lM - lC) + wb * (-lM - lC)]
+
+
+def overtraining_optimum(values, C):
+    """Compute-optimal ``(N, D)`` for the over-training law under ``C = 6ND``.
+
+    ``L = E + (a M^eta + b M^-eta) C^-eta`` is smallest at ``a M^(2 eta) = b`` (Gadre et al. 2024):
+    a constant ``M = D/N = (b/a)^(1/(2 eta))``, so ``N = sqrt(C / (6M))``.
+    """
+    lnM = (np.log(values["b"]) - np.log(values["a"])) / (2.0 * np.asarray(values["eta"], float))
+    lnN = 0.5 * (np.log(np.asarray(C, float) / 6.0) - lnM)
+    return np.exp(lnN), np.exp(lnN + lnM)
 
 
 register_law(
@@ -383,9 +390,9 @@ register_law(
             Parameter("b", "coefficient of the under-training term", 0.0, _INF, (0.0, 5.0, 10.0, 15.0, 20.0), log=True),
             Parameter("eta", "compute exponent", 0.0, 2.0, (0.05, 0.1, 0.2, 0.3, 0.5)),
         ),
-        formula=_ot_formula,
         log_formula=_ot_log,
         log_gradient=_ot_grad,
+        compute_optimal=overtraining_optimum,
         equation="L(C, M) = E + (a M^eta + b M^-eta) C^-eta,  C = 6ND, M = D/N",
         reference="Gadre et al. 2024, 'Language models scale reliably with over-training and on downstream tasks' (Eq. 4)",
     )
@@ -416,13 +423,19 @@ register_law(
 
 # --------------------------------------------------------------------------
 # Broken neural scaling law with one break (Caballero et al. 2022)
-def _bnsl(xname):
-    def formula(p, x):
-        xv = getattr(x, xname)
-        # (1 + (x/d1)^(1/f1))^(-c1 f1) through logaddexp: the plain power overflows for sharp breaks (small f1)
-        soft = np.logaddexp(0.0, (np.log(xv) - np.log(p.d1)) / p.f1)
-        return p.a + p.b * xv ** (-p.c0) * np.exp(-p.c1 * p.f1 * soft)
+def _bnsl_starts(x, y):
+    """Starts from the data: the limit ``a`` below the smallest value, the break ``d1`` at quartiles of
+    the input, the coefficient ``b`` on the scale of the data's range."""
+    ymin = float(np.min(y))
+    xs = np.log(next(iter(x.values())))
+    return {
+        "a": (0.0, 0.5 * ymin, 0.9 * ymin),
+        "d1": tuple(float(np.quantile(xs, q)) for q in (0.25, 0.5, 0.75)),
+        "b": tuple(float(np.log(max(float(np.ptp(y)), 1e-12) * s)) for s in (1.0, 1e3)) + (5.0, 10.0),
+    }
 
+
+def _bnsl(xname):
     def log_formula(p, x):
         lx = np.log(getattr(x, xname))
         # ln(1 + (x/d)^(1/f)) computed stably as logaddexp(0, (ln x - ln d)/f)
@@ -455,12 +468,11 @@ def _bnsl(xname):
             Parameter("d1", f"{xname} at the break", 0.0, _INF, (0.0,), log=True),
             Parameter("f1", "sharpness of the break (smaller is sharper)", 1e-3, 1e2, (-1.0, 0.0), log=True),
         ),
-        formula=formula,
         log_formula=log_formula,
         log_gradient=log_gradient,
         equation=f"y = a + b {xname}^-c0 (1 + ({xname}/d1)^(1/f1))^(-c1 f1)",
         reference="Caballero et al. 2022, 'Broken Neural Scaling Laws' (Eq. 1, n = 1)",
-        extra={"data_grid": True},
+        start_values=_bnsl_starts,
     )
 
 
@@ -470,10 +482,6 @@ for _x in ("N", "D", "C"):
 
 # --------------------------------------------------------------------------
 # Task scaling law of PassUntil (Hu et al. 2023)
-def _task_law_formula(p, x):
-    return np.exp(-p.c * x.N ** (-p.alpha))
-
-
 def _task_law_log(p, x):
     return -np.exp(np.log(p.c) - p.alpha * np.log(x.N))
 
@@ -488,7 +496,6 @@ register_law(
             Parameter("c", "scale of the task's difficulty", 0.0, _INF, (0.0, 5.0, 10.0, 20.0), log=True),
             Parameter("alpha", "exponent of model size", 0.0, 5.0, (0.1, 0.3, 0.6, 1.0)),
         ),
-        formula=_task_law_formula,
         log_formula=_task_law_log,
         equation="PU(N) = exp(-c N^-alpha)",
         reference="Hu et al. 2023, 'Predicting Emergent Abilities with Infinite Resolution Evaluation' (PassUntil; Eq. 3)",
@@ -501,10 +508,6 @@ register_law(
 # Coverage of repeated sampling (Brown et al. 2024): log c(k) = a k^b, a, b < 0.
 # Fitted as -ln c(k) = -a k^b so that the engine's log residuals are those of the
 # straight line ln(-ln c) = ln(-a) + b ln k (see workbench.testtime.coverage).
-def _cov_formula(p, x):
-    return -p.a * x.k**p.b
-
-
 def _cov_log(p, x):
     return np.log(-p.a) + p.b * np.log(x.k)
 
@@ -523,7 +526,6 @@ register_law(
             Parameter("a", "log coverage at one sample, ln c(1) (< 0)", -_INF, -1e-12, (-0.05, -0.3, -1.0, -3.0, -10.0)),
             Parameter("b", "exponent of k (< 0: coverage rises towards 1)", -5.0, 0.0, (-0.1, -0.3, -0.6, -1.0)),
         ),
-        formula=_cov_formula,
         log_formula=_cov_log,
         log_gradient=_cov_grad,
         equation="log c(k) = a k^b, fitted as -ln c(k) = -a k^b",
@@ -535,7 +537,7 @@ register_law(
 
 
 # --------------------------------------------------------------------------
-# Training dynamics and hyperparameters (LAWS.md section 2)
+# Training dynamics and hyperparameters: learning-rate annealing, Step Law, critical batch size
 def _anneal_parts(p, x):
     tA = np.exp(np.log(p.A) - p.alpha * np.log(x.S1))
     return tA, p.L0 + tA - p.C * x.S2
@@ -579,10 +581,6 @@ register_law(
 )
 
 
-def _step_lr_formula(p, x):
-    return p.c * x.N ** (-p.a) * x.D**p.b
-
-
 def _step_lr_log(p, x):
     return np.log(p.c) - p.a * np.log(x.N) + p.b * np.log(x.D)
 
@@ -602,7 +600,6 @@ register_law(
             Parameter("a", "exponent of (non-embedding) parameters N, with a minus sign", -2.0, 2.0, (0.3, 0.7)),
             Parameter("b", "exponent of training tokens D", -2.0, 2.0, (0.0, 0.3)),
         ),
-        formula=_step_lr_formula,
         log_formula=_step_lr_log,
         log_gradient=_step_lr_grad,
         equation="lr_opt(N, D) = c N^-a D^b",
@@ -611,10 +608,6 @@ register_law(
         notes="Published: c = 1.79, a = 0.713, b = 0.307 (N non-embedding parameters, D tokens, AdamW).",
     )
 )
-
-
-def _step_batch_formula(p, x):
-    return p.d * x.D**p.e
 
 
 def _step_batch_log(p, x):
@@ -635,7 +628,6 @@ register_law(
             Parameter("d", "coefficient (tokens)", 0.0, _INF, (-2.0, 0.0, 2.0), log=True),
             Parameter("e", "exponent of training tokens D", -2.0, 2.0, (0.3, 0.6)),
         ),
-        formula=_step_batch_formula,
         log_formula=_step_batch_log,
         log_gradient=_step_batch_grad,
         equation="B_opt(D) = d D^e   (B in tokens)",
@@ -643,10 +635,6 @@ register_law(
         notes="Published: d = 0.58, e = 0.571; B and D in tokens.",
     )
 )
-
-
-def _crit_formula(p, x):
-    return p.B_star * x.loss ** (-1.0 / p.alpha_B)
 
 
 def _crit_log(p, x):
@@ -667,7 +655,6 @@ register_law(
             Parameter("B_star", "batch size (tokens) at a loss of 1 nat/token", 0.0, _INF, (10.0, 15.0, 20.0), log=True),
             Parameter("alpha_B", "exponent: B_crit grows as loss^(-1/alpha_B)", 1e-3, 5.0, (0.1, 0.2, 0.5)),
         ),
-        formula=_crit_formula,
         log_formula=_crit_log,
         log_gradient=_crit_grad,
         equation="B_crit(L) = B* / L^(1/alpha_B)   (tokens; L in nats/token)",

@@ -84,10 +84,11 @@ class Law:
     inputs : tuple of str
         Runs-table columns the formula reads, e.g. ``("N", "D")``.
     parameters : tuple of Parameter
-    formula : callable
+    formula : callable, optional
         ``formula(p, x) -> (K, n)`` prediction of ``target``; ``p`` has one
         attribute per parameter (shape ``(K, 1)``), ``x`` one per input
-        (shape ``(n,)``).
+        (shape ``(n,)``). May be left out when ``log_formula`` is given: the
+        prediction is then ``exp(log_formula)`` (one formula, written once).
     equation : str
         The formula in plain text.
     reference : str
@@ -96,13 +97,17 @@ class Law:
         The runs-table column it predicts (``"loss"`` by default).
     log_formula : callable, optional
         ``ln`` of the prediction, written to stay finite where the plain
-        formula would overflow.
+        formula would overflow (the engine fits log residuals with it).
     log_gradient : callable, optional
         ``log_gradient(p, x) -> list`` of ``(K, n)`` arrays: the derivative of
         ``ln(prediction)`` with respect to each parameter's *value*. When
         absent the fitting engine uses central differences.
     compute_optimal : callable, optional
         Closed-form compute-optimal allocation ``f(values: dict, C) -> (N, D)``.
+    start_values : callable, optional
+        Start values that depend on the data: ``f(x: dict of input arrays, y: target array)
+        -> {parameter: tuple of values in fit space}``, replacing those parameters' default
+        grids (e.g. an irreducible loss just below the smallest observed loss).
     outputs : tuple of str, optional
         Names of the outputs of a *multi-output* law (e.g. the loss on each of
         five data domains), fitted together with one shared parameter set. The
@@ -115,16 +120,25 @@ class Law:
     title: str
     inputs: tuple[str, ...]
     parameters: tuple[Parameter, ...]
-    formula: Callable
-    equation: str
-    reference: str
+    formula: Callable | None = None
+    equation: str = ""
+    reference: str = ""
     target: str = "loss"
     log_formula: Callable | None = None
     log_gradient: Callable | None = None
     compute_optimal: Callable | None = None
+    start_values: Callable | None = None
     outputs: tuple[str, ...] = ()
     notes: str = ""
     extra: Mapping = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.formula is None and self.log_formula is None:
+            raise LawError(f"Law {self.name!r} needs a formula (or a log_formula).")
+
+    def _evaluate(self, p, x):
+        """The prediction: ``formula``, or ``exp(log_formula)`` for laws declared by their logarithm."""
+        return self.formula(p, x) if self.formula is not None else np.exp(self.log_formula(p, x))
 
     # ------------------------------------------------------------------ names
     @property
@@ -220,7 +234,7 @@ class Law:
             if self.log_formula is not None:
                 out = self.log_formula(p, SimpleNamespace(**x))
             else:
-                out = np.log(self.formula(p, SimpleNamespace(**x)))
+                out = np.log(self._evaluate(p, SimpleNamespace(**x)))
         return np.broadcast_to(out, (values.shape[0], n))
 
     def log_gradients(self, values: np.ndarray, x: Mapping[str, np.ndarray], numeric: bool = False,
@@ -249,7 +263,23 @@ class Law:
     def predict_batch(self, values: np.ndarray, x: Mapping[str, np.ndarray]) -> np.ndarray:
         p = self._batch(values)
         with np.errstate(all="ignore"):
-            return self.formula(p, SimpleNamespace(**x))
+            return self._evaluate(p, SimpleNamespace(**x))
+
+    def predict_rows(self, values, **inputs) -> np.ndarray:
+        """Predictions ``(M, G)`` pairing parameter row ``m`` of ``values (M, P)`` with its own inputs ``x[m, :]``.
+
+        :meth:`predict_batch` evaluates every parameter vector at every input point;
+        here each parameter is a column ``(M, 1)`` and each input an array ``(M, G)``
+        (or anything that broadcasts with it): the formulas are elementwise.
+        """
+        values = np.atleast_2d(np.asarray(values, float))
+        missing = [n for n in self.inputs if n not in inputs]
+        if missing:
+            raise LawError(f"Law {self.name!r} needs input(s) {missing} here.")
+        x = {k: np.asarray(v, float) for k, v in inputs.items() if k in self.inputs}
+        with np.errstate(all="ignore"):
+            out = self._evaluate(self._batch(values), SimpleNamespace(**x))
+        return np.broadcast_to(np.asarray(out, float), np.broadcast_shapes(values[:, :1].shape, *(v.shape for v in x.values())))
 
     def predict(self, params, runs=None, **inputs) -> np.ndarray:
         """Evaluate the law at one parameter set.

@@ -16,32 +16,25 @@ Modules (one job each):
 * :mod:`~workbench.metrics.realdata`: real families scored by several metrics.
 """
 
-from .catalogue import METRICS, MetricInfo, get_metric
-from .chain import CHAIN_STEPS, chain_correlations, downstream_chain
-from .downstream import CORE17_TASKS, DownstreamFit, average_error, fit_loss_to_error, random_baselines
-from .exact import choice_accuracy, exact_match, log_likelihood, token_edit_distance
-from .ladder import TaskLadder, fit_task_ladder
-from .inverse import InverseFit, fit_inverse_scaling, scaling_shape
-from .mirage import MirageResult, expected_score, family_sizes, mirage, finite_test_set
-from .observational import ObservationalFit, PCAResult, benchmark_pca, fit_observational
-from .passuntil import TaskLawFit, fit_task_law, fixed_budget, pass_until
-from .realdata import REAL_TASKS, SharpnessComparison, compare_sharpness, curve_verdicts, emergence_curves, real_task_curves
-from .sampling import ChoiceSample, resolution_floor, sample_answers, sample_choices
-from .sharpness import Sharpness, sharpness
-from .tokens import MIRAGE_LAW, MIRAGE_PARAMS, MIRAGE_SCALE, scale_grid, token_loss, token_probability
+from . import catalogue, tokens, exact, sampling, sharpness, mirage, passuntil, chain, downstream, observational, inverse, realdata, ladder
 
+#: The public API: what each module lists in its own ``__all__``.
 __all__ = [
-    "METRICS", "MetricInfo", "get_metric",
-    "MIRAGE_LAW", "MIRAGE_PARAMS", "MIRAGE_SCALE", "scale_grid", "token_loss", "token_probability",
-    "exact_match", "token_edit_distance", "log_likelihood", "choice_accuracy",
-    "resolution_floor", "sample_answers", "sample_choices", "ChoiceSample",
-    "sharpness", "Sharpness",
-    "mirage", "MirageResult", "expected_score", "finite_test_set", "family_sizes",
-    "pass_until", "fixed_budget", "fit_task_law", "TaskLawFit",
-    "downstream_chain", "chain_correlations", "CHAIN_STEPS",
-    "fit_task_ladder", "TaskLadder",
-    "CORE17_TASKS", "random_baselines", "average_error", "fit_loss_to_error", "DownstreamFit",
-    "benchmark_pca", "PCAResult", "fit_observational", "ObservationalFit",
-    "fit_inverse_scaling", "InverseFit", "scaling_shape",
-    "emergence_curves", "compare_sharpness", "SharpnessComparison", "REAL_TASKS", "real_task_curves", "curve_verdicts",
+    *catalogue.__all__, *tokens.__all__, *exact.__all__, *sampling.__all__, *sharpness.__all__,
+    *mirage.__all__, *passuntil.__all__, *chain.__all__, *downstream.__all__, *observational.__all__,
+    *inverse.__all__, *realdata.__all__, *ladder.__all__,
 ]
+
+from .catalogue import *  # noqa: E402, F403
+from .tokens import *  # noqa: E402, F403
+from .exact import *  # noqa: E402, F403
+from .sampling import *  # noqa: E402, F403
+from .sharpness import *  # noqa: E402, F403
+from .mirage import *  # noqa: E402, F403
+from .passuntil import *  # noqa: E402, F403
+from .chain import *  # noqa: E402, F403
+from .downstream import *  # noqa: E402, F403
+from .observational import *  # noqa: E402, F403
+from .inverse import *  # noqa: E402, F403
+from .realdata import *  # noqa: E402, F403
+from .ladder import *  # noqa: E402, F403

@@ -21,16 +21,14 @@ loss) shows what is left when the large runs' loss is also unknown.
 
 from __future__ import annotations
 
-import html
 import warnings
-from dataclasses import dataclass
 
 import pandas as pd
 
 from ..data import dataset_files, load_dataset
 from ..errors import ArgumentError, DatasetError, MissingColumnsError
 from ..fitting import Fit, fit
-from ..results import Result
+from ..fitting.result import FitWrapper
 
 __all__ = ["CORE17_TASKS", "random_baselines", "average_error", "fit_loss_to_error", "DownstreamFit"]
 
@@ -117,8 +115,7 @@ def average_error(runs: pd.DataFrame, tasks="core17", baselines: pd.Series | Non
     return out
 
 
-@dataclass
-class DownstreamFit(Result):
+class DownstreamFit(FitWrapper):
     """The loss-to-error law fitted on smaller runs and checked on the largest.
 
     Attributes
@@ -143,10 +140,6 @@ class DownstreamFit(Result):
     chance_error: float
 
     @property
-    def params(self) -> dict:
-        return self.fit.params
-
-    @property
     def holdout_error(self) -> dict:
         """Mean and max absolute relative error on the held-out runs, from measured and from predicted loss."""
         t = self.table
@@ -157,32 +150,29 @@ class DownstreamFit(Result):
             out["max_abs_rel_error_chained"] = float(t["rel_error_chained"].abs().max())
         return out
 
-    def summary(self) -> str:
-        p = self.params
-        he = self.holdout_error
-        lines = [
-            f"Err(L) = {p['eps']:.4f} - {p['k']:.4g} exp(-{p['gamma']:.4f} L)   "
-            f"({len(self.tasks)} tasks; random guessing: error {self.chance_error:.4f})",
-            f"fitted on {self.fit.n_runs} runs; held out {he['n']}: mean |relative error| "
-            f"{100 * he['mean_abs_rel_error']:.2f}% (max {100 * he['max_abs_rel_error']:.2f}%) from the measured loss",
-        ]
+    def _title(self) -> str:
+        return "Loss-to-downstream-error law (Gadre et al. 2024), checked on held-out runs"
+
+    def _summarize(self, s) -> None:
+        p, he = self.params, self.holdout_error
+        s.subtitle = f"Err(L) = {p['eps']:.4f} - {p['k']:.4g} exp(-{p['gamma']:.4f} L)"
+        fields = [("tasks", f"{len(self.tasks)} (random guessing: error {self.chance_error:.4f})"),
+                  ("runs fitted / held out", f"{self.fit.n_runs} / {he['n']}"),
+                  ("mean |relative error| from the measured loss",
+                   f"{100 * he['mean_abs_rel_error']:.2f}% (max {100 * he['max_abs_rel_error']:.2f}%)")]
         if "mean_abs_rel_error_chained" in he:
-            lines.append(f"  chained through the loss law: mean {100 * he['mean_abs_rel_error_chained']:.2f}% "
-                         f"(max {100 * he['max_abs_rel_error_chained']:.2f}%)")
+            fields.append(("chained through the loss law", f"{100 * he['mean_abs_rel_error_chained']:.2f}% "
+                                                           f"(max {100 * he['max_abs_rel_error_chained']:.2f}%)"))
+        s.add_fields(fields)
         cols = [c for c in ("model", "multiplier", "loss", "error", "error_from_loss", "rel_error", "error_chained",
                             "rel_error_chained") if c in self.table]
-        lines.append(self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-        return "\n".join(lines)
+        s.add_table(self.table[cols], title="held-out runs")
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _headline(self) -> str:
+        return f"eps={self.params['eps']:.4f}, gamma={self.params['gamma']:.4f}; {len(self.tasks)} tasks"
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
-
-    def to_dict(self) -> dict:
-        return {"params": self.params, "holdout_error": self.holdout_error, "tasks": self.tasks,
-                "chance_error": self.chance_error, "table": self.table.to_dict(orient="list")}
+    _dict_exclude = ("fit", "loss_fit")
+    _dict_properties = ("params", "holdout_error")
 
 
 def fit_loss_to_error(

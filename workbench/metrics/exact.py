@@ -32,7 +32,7 @@ from scipy.special import comb
 from ..errors import ArgumentError
 from .tokens import check_probability
 
-__all__ = ["exact_match", "token_edit_distance", "log_likelihood", "choice_accuracy", "check_length", "check_choices"]
+__all__ = ["exact_match", "token_edit_distance", "log_likelihood", "choice_accuracy"]
 
 
 def check_length(l) -> int:

@@ -15,16 +15,14 @@ at small scale and ``c0 + c1 > 0`` a recovery at large scale: U-shaped.
 
 from __future__ import annotations
 
-import html
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError
 from ..fitting import Fit, fit
-from ..results import Result
+from ..fitting.result import FitWrapper
 
 __all__ = ["InverseFit", "fit_inverse_scaling", "scaling_shape"]
 
@@ -53,8 +51,7 @@ def scaling_shape(scale, error, tol: float = 0.01) -> tuple[str, float | None]:
     return ("positive", None) if y[-1] < y[0] else ("inverse", None)
 
 
-@dataclass
-class InverseFit(Result):
+class InverseFit(FitWrapper):
     """A broken power law fitted to an error-vs-scale curve.
 
     Attributes
@@ -83,23 +80,23 @@ class InverseFit(Result):
         y = self.fit.law.predict(self.fit.params, **{self.x: np.asarray(scale, float)})
         return self.ceiling - y if self.higher_is_better else y
 
-    def summary(self) -> str:
+    def _title(self) -> str:
+        return f"Broken power law fitted to a score against {self.x}"
+
+    def _summarize(self, s) -> None:
         p = self.fit.params
         turn = f", turning at {self.x} = {self.turn:.3g}" if self.turn else ""
-        return (
-            f"broken power law: slope before the break -c0 = {-p['c0']:.3g}, after it -(c0 + c1) = {-(p['c0'] + p['c1']):.3g}, "
-            f"break at {self.x} = {p['d1']:.3g}; fitted shape: {self.shape}{turn} (measured points: {self.data_shape}); "
-            f"RMSE of log residuals {self.fit.rmse_log:.4f}"
-        )
+        s.add_fields([
+            ("slope before the break, -c0", -p["c0"]),
+            ("slope after it, -(c0 + c1)", -(p["c0"] + p["c1"])),
+            (f"break at {self.x}", f"{p['d1']:.3g}"),
+            ("fitted shape", self.shape + turn),
+            ("shape of the measured points", self.data_shape),
+            ("RMSE of log residuals", self.fit.rmse_log),
+        ])
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
-
-    def to_dict(self) -> dict:
-        return {"params": self.fit.params, "shape": self.shape, "turn": self.turn, "data_shape": self.data_shape}
+    def _headline(self) -> str:
+        return f"{self.shape}, break at {self.x} = {self.fit.params['d1']:.3g}"
 
 
 def fit_inverse_scaling(

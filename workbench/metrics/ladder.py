@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -45,7 +45,6 @@ TASK_LOSS_LAW = dataclasses.replace(
 )
 
 
-@dataclass(repr=False)
 class TaskLadder(Result):
     """A fitted two-step model ladder: task loss from (N, D), accuracy from task loss.
 

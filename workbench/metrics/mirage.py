@@ -15,8 +15,7 @@ and calls each curve emergent-looking or not (:func:`~workbench.metrics.sharpnes
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
@@ -108,7 +107,6 @@ def finite_test_set(metric, p, l: int = 5, k: int = 4, n: int = 100, n_plausible
     return pd.DataFrame({"score": score, "stderr": se, "n": n})
 
 
-@dataclass
 class MirageResult(Result):
     """One model family scored under one metric: the expected curve, a finite test set, and verdicts.
 
@@ -146,35 +144,19 @@ class MirageResult(Result):
         """Whether the expected curve looks emergent."""
         return self.verdict.emergent
 
-    def summary(self) -> str:
+    def _title(self) -> str:
         s = self.settings
-        lines = [
-            f"{self.metric.label}: l = {s['l']} tokens, k = {s['k']} choices, test set n = {s['n']} items",
-            f"  expected curve ({self.method}): {self.verdict}",
-            f"  measured on {s['n']} items: {self.measured_verdict}",
-        ]
+        return f"{self.metric.label}: l = {s['l']} tokens, k = {s['k']} choices, test set n = {s['n']} items"
+
+    def _summarize(self, s) -> None:
+        n = self.settings["n"]
+        s.add_fields([(f"expected curve ({self.method})", str(self.verdict)), (f"measured on {n} items", str(self.measured_verdict))])
         if self.floor is not None:
-            lines.append(f"  resolution floor 1/n = {self.floor:.3g}: "
-                         f"{int((self.test_set['score'] == 0).sum())} of {len(self.test_set)} model sizes measure exactly 0")
-        return "\n".join(lines)
+            s.add_text(f"resolution floor 1/n = {self.floor:.3g}: {int((self.test_set['score'] == 0).sum())} of "
+                       f"{len(self.test_set)} model sizes measure exactly 0")
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
-
-    def to_dict(self) -> dict:
-        return {
-            "metric": self.metric.name,
-            "settings": {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.settings.items()},
-            "method": self.method,
-            "verdict": self.verdict.to_dict(),
-            "measured_verdict": self.measured_verdict.to_dict(),
-            "floor": self.floor,
-            "curve": self.curve.to_dict(orient="list"),
-            "test_set": self.test_set.to_dict(orient="list"),
-        }
+    def _headline(self) -> str:
+        return f"{self.metric.name}: {'emergent-looking' if self.emergent else 'smooth'}; n = {self.settings['n']}"
 
 
 def mirage(

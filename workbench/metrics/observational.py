@@ -16,8 +16,6 @@ familiar summary table.
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -31,7 +29,6 @@ from ..results import Result
 __all__ = ["PCAResult", "benchmark_pca", "ObservationalFit", "fit_observational"]
 
 
-@dataclass
 class PCAResult(Result):
     """Principal components of a benchmark table (centred, not scaled).
 
@@ -58,15 +55,15 @@ class PCAResult(Result):
         X = table[list(self.loadings.index)].to_numpy(float) - self.mean.to_numpy()
         return pd.DataFrame(X @ self.loadings.to_numpy(), index=table.index, columns=self.loadings.columns)
 
-    def summary(self) -> str:
-        ev = ", ".join(f"PC{i + 1} {100 * v:.1f}%" for i, v in enumerate(self.explained_variance_ratio[:4]))
-        return f"PCA of {len(self.scores)} models x {len(self.loadings)} benchmarks (centred, not scaled): {ev}"
+    def _title(self) -> str:
+        return f"PCA of {len(self.scores)} models x {len(self.loadings)} benchmarks (centred, not scaled)"
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _summarize(self, s) -> None:
+        s.add_fields([(f"PC{i + 1}", f"{100 * v:.1f}% of the variance") for i, v in enumerate(self.explained_variance_ratio[:4])])
+        s.add_table(self.loadings.iloc[:, :4].round(3), title="loadings", index=True)
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>" + self.loadings.round(3).to_html()
+    def _headline(self) -> str:
+        return ", ".join(f"PC{i + 1} {100 * v:.1f}%" for i, v in enumerate(self.explained_variance_ratio[:3]))
 
 
 def benchmark_pca(table: pd.DataFrame, columns=OBSERVATIONAL_BENCHMARKS, complete: bool = True) -> PCAResult:
@@ -120,7 +117,6 @@ def benchmark_pca(table: pd.DataFrame, columns=OBSERVATIONAL_BENCHMARKS, complet
     )
 
 
-@dataclass
 class ObservationalFit(Result):
     """A sigmoid of principal components, fitted on smaller models and checked on larger ones.
 
@@ -167,24 +163,24 @@ class ObservationalFit(Result):
         mu = self.glm.predict(sm.add_constant(pcs.to_numpy(), has_constant="add"))
         return self.floor + (self.ceiling - self.floor) * np.asarray(mu)
 
-    def summary(self) -> str:
+    def _title(self) -> str:
+        return f"Observational scaling law of {self.target} (Ruan et al. 2024)"
+
+    def _summarize(self, s) -> None:
         he = self.holdout_error
         x = f"w . PC1..{self.n_components}" if self.predictor == "pcs" else "w log10 C"
-        return (
-            f"{self.target} = {self.floor:g} + {self.ceiling - self.floor:g} sigmoid({x} + b), "
-            f"fitted on {he['fitted']['n']} models (MAE {he['fitted']['mae']:.4f}); "
-            f"held-out larger models: {he['held_out']['n']}, MAE {he['held_out']['mae']:.4f}, RMSE {he['held_out']['rmse']:.4f}"
-        )
+        s.subtitle = f"{self.target} = {self.floor:g} + {self.ceiling - self.floor:g} sigmoid({x} + b)"
+        s.add_table((["models", "n", "MAE", "RMSE"], [[k.replace("_", " "), v["n"], v["mae"], v["rmse"]] for k, v in he.items()]))
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _headline(self) -> str:
+        return f"{self.target}: held-out MAE {self.holdout_error['held_out']['mae']:.4f}"
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
+    _dict_exclude = ("glm", "pca")
+    _dict_properties = ("params", "holdout_error")
 
-    def to_dict(self) -> dict:
-        return {"target": self.target, "predictor": self.predictor, "floor": self.floor, "ceiling": self.ceiling, "n_components": self.n_components,
-                "params": [float(v) for v in self.glm.params], "holdout_error": self.holdout_error}
+    @property
+    def params(self) -> list:
+        return [float(v) for v in self.glm.params]
 
 
 def fit_observational(

@@ -16,13 +16,14 @@ emergence" (concave: the line steepens) from smooth scaling.
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError, FitError
+from ..fitting.linear import ols
+from ..laws import get_law
+from ..results import Result
 from .sampling import check_items
 from .tokens import check_probability
 
@@ -101,8 +102,7 @@ def fixed_budget(pass_rate, n_items: int = 100, samples_per_item: int = 1, seed=
     return pd.DataFrame({"estimate": est, "stderr": np.sqrt(est * (1 - est) / total), "floor": 1.0 / total, "samples": total})
 
 
-@dataclass
-class TaskLawFit:
+class TaskLawFit(Result):
     """Fit of ``log(-log PU) = log c - alpha log N`` (statsmodels OLS) with a curvature test.
 
     Attributes
@@ -123,6 +123,14 @@ class TaskLawFit:
     curvature: float
     curvature_pvalue: float
     n: int
+    level: float = 0.95
+
+    @property
+    def intervals(self) -> dict:
+        """Confidence intervals of ``c`` and ``alpha`` from the least-squares line."""
+        ci = self.ols.conf_int(alpha=1 - self.level)
+        (u_lo, u_hi), (s_lo, s_hi) = ci.loc["const"], ci.loc["log_N"]
+        return {"c": (float(np.exp(u_lo)), float(np.exp(u_hi))), "alpha": (float(-s_hi), float(-s_lo))}
 
     @property
     def accelerated(self) -> bool:
@@ -131,26 +139,23 @@ class TaskLawFit:
 
     def predict(self, N) -> np.ndarray:
         """Pass rate ``exp(-c N^-alpha)`` at model sizes ``N``."""
-        N = np.asarray(N, float)
-        return np.exp(-self.params["c"] * N ** (-self.params["alpha"]))
+        return get_law("task_law_N").predict(self.params, N=N)
 
-    def summary(self) -> str:
+    def _title(self) -> str:
+        return "Task scaling law (Hu et al. 2023, PassUntil)"
+
+    def _summarize(self, s) -> None:
         c, a = self.params["c"], self.params["alpha"]
         shape = "accelerated (concave)" if self.accelerated else "consistent with a straight line"
-        return (
-            f"PU(N) = exp(-{c:.4g} N^-{a:.4g})   ({self.n} model sizes, R^2 of log(-log PU) on log N: {self.ols.rsquared:.4f})\n"
-            f"curvature of log(-log PU) in log N: {self.curvature:.3g} (p = {self.curvature_pvalue:.3g}): {shape}"
-        )
+        s.subtitle = f"PU(N) = exp(-{c:.4g} N^-{a:.4g})"
+        s.add_fields([("model sizes", self.n), ("R^2 of log(-log PU) on log N", self.ols.rsquared),
+                      ("curvature of log(-log PU) in log N", f"{self.curvature:.3g} (p = {self.curvature_pvalue:.3g}): {shape}")])
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _headline(self) -> str:
+        return f"c={self.params['c']:.4g}, alpha={self.params['alpha']:.4g}; {self.n} sizes"
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
-
-    def to_dict(self) -> dict:
-        return {"params": dict(self.params), "curvature": self.curvature, "curvature_pvalue": self.curvature_pvalue,
-                "rsquared": float(self.ols.rsquared), "n": self.n}
+    _dict_exclude = ("ols",)
+    _dict_properties = ("accelerated",)
 
 
 def fit_task_law(N, pass_rate) -> TaskLawFit:
@@ -167,8 +172,6 @@ def fit_task_law(N, pass_rate) -> TaskLawFit:
     -------
     TaskLawFit
     """
-    import statsmodels.api as sm
-
     N = np.asarray(N, float)
     pu = np.asarray(pass_rate, float)
     if N.shape != pu.shape:
@@ -180,11 +183,11 @@ def fit_task_law(N, pass_rate) -> TaskLawFit:
             f"got {int(ok.sum())}. Rates of exactly 0 are below the test set's resolution: estimate them with pass_until()."
         )
     x, y = np.log(N[ok]), np.log(-np.log(pu[ok]))
-    X = sm.add_constant(x)
-    ols = sm.OLS(y, X).fit()
+    line = ols(x, y, names=("log_N",), y_name="log_neg_log_PU")
     if ok.sum() >= 4:
-        quad = sm.OLS(y, np.column_stack([X, (x - x.mean()) ** 2])).fit()
-        curv, pval = float(quad.params[2]), float(quad.pvalues[2])
+        quad = ols(np.column_stack([x, (x - x.mean()) ** 2]), y, names=("log_N", "log_N_squared"), y_name="log_neg_log_PU")
+        curv, pval = float(quad.params["log_N_squared"]), float(quad.pvalues["log_N_squared"])
     else:
         curv, pval = float("nan"), float("nan")
-    return TaskLawFit({"c": float(np.exp(ols.params[0])), "alpha": float(-ols.params[1])}, ols, curv, pval, int(ok.sum()))
+    params = {"c": float(np.exp(line.params["const"])), "alpha": float(-line.params["log_N"])}
+    return TaskLawFit(params, line, curv, pval, int(ok.sum()))

@@ -18,15 +18,14 @@ curves that are sharper under one metric than another.
 from __future__ import annotations
 
 import functools
-import html
 import os
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..data import load_dataset
 from ..errors import ArgumentError, UnknownNameError
+from ..results import Result
 from .sharpness import sharpness
 
 __all__ = [
@@ -90,8 +89,7 @@ def _improves(y: np.ndarray) -> bool:
     return bool(net > 0 and net >= 0.5 * np.abs(np.diff(y)).sum())
 
 
-@dataclass
-class SharpnessComparison:
+class SharpnessComparison(Result):
     """Per-curve sharpness under two metrics, and the counts.
 
     Attributes
@@ -132,19 +130,20 @@ class SharpnessComparison:
         t = self.table[self.table["sharper"] != "not comparable"]
         return pd.crosstab(t[key], t["sharper"])
 
-    def summary(self) -> str:
+    def _title(self) -> str:
+        return f"Sharpness under {self.a} against {self.b}"
+
+    def _summarize(self, s) -> None:
         c = self.counts
-        return (
-            f"{c['curves']} curves with at least 3 model sizes; {c['comparable']} improve with scale under both "
-            f"{self.a} and {self.b}. Sharper under {self.a}: {c[f'sharper_{self.a}']}; under {self.b}: "
-            f"{c[f'sharper_{self.b}']}; ties: {c['ties']} ({100 * self.share_sharper_a:.0f}% sharper under {self.a})."
-        )
+        s.add_fields([("curves with at least 3 model sizes", c["curves"]),
+                      ("improving with scale under both", c["comparable"]),
+                      (f"sharper under {self.a}", c[f"sharper_{self.a}"]), (f"sharper under {self.b}", c[f"sharper_{self.b}"]),
+                      ("ties", c["ties"]), (f"share sharper under {self.a}", f"{100 * self.share_sharper_a:.0f}%")])
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _headline(self) -> str:
+        return f"{100 * self.share_sharper_a:.0f}% of {self.counts['comparable']} curves sharper under {self.a}"
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
+    _dict_properties = ("counts", "share_sharper_a")
 
 
 def compare_sharpness(

@@ -40,13 +40,7 @@ from ..errors import ArgumentError
 from .exact import check_choices, check_length
 from .tokens import check_probability
 
-__all__ = [
-    "resolution_floor",
-    "check_items",
-    "sample_answers",
-    "sample_choices",
-    "ChoiceSample",
-]
+__all__ = ["resolution_floor", "sample_answers", "sample_choices", "ChoiceSample"]
 
 
 def resolution_floor(n: int) -> float:

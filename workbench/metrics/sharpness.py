@@ -22,17 +22,16 @@ argument (Schaeffer et al. 2023), so the range is part of the result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import ArgumentError
+from ..results import Result
 
 __all__ = ["Sharpness", "sharpness"]
 
 
-@dataclass(frozen=True)
-class Sharpness:
+class Sharpness(Result, frozen=True):
     """Sharpness of one curve and its emergence verdict.
 
     Attributes
@@ -68,17 +67,19 @@ class Sharpness:
     emergent: bool
     reason: str
 
-    def to_dict(self) -> dict:
-        return {
-            "share": self.share,
-            "window": list(self.window),
-            "emergent_share": self.emergent_share,
-            "lead_ratio": self.lead_ratio,
-            "net_change": self.net_change,
-            "decades": self.decades,
-            "emergent": self.emergent,
-            "reason": self.reason,
-        }
+    def _title(self) -> str:
+        return "Sharpness of a curve and its emergence verdict"
+
+    def _summarize(self, s) -> None:
+        s.add_text(str(self))
+        s.add_fields([("largest share of the change in one window", self.share),
+                      ("that window (scale)", f"{self.window[0]:.3g} .. {self.window[1]:.3g}"),
+                      ("share in a window after a flat stretch", self.emergent_share),
+                      ("gain before / within the window", self.lead_ratio),
+                      ("net change", self.net_change), ("decades of scale", self.decades)])
+
+    def _headline(self) -> str:
+        return f"{'emergent-looking' if self.emergent else 'not emergent-looking'}, share {self.share:.2f}"
 
     def __str__(self) -> str:
         return (

@@ -18,15 +18,7 @@ import numpy as np
 from ..errors import ArgumentError
 from ..laws import get_law
 
-__all__ = [
-    "MIRAGE_LAW",
-    "MIRAGE_PARAMS",
-    "MIRAGE_SCALE",
-    "scale_grid",
-    "token_loss",
-    "token_probability",
-    "check_probability",
-]
+__all__ = ["MIRAGE_LAW", "MIRAGE_PARAMS", "MIRAGE_SCALE", "scale_grid", "token_loss", "token_probability"]
 
 #: The per-token loss law of the mirage toy: Kaplan's pure power law L(N) = (N_c / N)^alpha_N.
 MIRAGE_LAW = "kaplan_N"

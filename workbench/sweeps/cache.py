@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..data.manifest import sha256_of
 from ..errors import ArgumentError, CacheError, WorkbenchError
 
 __all__ = ["config_key", "RunCache", "CacheWarning", "default_cache_dir"]
@@ -62,14 +63,6 @@ DAMAGED_DIR = "damaged"
 
 class CacheWarning(UserWarning):
     """Damaged cache entries were moved aside and their runs computed again."""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -142,7 +135,7 @@ class RunCache:
             if size == 0:
                 return "empty file"
             return "truncated" if isinstance(record.get("size"), int) and size < record["size"] else "wrong size"
-        if _sha256(payload) != record.get("sha256"):
+        if sha256_of(payload) != record.get("sha256"):
             return "checksum differs (edited or replaced)"
         return None
 
@@ -192,7 +185,7 @@ class RunCache:
                 "namespace": namespace,
                 "config": None if config is None else _canonical(config),
                 "size": tmp.stat().st_size,
-                "sha256": _sha256(tmp),
+                "sha256": sha256_of(tmp),
                 "rows": len(table),
             }
             ntmp.write_text(json.dumps(record, indent=1, sort_keys=True))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -11,6 +10,7 @@ import pandas as pd
 
 from ..errors import ArgumentError
 from .cache import DAMAGED_DIR, CacheWarning, RunCache, config_key, default_cache_dir
+from .progress import reporting
 
 __all__ = ["grid", "run_sweep", "SweepResult"]
 
@@ -50,8 +50,7 @@ def run_sweep(
     *,
     cache_dir=None,
     executor=None,
-    progress: bool = True,
-    stop: threading.Event | None = None,
+    progress=True,
     namespace: str | None = None,
     on_result: Callable[[dict, pd.DataFrame], None] | None = None,
 ) -> SweepResult:
@@ -79,10 +78,10 @@ def run_sweep(
         ``None`` runs in this process, one configuration after another; any
         ``concurrent.futures`` executor or a Dask client (e.g. on a ``LocalCluster``, or
         a cluster spanning many machines) runs them concurrently.
-    progress : bool
-        Show a tqdm progress bar.
-    stop : threading.Event, optional
-        Set it to stop after the runs in flight; finished runs are kept.
+    progress : bool or Progress
+        ``True``: a progress bar over the configurations; ``False``: silent; a
+        :class:`~workbench.sweeps.progress.Progress`: yours, whose ``stop()`` ends the sweep
+        after the runs in flight (finished runs are kept).
     namespace : str, optional
         Part of every cache key (default: ``func``'s module and name); change it when
         ``func``'s behaviour changes so that old results are not reused.
@@ -129,54 +128,8 @@ def run_sweep(
         )
         sweep_warnings.append({"code": "cache_damaged", "message": message})
         warnings.warn(message, CacheWarning, stacklevel=2)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(configs), initial=n_cached, desc="sweep", leave=False)
-
-    def finish(config, key, table):
-        if not isinstance(table, pd.DataFrame):
-            raise ArgumentError(f"The sweep function must return a DataFrame, got {type(table).__name__} for {config}.")
-        if cache is not None:
-            cache.save(key, table, config, ns)
-        tables[key] = table
-        if bar is not None:
-            bar.update(1)
-        if on_result is not None:
-            on_result(config, table)
-
-    complete = True
-    try:
-        if executor is None:
-            for c, k in todo:
-                if stop is not None and stop.is_set():
-                    complete = False
-                    break
-                finish(c, k, func(dict(c)))
-        else:
-            if _is_dask_client(executor):
-                from distributed import as_completed
-
-                futures = {executor.submit(func, dict(c), pure=False): (c, k) for c, k in todo}
-            else:
-                from concurrent.futures import as_completed
-
-                futures = {executor.submit(func, dict(c)): (c, k) for c, k in todo}
-            try:
-                for fut in as_completed(list(futures)):
-                    c, k = futures[fut]
-                    finish(c, k, fut.result())
-                    if stop is not None and stop.is_set():
-                        complete = False
-                        break
-            finally:
-                for fut in futures:
-                    if not fut.done():
-                        fut.cancel()
-    finally:
-        if bar is not None:
-            bar.close()
+    with reporting(progress, len(configs), "sweep", initial=n_cached) as bar:
+        complete = _run(func, todo, executor, bar, cache, ns, tables, on_result)
 
     parts = []
     for c, k in zip(configs, keys):
@@ -201,3 +154,44 @@ def run_sweep(
         warnings=sweep_warnings,
     )
     return out
+
+
+def _run(func, todo, executor, progress, cache, ns, tables, on_result) -> bool:
+    """Compute the configurations ``todo`` (in process or on ``executor``), saving each as it finishes;
+    ``False`` when ``progress`` was stopped first."""
+
+    def finish(config, key, table):
+        if not isinstance(table, pd.DataFrame):
+            raise ArgumentError(f"The sweep function must return a DataFrame, got {type(table).__name__} for {config}.")
+        if cache is not None:
+            cache.save(key, table, config, ns)
+        tables[key] = table
+        progress.update(progress.done + 1)
+        if on_result is not None:
+            on_result(config, table)
+
+    if executor is None:
+        for c, k in todo:
+            if progress.stopped:
+                return False
+            finish(c, k, func(dict(c)))
+        return True
+    if _is_dask_client(executor):
+        from distributed import as_completed
+
+        futures = {executor.submit(func, dict(c), pure=False): (c, k) for c, k in todo}
+    else:
+        from concurrent.futures import as_completed
+
+        futures = {executor.submit(func, dict(c)): (c, k) for c, k in todo}
+    try:
+        for fut in as_completed(list(futures)):
+            c, k = futures[fut]
+            finish(c, k, fut.result())
+            if progress.stopped:
+                return False
+    finally:
+        for fut in futures:
+            if not fut.done():
+                fut.cancel()
+    return True

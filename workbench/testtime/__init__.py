@@ -15,58 +15,15 @@
 """
 
 from ..errors import SamplesError
-from .counts import (
-    BetaDifficulty,
-    LogitNormalDifficulty,
-    difficulty,
-    generate_counts,
-    group_counts,
-    load_counts,
-    subsample_counts,
-)
-from .coverage import (
-    BROWN2024_SWE_BENCH_LITE,
-    BetaBinomialFit,
-    CoverageLawFit,
-    ExtrapolationComparison,
-    compare_extrapolations,
-    coverage_from_law,
-    coverage_law_through,
-    coverage_table,
-    fit_beta_binomial,
-    fit_coverage_law,
-)
-from .flops import (
-    FlopsMatchedComparison,
-    LogitAbilityLaw,
-    compare_models_from_counts,
-    flops_matched_comparison,
-    flops_matched_curve,
-    inference_flops,
-    samples_at_equal_flops,
-)
-from .passk import aggregate_pass_at_k, coverage_curve, k_grid, pass_at_k, pass_at_k_exact
-from .verifier import (
-    VerifierCurve,
-    accuracy_after_k,
-    accuracy_ceiling,
-    expected_utility,
-    false_positive_rate_after_k,
-    rejection_probability,
-    verifier_curve,
-)
+from . import passk, counts, coverage, verifier, flops
 
+#: The public API: what each module lists in its own ``__all__``.
 __all__ = [
-    "SamplesError",
-    "pass_at_k", "pass_at_k_exact", "aggregate_pass_at_k", "coverage_curve", "k_grid",
-    "BetaDifficulty", "LogitNormalDifficulty", "difficulty", "generate_counts", "load_counts",
-    "subsample_counts", "group_counts",
-    "CoverageLawFit", "BetaBinomialFit", "ExtrapolationComparison", "fit_coverage_law", "fit_beta_binomial",
-    "compare_extrapolations", "coverage_table", "coverage_law_through", "coverage_from_law",
-    "BROWN2024_SWE_BENCH_LITE",
-    "rejection_probability", "accuracy_after_k", "false_positive_rate_after_k", "accuracy_ceiling",
-    "expected_utility", "verifier_curve", "VerifierCurve",
-    "inference_flops", "samples_at_equal_flops", "LogitAbilityLaw", "FlopsMatchedComparison",
-    "flops_matched_comparison", "compare_models_from_counts", "flops_matched_curve",
-
+    "SamplesError", *passk.__all__, *counts.__all__, *coverage.__all__, *verifier.__all__, *flops.__all__,
 ]
+
+from .passk import *  # noqa: E402, F403
+from .counts import *  # noqa: E402, F403
+from .coverage import *  # noqa: E402, F403
+from .verifier import *  # noqa: E402, F403
+from .flops import *  # noqa: E402, F403

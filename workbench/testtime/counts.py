@@ -31,14 +31,7 @@ from scipy import optimize, special, stats
 from ..data.runs import read_table
 from ..errors import SamplesError
 
-__all__ = [
-    "BetaDifficulty",
-    "LogitNormalDifficulty",
-    "difficulty",
-    "generate_counts",
-    "load_counts",
-    "subsample_counts",
-]
+__all__ = ["BetaDifficulty", "LogitNormalDifficulty", "difficulty", "generate_counts", "load_counts", "subsample_counts", "group_counts"]
 
 _ALIASES = {
     "problem": ("problem", "problemid", "task", "taskid", "question", "id", "item"),

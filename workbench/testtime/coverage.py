@@ -4,8 +4,9 @@ Two ways to extrapolate coverage ``c(k)`` (the mean of pass@k over problems)
 from a small sampling budget to large ``k``:
 
 1. **The coverage power law** of Brown et al. (2024, "Large Language Monkeys"):
-   ``log c(k) = a k^b`` with ``a, b < 0``, fitted to the measured curve at
-   small ``k`` through :func:`workbench.fit` (law ``coverage_power_law``).
+   ``log c(k) = a k^b`` with ``a, b < 0`` (the catalogue's law ``coverage_power_law``),
+   fitted to the measured curve at small ``k`` by the fit layer's straight-line
+   estimator (:func:`workbench.fitting.linear.line_fit`).
 
    *Residual space.* The law is a straight line in ``ln(-ln c)`` against
    ``ln k``, and that is where it is fitted (the engine's log residuals of
@@ -20,7 +21,8 @@ from a small sampling budget to large ``k``:
    in this space is ordinary regression of ``ln(-ln c)`` on ``ln k``.
    Because the points at different ``k`` share samples, a bootstrap over
    the points would be wrong; intervals come from a bootstrap over
-   *problems* (resample problems, recompute the curve, refit).
+   *problems* (resample problems, recompute the curve, refit with the same
+   estimator as the point estimate).
 
 2. **The beta-binomial model** of per-problem success rates (Schaeffer et
    al. 2025): ``p_i ~ Beta(alpha, beta)`` and ``c_i ~ Binomial(n_i, p_i)``,
@@ -36,19 +38,17 @@ problem and scores them on held-out large ``k``.
 
 from __future__ import annotations
 
-import html
 import math
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from ..fitting import fit as _engine_fit
-from ..laws import get_law
 from ..errors import SamplesError
-from ..results import Result
+from ..fitting.linear import line_fit, ols
+from ..laws import get_law
+from ..results import Result, ResultWarning, jsonable
 from .counts import _validated, subsample_counts
 from .passk import k_grid, pass_at_k
 
@@ -97,9 +97,12 @@ def one_model(counts: pd.DataFrame, model=None, what: str = "this fit") -> pd.Da
 
 
 def coverage_from_law(a, b, k) -> np.ndarray:
-    """Coverage ``c(k) = exp(a k^b)`` of the Brown et al. (2024) law."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return np.exp(a * np.asarray(k, float) ** b)
+    """Coverage ``c(k) = exp(a k^b)`` of the Brown et al. (2024) law (``a``, ``b`` floats or broadcastable arrays).
+
+    Evaluates the catalogue's declaration ``coverage_power_law`` (``-ln c = -a k^b``).
+    """
+    a, b, k = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float), np.asarray(k, float))
+    return np.exp(-get_law(LAW_NAME).predict_rows(np.column_stack([a.ravel(), b.ravel()]), k=k.reshape(-1, 1))[:, 0]).reshape(k.shape)
 
 
 def coverage_law_through(k1: float, c1: float, k2: float, c2: float) -> tuple[float, float]:
@@ -122,74 +125,77 @@ def coverage_law_through(k1: float, c1: float, k2: float, c2: float) -> tuple[fl
 
 
 # ---------------------------------------------------------------------------------------------
-def coverage_table(counts, k, *, _trusted: bool = False) -> pd.DataFrame:
-    """Measured coverage (mean pass@k), its standard error over problems and ``-ln`` coverage at each ``k``."""
+def coverage_table(counts, k, *, _trusted: bool = False, _per_problem: bool = False):
+    """Measured coverage (mean pass@k), its standard error over problems and ``-ln`` coverage at each ``k``
+    (and, with ``_per_problem``, the per-problem pass@k matrix it averages)."""
     counts = counts if _trusted else _validated(counts)
     k = np.atleast_1d(k)
     pk = pass_at_k(counts["n"].to_numpy(), counts["c"].to_numpy(), k, problems=counts["problem"].to_numpy())
     cov = pk.mean(axis=0)
     se = pk.std(axis=0, ddof=1) / math.sqrt(len(counts)) if len(counts) > 1 else np.full(len(k), np.nan)
     with np.errstate(divide="ignore"):
-        nlc = -np.log(cov)
-    return pd.DataFrame({"k": np.asarray(k, np.int64), "coverage": cov, "stderr": se, "neg_log_coverage": nlc})
+        table = pd.DataFrame({"k": np.asarray(k, np.int64), "coverage": cov, "stderr": se, "neg_log_coverage": -np.log(cov)})
+    return (table, pk) if _per_problem else table
 
 
-def _ols_loglog(lk: np.ndarray, Y: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted least squares of ``Y = u + b lk`` for each row of ``Y`` (B, K) with weights ``W`` (B, K)."""
-    sw = W.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mx = (W * lk).sum(axis=1) / sw
-        my = (W * np.where(W > 0, Y, 0.0)).sum(axis=1) / sw
-        dx = lk[None, :] - mx[:, None]
-        sxx = (W * dx * dx).sum(axis=1)
-        sxy = (W * dx * np.where(W > 0, Y - my[:, None], 0.0)).sum(axis=1)
-        b = sxy / sxx
-    u = my - b * mx
-    return u, b
-
-
-@dataclass(repr=False)
-class CoverageLawFit:
+class CoverageLawFit(Result):
     """A fitted coverage law ``log c(k) = a k^b`` with problem-bootstrap intervals.
+
+    A fitted law (like :class:`~workbench.fitting.Fit`): ``law`` (the catalogue's
+    ``coverage_power_law``), ``params``, parameter ``samples``, ``level`` and
+    :meth:`predict`. The point estimate and every bootstrap resample come from
+    the same estimator: the line ``ln(-ln c) = ln(-a) + b ln k`` fitted with
+    ``loss`` (least squares, or Huber's loss) by :func:`workbench.fitting.linear.line_fit`.
 
     Attributes
     ----------
-    fit : workbench.Fit
-        The engine's fit of law ``coverage_power_law`` (target ``-ln c``).
+    params : dict
+        ``a`` (< 0) and ``b`` (< 0).
     table : DataFrame
         ``k``, measured ``coverage``, its ``stderr``, ``neg_log_coverage`` and
         ``role`` ("fitted", "held out" or "dropped": coverage 0 or 1 cannot be
         placed on the ``ln(-ln c)`` scale).
-    bootstrap_values : ndarray, shape (B, 2)
+    samples : ndarray, shape (B, 2)
         ``(a, b)`` refitted on ``B`` resamples of the problems.
     """
 
-    fit: object
+    params: dict
     table: pd.DataFrame
-    bootstrap_values: np.ndarray | None
+    samples: np.ndarray | None
+    loss: str = "squares"
     level: float = 0.95
     k_fit_max: int = 0
     n_problems: int = 0
-    notes: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    _dict_exclude = ("samples",)
+    _dict_properties = ("stderr", "holdout_error")
+
+    @property
+    def law(self):
+        return get_law(LAW_NAME)
 
     @property
     def a(self) -> float:
-        return self.fit.params["a"]
+        return self.params["a"]
 
     @property
     def b(self) -> float:
-        return self.fit.params["b"]
-
-    @property
-    def params(self) -> dict:
-        return {"a": self.a, "b": self.b}
+        return self.params["b"]
 
     @property
     def stderr(self) -> dict | None:
-        if self.bootstrap_values is None or len(self.bootstrap_values) < 2:
+        if self.samples is None or len(self.samples) < 2:
             return None
-        sd = np.std(self.bootstrap_values, axis=0, ddof=1)
-        return {"a": float(sd[0]), "b": float(sd[1])}
+        return dict(zip(("a", "b"), np.std(self.samples, axis=0, ddof=1).tolist()))
+
+    @property
+    def intervals(self) -> dict | None:
+        if self.samples is None or len(self.samples) < 2:
+            return None
+        q = (1 - self.level) / 2
+        lo, hi = np.quantile(self.samples, [q, 1 - q], axis=0)
+        return {"a": (float(lo[0]), float(hi[0])), "b": (float(lo[1]), float(hi[1]))}
 
     def predict(self, k) -> np.ndarray:
         """Predicted coverage ``exp(a k^b)`` at ``k``."""
@@ -197,11 +203,11 @@ class CoverageLawFit:
 
     def predict_interval(self, k, level: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Problem-bootstrap interval of the predicted coverage at ``k``."""
-        if self.bootstrap_values is None:
+        if self.samples is None:
             raise SamplesError("This coverage fit has no bootstrap: refit with bootstrap=200 for intervals.")
         level = self.level if level is None else level
         k = np.atleast_1d(np.asarray(k, float))
-        preds = coverage_from_law(self.bootstrap_values[:, :1], self.bootstrap_values[:, 1:], k[None, :])
+        preds = coverage_from_law(self.samples[:, :1], self.samples[:, 1:], k[None, :])
         q = (1 - level) / 2
         lo, hi = np.quantile(preds, [q, 1 - q], axis=0)
         return lo, hi
@@ -218,41 +224,32 @@ class CoverageLawFit:
     def ols(self):
         """The same straight line, ``ln(-ln c) = ln(-a) + b ln k``, as a statsmodels OLS result.
 
-        For its familiar summary and diagnostics (DESIGN: log-linear models go
-        through statsmodels). Its standard errors assume independent points,
-        which the coverage curve is not (every ``k`` reuses the same samples):
-        prefer :attr:`stderr`, from the bootstrap over problems.
+        For its familiar summary and diagnostics. Its standard errors assume
+        independent points, which the coverage curve is not (every ``k`` reuses
+        the same samples): prefer :attr:`stderr`, from the bootstrap over problems.
         """
-        import statsmodels.api as sm
-
         t = self.table[self.table["role"] == "fitted"]
-        X = sm.add_constant(pd.DataFrame({"ln_k": np.log(t["k"].to_numpy(float))}))
-        y = pd.Series(np.log(t["neg_log_coverage"].to_numpy(float)), name="ln_neg_log_coverage")
-        return sm.OLS(y, X).fit()
+        return ols(np.log(t["k"].to_numpy(float)), np.log(t["neg_log_coverage"].to_numpy(float)), names=("ln_k",),
+                   y_name="ln_neg_log_coverage")
 
-    def summary(self) -> str:
-        se = self.stderr or {}
-        lines = [
-            "Coverage law (Brown et al. 2024): log c(k) = a k^b",
-            f"  a = {self.a:.4g}" + (f" (se {se['a']:.2g})" if se else "") + f"   b = {self.b:.4g}" + (f" (se {se['b']:.2g})" if se else ""),
-            f"  fitted on k = 1..{self.k_fit_max} ({int((self.table['role'] == 'fitted').sum())} points), {self.n_problems} problems;"
-            " residuals on ln(-ln coverage), standard errors from a bootstrap over problems",
-        ]
+    def _title(self) -> str:
+        return "Coverage law (Brown et al. 2024)"
+
+    def _summarize(self, s) -> None:
+        s.subtitle = "log c(k) = a k^b"
+        se, iv = self.stderr, self.intervals
+        s.add_table((["parameter", "value", "std err", f"{100 * self.level:g}% interval"],
+                     [[n, v, se[n] if se else "-", iv[n] if iv else "-"] for n, v in self.params.items()]))
+        s.add_fields([("fitted on", f"k = 1..{self.k_fit_max} ({int((self.table['role'] == 'fitted').sum())} points), "
+                                    f"{self.n_problems} problems"),
+                      ("residuals", f"ln(-ln coverage), {self.loss}; standard errors from a bootstrap over problems")])
         he = self.holdout_error
         if he:
-            lines.append(f"  held out: {he['n']} values of k, mean |error| {he['mean_abs_error']:.4f}, max {he['max_abs_error']:.4f} (coverage)")
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
+            s.add_fields([("held out", f"{he['n']} values of k, mean |error| {he['mean_abs_error']:.4f}, "
+                                       f"max {he['max_abs_error']:.4f} (coverage)")])
 
-    def __repr__(self) -> str:
-        return f"<CoverageLawFit a={self.a:.4g}, b={self.b:.4g}; k <= {self.k_fit_max}>"
-
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
-
-    def to_dict(self) -> dict:
-        return {"law": LAW_NAME, "params": self.params, "stderr": self.stderr, "k_fit_max": self.k_fit_max,
-                "n_problems": self.n_problems, "holdout": self.holdout_error, "notes": list(self.notes)}
+    def _headline(self) -> str:
+        return f"a={self.a:.4g}, b={self.b:.4g}; k <= {self.k_fit_max}"
 
 
 def fit_coverage_law(
@@ -271,12 +268,12 @@ def fit_coverage_law(
     """Fit ``log c(k) = a k^b`` (Brown et al. 2024) to the measured coverage for ``k <= k_fit_max``.
 
     The measured coverage (mean unbiased pass@k over problems) at ``k`` spread
-    evenly in ``log k`` is fitted by :func:`workbench.fit` with law
-    ``coverage_power_law`` (target ``-ln c``, so residuals are
-    ``ln(-ln c_obs) - ln(-ln c_fit)``; see the module notes); larger ``k``
-    (up to the smallest ``n``) are kept as held-out points. Intervals come
-    from a bootstrap over problems: each resample recomputes the curve and
-    refits it by least squares in the same space.
+    evenly in ``log k`` is fitted as the straight line of law ``coverage_power_law``,
+    ``ln(-ln c) = ln(-a) + b ln k`` (residuals ``ln(-ln c_obs) - ln(-ln c_fit)``;
+    see the module notes); larger ``k`` (up to the smallest ``n``) are kept as
+    held-out points. Intervals come from a bootstrap over problems: each
+    resample recomputes the curve and refits it with the same estimator
+    (the same ``loss``) as the point estimate.
 
     Parameters
     ----------
@@ -288,7 +285,8 @@ def fit_coverage_law(
         The ``k`` at which to measure coverage (default: ~12 per decade from 1
         to the smallest ``n``).
     loss : {"squares", "huber"}
-        Loss of the engine fit (Huber threshold 1e-3 on the log residuals).
+        Least squares, or Huber's loss (threshold 1e-3 on the log residuals), for the
+        point estimate and every bootstrap refit alike.
     bootstrap : int
         Resamples of the problems (0 to skip).
     model : optional
@@ -311,54 +309,41 @@ def fit_coverage_law(
     if k.max() > n_min:
         raise SamplesError(f"k = {int(k.max())} exceeds the smallest number of samples per problem ({n_min}).")
     P = len(counts)
-    pk = pass_at_k(counts["n"].to_numpy(), counts["c"].to_numpy(), k, problems=counts["problem"].to_numpy())
-    cov = pk.mean(axis=0)
-    se = pk.std(axis=0, ddof=1) / math.sqrt(P) if P > 1 else np.full(len(k), np.nan)
-    usable = (cov > 0) & (cov < 1)
-    role = np.where(~usable, "dropped", np.where(k <= k_fit_max, "fitted", "held out"))
-    with np.errstate(divide="ignore"):
-        table = pd.DataFrame({"k": k, "coverage": cov, "stderr": se, "neg_log_coverage": -np.log(cov), "role": role})
+    table, pk = coverage_table(counts, k, _trusted=True, _per_problem=True)
+    usable = ((table["coverage"] > 0) & (table["coverage"] < 1)).to_numpy()
+    table["role"] = np.where(~usable, "dropped", np.where(k <= k_fit_max, "fitted", "held out"))
     notes = []
     if (~usable).any():
-        notes.append(
-            f"{int((~usable).sum())} value(s) of k dropped: coverage 0 or 1 cannot be placed on the ln(-ln c) scale"
-        )
+        notes.append(ResultWarning(
+            f"{int((~usable).sum())} value(s) of k dropped: coverage 0 or 1 cannot be placed on the ln(-ln c) scale",
+            code="dropped_points"))
     fitted = table[table["role"] == "fitted"]
     if len(fitted) < 3:
         raise SamplesError(
             f"Only {len(fitted)} usable coverage points with k <= {k_fit_max} (coverage must be strictly between 0 "
             "and 1): use more problems, a larger k_fit_max, or a harder/easier benchmark."
         )
-    runs = table[table["role"] != "dropped"][["k", "neg_log_coverage"]].astype(float)
-    # The line ln(-ln c) = ln(-a) + b ln k has a closed-form least-squares solution: it is the
-    # engine's single (warm) start, which the engine then polishes under the chosen loss.
-    lk, y = np.log(fitted["k"].to_numpy(float)), np.log(fitted["neg_log_coverage"].to_numpy(float))
-    u0, b0 = _ols_loglog(lk, y[None, :], np.ones((1, len(y))))
-    start = {"a": -math.exp(float(u0[0])), "b": float(np.clip(b0[0], -4.999, -1e-9))}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = _engine_fit(get_law(LAW_NAME), runs, loss=loss, holdout=runs["k"].to_numpy() > k_fit_max,
-                             bootstrap=0, level=level, warm_start=start)
-    boot = None
+    # One estimator for the point and every resample: the line ln(-ln c) = ln(-a) + b ln k, fitted by
+    # `loss` on the measured curve (row 0) and on B curves recomputed from resampled problems.
+    fit_cols = (k <= k_fit_max) & usable
+    rows = [pk[:, fit_cols].mean(axis=0)]
     if bootstrap and bootstrap > 0 and P > 1:
         rng = np.random.default_rng(seed)
-        B = int(bootstrap)
-        idx = rng.integers(0, P, size=(B, P)) + (np.arange(B) * P)[:, None]
-        weights = np.bincount(idx.ravel(), minlength=B * P).reshape(B, P) / P
-        fit_cols = k <= k_fit_max
-        covb = weights @ pk[:, fit_cols]
-        ok = (covb > 0) & (covb < 1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            Y = np.log(-np.log(np.where(ok, covb, 0.5)))
-        u, b = _ols_loglog(np.log(k[fit_cols].astype(float)), Y, ok.astype(float))
-        good = np.isfinite(u) & np.isfinite(b) & (ok.sum(axis=1) >= 3)
-        boot = np.column_stack([-np.exp(u[good]), b[good]])
-    return CoverageLawFit(result, table, boot, level, k_fit_max, P, notes)
+        idx = rng.integers(0, P, size=(int(bootstrap), P))
+        rows.append(np.stack([np.bincount(i, minlength=P) for i in idx]) / P @ pk[:, fit_cols])
+    cov_rows = np.vstack(rows)
+    ok = (cov_rows > 0) & (cov_rows < 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        Y = np.log(-np.log(np.where(ok, cov_rows, 0.5)))
+    u, b = line_fit(np.log(k[fit_cols].astype(float)), Y, ok.astype(float), loss=loss)
+    good = np.isfinite(u) & np.isfinite(b) & (ok.sum(axis=1) >= 3)
+    boot = np.column_stack([-np.exp(u[1:][good[1:]]), b[1:][good[1:]]]) if len(u) > 1 else None
+    params = {"a": float(-np.exp(u[0])), "b": float(b[0])}
+    return CoverageLawFit(params, table, boot, loss, level, k_fit_max, P, notes)
 
 
 # ---------------------------------------------------------------------------------------------
-@dataclass(repr=False)
-class BetaBinomialFit:
+class BetaBinomialFit(Result):
     """Maximum-likelihood Beta distribution of per-problem success rates.
 
     Attributes
@@ -427,24 +412,29 @@ class BetaBinomialFit:
     def pdf(self, p) -> np.ndarray:
         return stats.beta.pdf(p, self.alpha, self.beta)
 
-    def summary(self) -> str:
-        se = self.stderr
-        return "\n".join([
-            "Beta-binomial model of per-problem success rates (maximum likelihood)",
-            f"  alpha = {self.alpha:.4g} (se {se['alpha']:.2g})   beta = {self.beta:.4g} (se {se['beta']:.2g})",
-            f"  mean pass@1 {self.mean:.4f}   {self.n_problems} problems   log-likelihood {self.loglik:.2f}",
-            "  coverage(k) = 1 - B(alpha, beta + k) / B(alpha, beta); large k: miss rate ~ k^-alpha",
-        ] + ([] if self.converged else [f"  warning: optimiser did not converge ({self.message})"]))
+    @property
+    def intervals(self) -> dict:
+        """Normal (Wald) intervals of ``alpha`` and ``beta`` at ``level`` from the observed information."""
+        z = float(stats.norm.ppf(0.5 + self.level / 2))
+        return {k: (v - z * self.stderr[k], v + z * self.stderr[k]) for k, v in self.params.items()}
 
-    def __repr__(self) -> str:
-        return f"<BetaBinomialFit alpha={self.alpha:.4g}, beta={self.beta:.4g}; {self.n_problems} problems>"
+    @property
+    def warnings(self) -> list:
+        return [] if self.converged else [ResultWarning(f"The optimiser did not converge ({self.message}).", "not_converged")]
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
+    def _title(self) -> str:
+        return "Beta-binomial model of per-problem success rates (maximum likelihood)"
 
-    def to_dict(self) -> dict:
-        return {"params": self.params, "stderr": self.stderr, "cov": self.cov.tolist(), "loglik": self.loglik,
-                "n_problems": self.n_problems, "mean_pass_at_1": self.mean, "converged": self.converged}
+    def _summarize(self, s) -> None:
+        s.subtitle = "coverage(k) = 1 - B(alpha, beta + k) / B(alpha, beta); large k: miss rate ~ k^-alpha"
+        s.add_table((["parameter", "value", "std err", f"{100 * self.level:g}% interval"],
+                     [[n, v, self.stderr[n], self.intervals[n]] for n, v in self.params.items()]))
+        s.add_fields([("mean pass@1", self.mean), ("problems", self.n_problems), ("log-likelihood", f"{self.loglik:.2f}")])
+
+    def _headline(self) -> str:
+        return f"alpha={self.alpha:.4g}, beta={self.beta:.4g}; {self.n_problems} problems"
+
+    _dict_properties = ("params", "stderr", "mean")
 
 
 def _bb_terms(theta, n, c, w):
@@ -469,42 +459,16 @@ def _bb_hessian(a, b, n, c, w) -> np.ndarray:
 _BB_BOUNDS = (-12.0, 14.0)  # on ln(alpha), ln(beta)
 
 
-def _bb_newton(theta, n, c, w, max_iter: int = 100) -> optimize.OptimizeResult:
-    """Damped Newton ascent of the beta-binomial log-likelihood in ``(ln alpha, ln beta)``.
+def _bb_objective(theta, n, c, w):
+    """Negative log-likelihood in ``theta = (ln alpha, ln beta)``, its gradient and its Hessian.
 
-    Uses the analytic Hessian (``H_theta = D H D + diag(g)`` with ``D = diag(alpha, beta)``)
-    and step halving; converges in a handful of iterations from the moment estimates.
+    ``H_theta = D H D + diag(g)`` with ``D = diag(alpha, beta)`` (chain rule for the log scale).
     """
-    theta = np.clip(np.asarray(theta, float), *_BB_BOUNDS)
     ll, ga, gb, a, b = _bb_terms(theta, n, c, w)
-    success, message = False, "maximum number of iterations reached"
-    for _ in range(max_iter):
-        g = np.array([ga * a, gb * b])
-        Hv = _bb_hessian(a, b, n, c, w)
-        Ht = np.array([[a * a * Hv[0, 0] + g[0], a * b * Hv[0, 1]], [a * b * Hv[1, 0], b * b * Hv[1, 1] + g[1]]])
-        if np.all(np.linalg.eigvalsh(Ht) < 0):
-            step = -np.linalg.solve(Ht, g)
-        else:  # not concave here: a gradient step
-            step = g / max(1.0, float(np.abs(g).max()))
-        big = float(np.abs(step).max())
-        if big > 2.0:
-            step *= 2.0 / big
-        t = 1.0
-        for _ in range(40):
-            trial = np.clip(theta + t * step, *_BB_BOUNDS)
-            ll_t, ga_t, gb_t, a_t, b_t = _bb_terms(trial, n, c, w)
-            if ll_t >= ll - 1e-12 * max(1.0, abs(ll)):
-                break
-            t *= 0.5
-        else:
-            message = "line search failed"
-            break
-        moved = float(np.abs(trial - theta).max())
-        theta, ll, ga, gb, a, b = trial, ll_t, ga_t, gb_t, a_t, b_t
-        if moved < 1e-10 or float(np.abs([ga * a, gb * b]).max()) < 1e-9 * max(1.0, float(w.sum())):
-            success, message = True, "converged"
-            break
-    return optimize.OptimizeResult(x=theta, fun=-ll, success=success, message=message)
+    g = np.array([ga * a, gb * b])
+    Hv = _bb_hessian(a, b, n, c, w)
+    H = np.array([[a * a * Hv[0, 0] + g[0], a * b * Hv[0, 1]], [a * b * Hv[1, 0], b * b * Hv[1, 1] + g[1]]])
+    return -ll, -g, -H
 
 
 def fit_beta_binomial(counts, *, level: float = 0.95, model=None, _trusted: bool = False) -> BetaBinomialFit:
@@ -513,10 +477,10 @@ def fit_beta_binomial(counts, *, level: float = 0.95, model=None, _trusted: bool
     The log-likelihood of one problem is
     ``ln C(n, c) + ln B(c + alpha, n - c + beta) - ln B(alpha, beta)``
     (the beta-binomial distribution); it is maximised over
-    ``(ln alpha, ln beta)`` by damped Newton steps with the analytic gradient
-    (digamma) and Hessian (trigamma), from method-of-moments starting values,
-    grouping problems with equal ``(n, c)`` (L-BFGS-B takes over if Newton
-    fails). Standard errors are the square roots of the diagonal of the
+    ``(ln alpha, ln beta)`` by scipy's trust-region Newton method with the
+    analytic gradient (digamma) and Hessian (trigamma), from method-of-moments
+    starting values, grouping problems with equal ``(n, c)`` (bounded L-BFGS-B
+    takes over if it fails or leaves the bounds). Standard errors are the square roots of the diagonal of the
     inverse observed information (analytic Hessian, trigamma).
 
     Parameters
@@ -551,14 +515,11 @@ def fit_beta_binomial(counts, *, level: float = 0.95, model=None, _trusted: bool
     conc = max(m * (1 - m) / v - 1.0, 0.05)
     theta0 = np.log([max(m * conc, 1e-3), max((1 - m) * conc, 1e-3)])
 
-    res = _bb_newton(theta0, n, c, w)
-    if not res.success:
-        def f(theta):
-            ll, ga, gb, a, b = _bb_terms(theta, n, c, w)
-            return -ll, -np.array([ga * a, gb * b])
-
-        res = optimize.minimize(f, res.x, jac=True, method="L-BFGS-B", bounds=[_BB_BOUNDS] * 2,
-                                options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000})
+    res = optimize.minimize(lambda t: _bb_objective(t, n, c, w)[:2], theta0, jac=True, method="trust-exact",
+                            hess=lambda t: _bb_objective(t, n, c, w)[2], options={"gtol": 1e-9 * max(1.0, float(w.sum()))})
+    if not np.all((res.x >= _BB_BOUNDS[0]) & (res.x <= _BB_BOUNDS[1])) or not res.success:
+        res = optimize.minimize(lambda t: _bb_objective(t, n, c, w)[:2], np.clip(res.x, *_BB_BOUNDS), jac=True,
+                                method="L-BFGS-B", bounds=[_BB_BOUNDS] * 2, options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000})
     a, b = np.exp(res.x)
     H = _bb_hessian(a, b, n, c, w)
     try:
@@ -576,7 +537,6 @@ def fit_beta_binomial(counts, *, level: float = 0.95, model=None, _trusted: bool
 
 
 # ---------------------------------------------------------------------------------------------
-@dataclass(repr=False)
 class ExtrapolationComparison(Result):
     """Two extrapolations of coverage from a small budget, scored on held-out large ``k``.
 
@@ -617,8 +577,9 @@ class ExtrapolationComparison(Result):
         if t.empty:
             t = self.table
         gap = t["gap"].to_numpy()
-        se_law = (t["law_hi"] - t["law_lo"]).to_numpy() / (2 * 1.96)
-        se_bb = (t["bb_hi"] - t["bb_lo"]).to_numpy() / (2 * 1.96)
+        z = 2 * float(stats.norm.ppf(0.5 + self.level / 2))  # interval width in standard errors, at the fits' level
+        se_law = (t["law_hi"] - t["law_lo"]).to_numpy() / z
+        se_bb = (t["bb_hi"] - t["bb_lo"]).to_numpy() / z
         sig = (np.abs(gap) > threshold) & (np.abs(gap) > 2 * np.hypot(se_law, se_bb))
         i = int(np.argmax(np.abs(gap)))
         return {
@@ -627,29 +588,33 @@ class ExtrapolationComparison(Result):
             "k_at_max_gap": int(t["k"].to_numpy()[i]),
         }
 
-    def summary(self) -> str:
+    @property
+    def level(self) -> float:
+        return self.law_fit.level
+
+    def _title(self) -> str:
+        return f"Coverage extrapolated from {self.fit_samples} samples per problem (law fitted on k <= {self.k_fit_max})"
+
+    def _summarize(self, s) -> None:
         e, d = self.errors(), self.disagreement()
-        lines = [
-            f"Coverage extrapolated from {self.fit_samples} samples per problem (law fitted on k <= {self.k_fit_max})",
-            "  " + self.law_fit.summary().splitlines()[1].strip(),
-            "  " + self.beta_fit.summary().splitlines()[1].strip(),
-        ]
+        lf, bf = self.law_fit, self.beta_fit
+        s.add_fields([("coverage law", f"a = {lf.a:.4g}, b = {lf.b:.4g}"),
+                      ("beta-binomial", f"alpha = {bf.alpha:.4g}, beta = {bf.beta:.4g}")])
         if e["law"]["mean_abs_error"] is not None:
-            lines.append(
-                f"  held-out |error| (coverage): law mean {e['law']['mean_abs_error']:.4f} max {e['law']['max_abs_error']:.4f};"
-                f" beta-binomial mean {e['beta_binomial']['mean_abs_error']:.4f} max {e['beta_binomial']['max_abs_error']:.4f}"
-            )
-        lines.append(
-            f"  largest gap between the two: {d['max_gap']:+.4f} at k = {d['k_at_max_gap']}"
-            + (f"; they first differ significantly at k = {d['first_k']}" if d["first_k"] else "; never significantly")
-        )
-        return "\n".join(lines)
+            s.add_table((["held-out |error| (coverage)", "mean", "max"],
+                         [["law", e["law"]["mean_abs_error"], e["law"]["max_abs_error"]],
+                          ["beta-binomial", e["beta_binomial"]["mean_abs_error"], e["beta_binomial"]["max_abs_error"]]]))
+        s.add_text(f"largest gap between the two: {d['max_gap']:+.4f} at k = {d['k_at_max_gap']}"
+                   + (f"; they first differ significantly at k = {d['first_k']}" if d["first_k"] else "; never significantly"))
 
-    def __repr__(self) -> str:
-        return self.summary()
+    def _headline(self) -> str:
+        d = self.disagreement()
+        return f"fitted on {self.fit_samples} samples; largest gap {d['max_gap']:+.4f} at k = {d['k_at_max_gap']}"
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        out["errors"], out["disagreement"] = jsonable(self.errors()), jsonable(self.disagreement())
+        return out
 
 
 def compare_extrapolations(
@@ -731,7 +696,7 @@ def compare_extrapolations(
     else:
         t["reference"] = observed
     t["law"] = law_fit.predict(k)
-    if law_fit.bootstrap_values is not None and len(law_fit.bootstrap_values) > 1:
+    if law_fit.samples is not None and len(law_fit.samples) > 1:
         t["law_lo"], t["law_hi"] = law_fit.predict_interval(k)
     else:
         t["law_lo"], t["law_hi"] = t["law"], t["law"]

@@ -20,7 +20,6 @@ resampling until the verifier accepts (see :mod:`workbench.testtime.verifier`).
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,7 +108,6 @@ class LogitAbilityLaw:
         return special.expit(z + shift[..., None]) if N.ndim else special.expit(z + float(shift))
 
 
-@dataclass(repr=False)
 class FlopsMatchedComparison(Result):
     """A small model with ``k`` samples against a large model with one, at equal inference FLOPs.
 
@@ -146,26 +144,23 @@ class FlopsMatchedComparison(Result):
         """Fraction of problems on which the small model's ``k`` samples do better."""
         return float((self.problems["small_k"] > self.problems["large_1"]).mean())
 
-    def summary(self) -> str:
+    def _title(self) -> str:
+        sizes = "" if self.N_small is None else f" ({self.N_small:.3g} vs {self.N_large:.3g} parameters)"
+        return f"FLOPs-matched: small model x {self.k} samples vs large model x 1{sizes}"
+
+    def _summarize(self, s) -> None:
         how = "coverage (an oracle picks a correct sample)" if self.verifier is None else (
             f"verifier with c = {self.verifier[0]:.3g}, s = {self.verifier[1]:.3g}")
-        sizes = "" if self.N_small is None else f" ({self.N_small:.3g} vs {self.N_large:.3g} parameters)"
-        lines = [
-            f"FLOPs-matched: small model x {self.k} samples vs large model x 1{sizes}; success of the k samples by {how}",
-            f"  small x {self.k}: {self.small_k:.4f}   large x 1: {self.large_1:.4f}   "
-            f"small wins on {100 * self.share_small_wins:.1f}% of problems",
-        ]
-        b = self.by_difficulty
-        if len(b):
-            lines.append("  by difficulty (large model's pass@1 bin): " + "; ".join(
-                f"{r.bin}: {r.small_k:.3f} vs {r.large_1:.3f}" for r in b.itertuples()))
-        return "\n".join(lines)
+        s.add_fields([("success of the k samples by", how), (f"small x {self.k}", self.small_k), ("large x 1", self.large_1),
+                      ("small wins on", f"{100 * self.share_small_wins:.1f}% of problems")])
+        if len(self.by_difficulty):
+            s.add_table(self.by_difficulty, title="by difficulty (bins of the large model's pass@1, hardest first)")
 
-    def __repr__(self) -> str:
-        return self.summary()
+    def _headline(self) -> str:
+        return f"small x {self.k} {self.small_k:.4f} vs large x 1 {self.large_1:.4f}"
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
+    _dict_exclude = ("problems",)
+    _dict_properties = ("small_k", "large_1", "share_small_wins")
 
 
 def _bins(p_large: np.ndarray, n_bins: int) -> pd.Series:

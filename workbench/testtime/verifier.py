@@ -36,8 +36,6 @@ difficulty distribution) to see it.
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -144,7 +142,6 @@ def expected_utility(r, c, s, K, fp_cost: float, *, reward: float = 1.0, sample_
     return per.mean(axis=-1) if r.ndim else per
 
 
-@dataclass(repr=False)
 class VerifierCurve(Result):
     """Accuracy, false positives, abstentions and utility against the number of attempts ``K``.
 
@@ -188,34 +185,28 @@ class VerifierCurve(Result):
             out[f] = int(self.table["K"].iloc[hit[0]]) if hit.size else None
         return out
 
-    def summary(self) -> str:
-        t = self.table.set_index("K")
-        acc_best = float(t.loc[self.best_k, "accuracy"])
-        lines = [
-            f"Resampling with an imperfect verifier (c = {self.c:.3g}, s = {self.s:.3g}); "
-            f"mean single-sample accuracy {self.single_sample_accuracy:.3f} over {self.n_problems} problem(s)",
-            f"  accuracy ceiling (K -> infinity): {self.ceiling:.4f}",
-            f"  best K for false-positive cost {self.fp_cost:g}"
-            + (f" and sample cost {self.sample_cost:g}" if self.sample_cost else "")
-            + f": {self.best_k}{' (edge of the range: utility still rising)' if self.best_at_edge else ''}, "
-            f"utility {self.best_utility:.4f}, accuracy {acc_best:.4f}",
-        ]
+    def _title(self) -> str:
+        return f"Resampling with an imperfect verifier (c = {self.c:.3g}, s = {self.s:.3g})"
+
+    def _summarize(self, s) -> None:
+        acc_best = float(self.table.set_index("K").loc[self.best_k, "accuracy"])
+        cost = f"false-positive cost {self.fp_cost:g}" + (f", sample cost {self.sample_cost:g}" if self.sample_cost else "")
+        s.add_fields([
+            ("mean single-sample accuracy", f"{self.single_sample_accuracy:.3f} over {self.n_problems} problem(s)"),
+            ("accuracy ceiling (K -> infinity)", self.ceiling),
+            (f"best K ({cost})", f"{self.best_k}{' (edge of the range: utility still rising)' if self.best_at_edge else ''}"),
+            ("utility / accuracy at the best K", f"{self.best_utility:.4f} / {acc_best:.4f}"),
+        ])
         if self.rising and not self.best_at_edge:
-            lines.append("  utility never falls with K: more attempts never hurt; it levels off (to 1e-6) at that K")
+            s.add_text("utility never falls with K: more attempts never hurt; it levels off (to 1e-6) at that K")
         if self.best_utility < 0:
-            lines.append("  every K has negative utility: abstaining (utility 0) is better")
-        return "\n".join(lines)
+            s.add_text("every K has negative utility: abstaining (utility 0) is better")
 
-    def __repr__(self) -> str:
-        return self.summary()
+    def _headline(self) -> str:
+        return f"best K = {self.best_k}, utility {self.best_utility:.4f}, ceiling {self.ceiling:.4f}"
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
-
-    def to_dict(self) -> dict:
-        return {"ceiling": self.ceiling, "best_k": self.best_k, "best_utility": self.best_utility,
-                "best_at_edge": self.best_at_edge, "rising": self.rising, "c": self.c, "s": self.s, "fp_cost": self.fp_cost,
-                "sample_cost": self.sample_cost, "single_sample_accuracy": self.single_sample_accuracy}
+    _dict_exclude = ("table",)
+    _dict_properties = ("k_to_reach",)
 
 
 def verifier_curve(r, c: float, s: float, *, fp_cost: float = 0.0, k_max: int = 1000, reward: float = 1.0,

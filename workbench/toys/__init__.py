@@ -1,9 +1,15 @@
 """Small PyTorch models that explain scaling, trained many at once.
 
-Every trainer returns a runs table (a pandas DataFrame), so its results go
-through the same fitting and charts as published data. Shared helpers:
+Every trainer produces a runs table (a pandas DataFrame: :func:`prune_and_train` and
+``random_features.regimes`` return one; :func:`train_superposition`, :func:`train_toy_models`
+and :func:`train_grid` return a result whose ``.runs`` is one), so their results go through
+the same fitting and charts as published data. One convention for all of them:
+``seed``/``seeds`` (everything random is seeded), ``device`` (default :func:`device`),
+``progress`` (``True`` for a bar, ``False`` for none, or a :class:`Progress`, which also
+owns the stop flag) and ``threads`` (CPU threads; default the fastest measured).
+Learning-rate schedules are :class:`workbench.dynamics.Schedule`. Shared helpers:
 :mod:`workbench.toys.device` (device, seeding, CPU threads) and
-:mod:`workbench.toys.progress` (progress bars, partial results, stopping).
+:class:`~workbench.sweeps.progress.Progress` (progress bars, partial results, stopping).
 
 The toys (loaded on first use, so importing this package does not import torch):
 
@@ -19,7 +25,7 @@ from __future__ import annotations
 import importlib
 
 from .device import describe_device, device, fastest_num_threads, generator, num_threads
-from .progress import Progress
+from ..sweeps.progress import Progress
 
 _TOYS = {
     "train_superposition": "superposition",

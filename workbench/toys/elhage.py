@@ -31,17 +31,17 @@ Reference: N. Elhage et al., "Toy Models of Superposition", Transformer Circuits
 
 from __future__ import annotations
 
-import html
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError
 from ..results import Result
+from ..sweeps.progress import reporting
 from .device import device as default_device
 from .device import num_threads, toy_threads
 
@@ -139,7 +139,6 @@ def is_pentagon(W: np.ndarray, norm_range=(0.75, 1.35), gap_tolerance_deg: float
     return bool(t["norm"].between(lo, hi).all() and np.all(np.abs(_gaps(t["angle"]) - 72.0) <= gap_tolerance_deg))
 
 
-@dataclass(repr=False)
 class ToyModelsResult(Result):
     """What :func:`train_toy_models` returns.
 
@@ -201,26 +200,20 @@ class ToyModelsResult(Result):
             parts.append(t.assign(sparsity=r["sparsity"], seed=r["seed"], inverse_density=r["inverse_density"]))
         return pd.concat(parts, ignore_index=True)
 
-    def summary(self) -> str:
+    def _title(self) -> str:
         s = self.settings
-        lines = [f"Toy models of superposition (Elhage et al. 2022): n = {s['n_features']}, m = {s['width']}, "
-                 f"{len(self.runs)} models, {s['steps']} steps of batch {s['batch_size']} on {s['device']}, "
-                 f"{self.seconds:.1f} s" + ("" if self.finished else " (stopped early)")]
-        for _, r in self.best().iterrows():
-            g = f", {r['geometry']}" if "geometry" in r and isinstance(r["geometry"], str) else ""
-            lines.append(f"  S = {r['sparsity']:.3f}: loss {r['loss']:.4g}, {int(r['n_represented'])} features "
-                         f"represented, {r['dims_per_feature']:.3f} dimensions per feature{g}")
-        return "\n".join(lines)
+        return (f"Toy models of superposition (Elhage et al. 2022): n = {s['n_features']}, m = {s['width']}, "
+                f"{len(self.runs)} models, {s['steps']} steps of batch {s['batch_size']} on {s['device']}, "
+                f"{self.seconds:.1f} s" + ("" if self.finished else " (stopped early)"))
 
-    def __repr__(self) -> str:
-        return f"<ToyModelsResult {len(self.runs)} models>\n{self.summary()}"
+    def _summarize(self, s) -> None:
+        cols = [c for c in ("sparsity", "loss", "n_represented", "dims_per_feature", "geometry") if c in self.runs]
+        s.add_table(self.best()[cols], title="the lowest-loss seed at each sparsity")
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
+    def _headline(self) -> str:
+        return f"{len(self.runs)} models, m = {self.settings.get('width')}"
 
-    def to_dict(self) -> dict:
-        return {"settings": dict(self.settings), "seconds": self.seconds, "finished": self.finished,
-                "runs": self.runs.to_dict(orient="records")}
+    _dict_exclude = ("weights", "biases", "history")
 
 
 def _instance_seed(seed: int, n: int, m: int) -> int:
@@ -240,10 +233,9 @@ def train_toy_models(
     eval_samples: int = 8192,
     eval_seed: int = 2022,
     report_every: int | None = None,
-    progress=None,
+    progress=True,
     device=None,
     threads: int | str | None = None,
-    bar: bool = True,
 ) -> ToyModelsResult:
     """Train the toy model of superposition at several sparsities (and seeds) at once.
 
@@ -261,9 +253,10 @@ def train_toy_models(
     steps, batch_size, lr : optimisation: Adam with a cosine decay of the learning rate to 5 %.
     eval_samples : int
         Held-out samples per model for the final loss.
-    progress : workbench.toys.Progress, optional
-        Receives partial runs tables; training stops early once ``progress.stopped``.
-    device, threads, bar
+    progress : bool or workbench.toys.Progress
+        ``True``: a progress bar; ``False``: silent; a :class:`~workbench.toys.Progress` receives
+        partial runs tables, and training stops early once ``progress.stopped``.
+    device, threads
         As in :func:`workbench.toys.superposition.train_superposition` (default threads:
         the fastest count measured on this machine (:func:`workbench.toys.device.toy_threads`)).
 
@@ -295,23 +288,15 @@ def train_toy_models(
     dev = default_device() if device is None else torch.device(device)
     def probe():
         train_toy_models(S, n_features=n, width=m, importance_decay=importance_decay, seeds=seeds, steps=20,
-                         batch_size=batch_size, lr=lr, eval_samples=256, device=dev, threads="current", bar=False)
+                         batch_size=batch_size, lr=lr, eval_samples=256, device=dev, threads="current", progress=False)
 
     threads = toy_threads(threads, "elhage", probe) if dev.type == "cpu" else None
 
     inst = [(s, seed) for s in S for seed in seeds]
     K = len(inst)
-    own_bar = None
-    if progress is None and bar:
-        from .progress import Progress
-
-        progress = own_bar = Progress(steps, description=f"toy models: {K} models")
-    try:
+    with reporting(progress, steps, f"toy models: {K} models") as progress:
         return _train_toy_models(inst, S, seeds, n, m, importance_decay, steps, batch_size, lr, eval_samples,
                                  eval_seed, report_every, progress, dev, threads)
-    finally:
-        if own_bar is not None:
-            own_bar.close()
 
 
 def _train_toy_models(inst, S, seeds, n, m, importance_decay, steps, batch_size, lr, eval_samples, eval_seed,
@@ -354,12 +339,13 @@ def _train_toy_models(inst, S, seeds, n, m, importance_decay, steps, batch_size,
         history = []
         running = torch.zeros(K, device=dev)
         count, done, finished = 0, 0, True
+        lr_factors = lr_schedule(steps, 0, 0.05, lr).lrs(steps)
         for step in range(1, steps + 1):
-            if progress is not None and progress.stopped:
+            if progress.stopped:
                 finished = False
                 break
             for group in opt.param_groups:
-                group["lr"] = lr_schedule(step, steps, lr, 0, 0.05)
+                group["lr"] = float(lr_factors[step - 1])
             per = loss_of(batch(gen, batch_size))
             opt.zero_grad(set_to_none=True)
             per.sum().backward()
@@ -371,7 +357,7 @@ def _train_toy_models(inst, S, seeds, n, m, importance_decay, steps, batch_size,
                 avg = (running / count).cpu().numpy()
                 for k, (s, seed) in enumerate(inst):
                     history.append({"step": step, "sparsity": s, "seed": seed, "loss": float(avg[k])})
-                if progress is not None:
+                if True:
                     Wn = W.detach().cpu().numpy()
                     partial = _runs(Wn, avg, inst, n, m, importance, done, batch_size)
                     partial.attrs["features"] = _best_features(Wn, partial, importance)

@@ -56,6 +56,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError
+from ..fitting import fit_power_law
+from ..fitting.linear import ols
+from ..results import Result
+from ..sweeps.progress import reporting
 from .device import device as default_device
 from .device import num_threads, toy_threads
 
@@ -207,7 +211,8 @@ def prune_and_train(
     dim: int = 32,
     alpha_total_range: tuple[float, float] | None = None,
     dtype=None,
-    progress=None,
+    progress=True,
+    device=None,
     threads: int | None = None,
 ) -> pd.DataFrame:
     """Prune a pool of teacher-labelled examples, train max-margin students, measure their error.
@@ -237,10 +242,9 @@ def prune_and_train(
         Default float64 (float32 on ``mps``). float32 is about 1.6× faster on a CPU and moves
         individual errors by up to ~1% (measured), but many problems stop short of the float64
         tolerances (``converged`` is then false).
-    progress : Progress, optional
-        Updated after each ``α_prune`` batch with the partial table; stops early when asked.
-    threads : int, optional
-        CPU threads (default: the fastest count measured on this machine, see :func:`workbench.toys.device.toy_threads`).
+    progress, device, threads
+        The toys' convention (:mod:`workbench.toys`); a :class:`~workbench.toys.Progress` gets the
+        partial table after each ``α_prune`` batch.
 
     Returns
     -------
@@ -266,7 +270,7 @@ def prune_and_train(
     if dim < 3:
         raise ArgumentError(f"dim must be at least 3, got {dim}.")
     seeds = [int(s) for s in seeds]
-    dev = default_device()
+    dev = default_device() if device is None else torch.device(device)
     if dtype is None:
         dtype = torch.float32 if dev.type == "mps" else torch.float64
     lo_tot, hi_tot = (0.0, math.inf) if alpha_total_range is None else map(float, alpha_total_range)
@@ -274,9 +278,10 @@ def prune_and_train(
     rows: list[dict] = []
     def probe():
         prune_and_train(alpha_prune=(2,), fractions=(0.5,), thetas=(0.0,), strategies=("hard",), seeds=(0, 1),
-                        dim=dim, dtype=dtype, threads="current")
+                        dim=dim, dtype=dtype, threads="current", progress=False, device=dev)
 
-    with num_threads(toy_threads(threads, "pruning", probe)):
+    with num_threads(toy_threads(threads, "pruning", probe) if dev.type == "cpu" else None), \
+            reporting(progress, len(aps), "pruning") as progress:
         for k, ap in enumerate(aps):
             n_keep = max(1, int(round(ap * dim)))
             Zs, meta = [], []
@@ -328,10 +333,9 @@ def prune_and_train(
                             "seed": seed, "dim": dim, "D": n_keep, "N": dim, "error": float(e), "loss": float(e),
                             "cosine": float(c), "converged": bool(ok),
                         })
-            if progress is not None:
-                progress.update(k + 1, pd.DataFrame(rows))
-                if progress.stopped:
-                    break
+            progress.update(k + 1, pd.DataFrame(rows))
+            if progress.stopped:
+                break
     out = pd.DataFrame(rows, columns=["alpha_prune", "alpha_total", "f", "theta", "strategy", "seed", "dim", "D",
                                       "N", "error", "loss", "cosine", "converged"])
     out.attrs["student"] = "max-margin perceptron (batched finite-Newton squared hinge, ridge -> 0)"
@@ -412,11 +416,9 @@ def error_vs_examples(runs: pd.DataFrame, theta: float = 0.0) -> pd.DataFrame:
 
 
 def random_pruning_law(runs: pd.DataFrame, min_alpha: float = 4.0, level: float = 0.95):
-    """Power law ``ε = a·α_prune^slope`` fitted (OLS on logs, :func:`workbench.fitting.fit_power_law`) to
+    """Power law ``ε = a·α_prune^slope`` fitted (least squares on logs, :func:`workbench.fitting.fit_power_law`) to
     the seed-averaged error of random pruning (all fractions pooled: they are statistically the
     same) at ``α_prune ≥ min_alpha``. The paper's prediction is ``slope = −1``."""
-    from ..fitting import fit_power_law
-
     m = runs[runs["strategy"] == "random"]
     m = m[m["alpha_prune"] >= min_alpha].groupby("alpha_prune", as_index=False)["error"].mean()
     if len(m) < 3:
@@ -425,37 +427,59 @@ def random_pruning_law(runs: pd.DataFrame, min_alpha: float = 4.0, level: float 
     return fit_power_law(m, x="alpha_prune", y="error", level=level)
 
 
-class ExponentialFit:
-    """``y = a·exp(−rate·x)`` fitted by OLS of ``ln y`` on ``x`` (statsmodels).
+class ExponentialFit(Result):
+    """``y = a·exp(−rate·x)`` fitted by least squares of ``ln y`` on ``x`` (:func:`workbench.fitting.linear.ols`).
 
     Same response (``ln y``) and number of parameters as a power law fitted by
     :func:`workbench.fitting.fit_power_law`, so the two AICs compare directly.
     """
 
-    def __init__(self, x: str, y: str, results):
-        self.x, self.y, self.results = x, y, results
-        self.a = float(np.exp(results.params[0]))
-        self.rate = float(-results.params[1])
-        self.aic = float(results.aic)
+    x: str
+    y: str
+    results: object  # statsmodels RegressionResults
+    level: float = 0.95
+
+    _dict_exclude = ("results",)
+    _dict_properties = ("a", "rate", "aic")
+
+    @property
+    def a(self) -> float:
+        return float(np.exp(self.results.params["const"]))
+
+    @property
+    def rate(self) -> float:
+        return float(-self.results.params[self.x])
+
+    @property
+    def aic(self) -> float:
+        return float(self.results.aic)
+
+    @property
+    def intervals(self) -> dict:
+        ci = self.results.conf_int(alpha=1 - self.level)
+        return {"a": tuple(np.exp(ci.loc["const"]).tolist()), "rate": tuple((-ci.loc[self.x])[::-1].tolist())}
 
     def predict(self, x):
         return self.a * np.exp(-self.rate * np.asarray(x, float))
 
-    def summary(self) -> str:
-        return str(self.results.summary(xname=["ln a", f"-rate ({self.x})"], yname=f"ln {self.y}"))
+    def _title(self) -> str:
+        return f"Exponential {self.y} = a exp(-rate {self.x}) (least squares on ln {self.y})"
 
-    def __repr__(self):
-        return f"<ExponentialFit {self.y} = {self.a:.4g} exp(-{self.rate:.4g} {self.x}), AIC {self.aic:.2f}>"
+    def _summarize(self, s) -> None:
+        iv = self.intervals
+        s.add_table((["parameter", "value", f"{100 * self.level:g}% interval"], [["a", self.a, iv["a"]], ["rate", self.rate, iv["rate"]]]))
+        s.add_fields([("AIC", f"{self.aic:.2f}"), ("points", int(self.results.nobs))])
+
+    def _headline(self) -> str:
+        return f"{self.y} = {self.a:.4g} exp(-{self.rate:.4g} {self.x}), AIC {self.aic:.2f}"
 
 
 def fit_exponential(data: pd.DataFrame, x: str = "alpha_prune", y: str = "error") -> ExponentialFit:
-    """Fit ``y = a·exp(−rate·x)`` by ordinary least squares on ``ln y`` (statsmodels)."""
-    import statsmodels.api as sm
-
+    """Fit ``y = a·exp(−rate·x)`` by least squares on ``ln y`` (the fit layer's linear path)."""
     xs, ys = data[x].to_numpy(float), data[y].to_numpy(float)
     if len(xs) < 3 or np.any(ys <= 0) or not np.all(np.isfinite(ys)):
         raise ArgumentError(f"fit_exponential needs >= 3 finite, positive values of {y!r}.")
-    return ExponentialFit(x, y, sm.OLS(np.log(ys), sm.add_constant(xs)).fit())
+    return ExponentialFit(x, y, ols(xs, np.log(ys), names=(x,), y_name=f"ln {y}"))
 
 
 def compare_frontier_fits(front: pd.DataFrame, alpha_range: tuple[float, float] | None = None) -> dict:
@@ -469,8 +493,6 @@ def compare_frontier_fits(front: pd.DataFrame, alpha_range: tuple[float, float] 
     dict with ``power`` (PowerLawFit), ``exponential`` (ExponentialFit), ``aic_power``,
     ``aic_exponential`` and ``better`` (``"exponential"`` or ``"power law"``).
     """
-    from ..fitting import fit_power_law
-
     sel = front
     if alpha_range is not None:
         lo, hi = alpha_range

@@ -55,6 +55,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError
+from ..fitting.linear import line_fit
+from ..sweeps.progress import reporting
 from .device import device as default_device
 from .device import num_threads, toy_threads
 
@@ -450,7 +452,8 @@ def regimes(
     resolution_sizes: Sequence[int] = (16, 32, 64, 128, 256),
     ridge: float = 1e-8,
     which: Sequence[str] = REGIMES,
-    progress=None,
+    progress=True,
+    device=None,
     threads: int | None = None,
 ) -> pd.DataFrame:
     """All four regimes of the random-feature model as one runs table.
@@ -470,10 +473,9 @@ def regimes(
         One task (teacher, data, features) per seed.
     which : sequence of str
         The regimes to compute (default all four, see :data:`REGIMES`).
-    progress : Progress, optional
-        Updated after each (seed, regime) with the partial table; stops early when asked.
-    threads : int, optional
-        CPU threads (default: the fastest count measured on this machine, see :func:`workbench.toys.device.toy_threads`).
+    progress, device, threads
+        The toys' convention (:mod:`workbench.toys`); a :class:`~workbench.toys.Progress` gets the
+        partial table after each (seed, regime).
 
     Returns
     -------
@@ -490,9 +492,9 @@ def regimes(
     if unknown:
         raise ArgumentError(f"Unknown regime(s) {unknown}; choose among {REGIMES}.")
     done = 0
-    with _threads(threads):
+    with _threads(threads), reporting(progress, len(seeds) * len(which), "random features") as progress:
         for seed in seeds:
-            task = RandomFeatureTask(alpha=alpha, latent_dim=latent_dim, ridge=ridge, seed=seed)
+            task = RandomFeatureTask(alpha=alpha, latent_dim=latent_dim, ridge=ridge, seed=seed, device=device)
             L_both = loss_infinite_both(task)
             jobs = (
                 ("variance-limited in D", lambda: _vd(task, fixed_P, D_for_variance)),
@@ -506,10 +508,9 @@ def regimes(
                 for r in job():
                     rows.append({"regime": name, **r, "alpha": float(alpha), "seed": int(seed)})
                 done += 1
-                if progress is not None:
-                    progress.update(done, pd.DataFrame(rows))
-                    if progress.stopped:
-                        return pd.DataFrame(rows)
+                progress.update(done, pd.DataFrame(rows))
+                if progress.stopped:
+                    return pd.DataFrame(rows)
     return pd.DataFrame(rows)
 
 
@@ -615,7 +616,7 @@ def local_slopes(D_values, loss_D, P_values, loss_P, D: float, P: float, window:
             near[np.argsort(np.abs(np.log(xs / x0)))[:2]] = True
         if np.any(ys[near] <= 0):
             return math.nan
-        return float(np.polyfit(np.log(xs[near]), np.log(ys[near]), 1)[0])
+        return float(line_fit(np.log(xs[near]), np.log(ys[near]))[1][0])
 
     return {"slope_D": slope(D_values, loss_D, D), "slope_P": slope(P_values, loss_P, P)}
 
@@ -650,6 +651,12 @@ def fit_with_irreducible(runs: pd.DataFrame, regime: str, **fit_options):
     return fit(f"power_law_{var}", table, **fit_options)
 
 
+def null_loss(alpha: float, latent_dim: int = 2048) -> float:
+    """Expected loss of the student that predicts zero, ``sum_k lambda_k = sum_k k^-(1+alpha)`` for
+    ``k = 1 .. M`` (a teacher with unit-variance weights on the power-law spectrum)."""
+    return float((np.arange(1, int(latent_dim) + 1) ** (-(1.0 + float(alpha)))).sum())
+
+
 def size_grid(lo: int, hi: int, per_octave: int = 2) -> list[int]:
     """Integer sizes from ``lo`` to ``hi`` spaced by ``2^(1/per_octave)`` (the sliders' positions)."""
     ks = range(int(math.floor(per_octave * math.log2(lo))), int(math.ceil(per_octave * math.log2(hi))) + 1)
@@ -664,6 +671,27 @@ def _seed_mean(fn, alpha, latent_dim, seeds, ridge):
     return np.mean(np.asarray(vals, float), 0)
 
 
+def _curves(alpha, fixed: str, size: int, sweep: str, values, finite, limit, infinite, latent_dim, seeds, ridge):
+    """Seed-averaged loss against ``sweep`` at a fixed ``fixed = size``, the limit of the fixed size
+    (``sweep = ∞``) and, when ``infinite``, the curve of the other side at infinity."""
+    (size,) = _check_sizes([size], fixed)
+    xs = _check_sizes(values, f"{sweep}_values")
+    fin = _seed_mean(lambda t: finite(t, size, xs), alpha, latent_dim, seeds, ridge)
+    lim = float(_seed_mean(lambda t: limit(t, [size]), alpha, latent_dim, seeds, ridge)[0])
+    parts = [pd.DataFrame({sweep: np.asarray(xs, float), "curve": f"{fixed} = {size}", "loss": fin}),
+             pd.DataFrame({sweep: np.asarray(xs, float), "curve": f"{fixed} = {size} limit ({sweep} = ∞)", "loss": lim})]
+    if infinite:
+        parts.append(_infinite_curve(alpha, sweep, xs, latent_dim, seeds, ridge))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _infinite_curve(alpha, sweep: str, values, latent_dim, seeds, ridge) -> pd.DataFrame:
+    xs = _check_sizes(values, f"{sweep}_values")
+    fn = loss_infinite_width if sweep == "D" else loss_infinite_data
+    inf = _seed_mean(lambda t: fn(t, xs), alpha, latent_dim, seeds, ridge)
+    return pd.DataFrame({sweep: np.asarray(xs, float), "curve": f"{'P' if sweep == 'D' else 'D'} = ∞", "loss": inf})
+
+
 def curves_at_width(alpha: float, P: int, D_values: Sequence[int], latent_dim: int = 2048,
                     seeds: Sequence[int] = (0, 1, 2), ridge: float = 1e-8, infinite: bool = True) -> pd.DataFrame:
     """Seed-averaged loss against ``D`` for ``P`` features, with its limit ``L(P, D=∞)`` and (when
@@ -671,23 +699,13 @@ def curves_at_width(alpha: float, P: int, D_values: Sequence[int], latent_dim: i
 
     Returns a long table: ``D``, ``curve`` (``"P = …"``, ``"P = … limit (D = ∞)"``, ``"P = ∞"``), ``loss``.
     """
-    (P,) = _check_sizes([P], "P")
-    Ds = _check_sizes(D_values, "D_values")
-    fin = _seed_mean(lambda t: loss_data_sweep(t, P, Ds), alpha, latent_dim, seeds, ridge)
-    lim = float(_seed_mean(lambda t: loss_infinite_data(t, [P]), alpha, latent_dim, seeds, ridge)[0])
-    parts = [pd.DataFrame({"D": np.asarray(Ds, float), "curve": f"P = {P}", "loss": fin}),
-             pd.DataFrame({"D": np.asarray(Ds, float), "curve": f"P = {P} limit (D = ∞)", "loss": lim})]
-    if infinite:
-        parts.append(infinite_width_curve(alpha, Ds, latent_dim, seeds, ridge))
-    return pd.concat(parts, ignore_index=True)
+    return _curves(alpha, "P", P, "D", D_values, loss_data_sweep, loss_infinite_data, infinite, latent_dim, seeds, ridge)
 
 
 def infinite_width_curve(alpha: float, D_values: Sequence[int], latent_dim: int = 2048,
                          seeds: Sequence[int] = (0, 1, 2), ridge: float = 1e-8) -> pd.DataFrame:
     """Seed-averaged loss of the infinitely wide student against ``D`` (curve ``"P = ∞"``)."""
-    Ds = _check_sizes(D_values, "D_values")
-    inf = _seed_mean(lambda t: loss_infinite_width(t, Ds), alpha, latent_dim, seeds, ridge)
-    return pd.DataFrame({"D": np.asarray(Ds, float), "curve": "P = ∞", "loss": inf})
+    return _infinite_curve(alpha, "D", D_values, latent_dim, seeds, ridge)
 
 
 def curves_at_data(alpha: float, D: int, P_values: Sequence[int], latent_dim: int = 2048,
@@ -698,34 +716,19 @@ def curves_at_data(alpha: float, D: int, P_values: Sequence[int], latent_dim: in
     Losses at ``P ≥ 2D`` are feature-averaged with the second-order control variate of
     :func:`loss_width_sweep`; below that, plain losses (both estimate the same expectation).
     """
-    (D,) = _check_sizes([D], "D")
-    Ps = _check_sizes(P_values, "P_values")
-    wide = [P for P in Ps if P >= 2 * D]
-    narrow = [P for P in Ps if P < 2 * D]
-
-    def one(task):
-        vals = {}
-        if wide:
-            vals.update(zip(wide, loss_width_sweep(task, D, wide, control_variate="second")))
-        for P in narrow:
-            vals[P] = float(loss_data_sweep(task, P, [D])[0])
+    def finite(task, D, Ps):
+        wide = [P for P in Ps if P >= 2 * D]
+        vals = dict(zip(wide, loss_width_sweep(task, D, wide, control_variate="second"))) if wide else {}
+        vals.update({P: float(loss_data_sweep(task, P, [D])[0]) for P in Ps if P < 2 * D})
         return [vals[P] for P in Ps]
 
-    fin = _seed_mean(one, alpha, latent_dim, seeds, ridge)
-    lim = float(_seed_mean(lambda t: loss_infinite_width(t, [D]), alpha, latent_dim, seeds, ridge)[0])
-    parts = [pd.DataFrame({"P": np.asarray(Ps, float), "curve": f"D = {D}", "loss": fin}),
-             pd.DataFrame({"P": np.asarray(Ps, float), "curve": f"D = {D} limit (P = ∞)", "loss": lim})]
-    if infinite:
-        parts.append(infinite_data_curve(alpha, Ps, latent_dim, seeds, ridge))
-    return pd.concat(parts, ignore_index=True)
+    return _curves(alpha, "D", D, "P", P_values, finite, loss_infinite_width, infinite, latent_dim, seeds, ridge)
 
 
 def infinite_data_curve(alpha: float, P_values: Sequence[int], latent_dim: int = 2048,
                         seeds: Sequence[int] = (0, 1, 2), ridge: float = 1e-8) -> pd.DataFrame:
     """Seed-averaged loss with infinite data against ``P`` (curve ``"D = ∞"``)."""
-    Ps = _check_sizes(P_values, "P_values")
-    inf = _seed_mean(lambda t: loss_infinite_data(t, Ps), alpha, latent_dim, seeds, ridge)
-    return pd.DataFrame({"P": np.asarray(Ps, float), "curve": "D = ∞", "loss": inf})
+    return _infinite_curve(alpha, "P", P_values, latent_dim, seeds, ridge)
 
 
 def describe_student(D_curve: pd.DataFrame, P_curve: pd.DataFrame, P: int, D: int) -> dict:

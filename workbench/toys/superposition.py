@@ -54,17 +54,19 @@ only the few per cent of positive outputs).
 
 from __future__ import annotations
 
-import html
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
 
+from ..dynamics.schedules import Schedule
 from ..errors import ArgumentError
+from ..fitting import fit_power_law
 from ..results import Result
+from ..sweeps.progress import Progress, reporting
 from .device import device as default_device
 from .device import num_threads, toy_threads
 
@@ -106,14 +108,11 @@ def feature_frequencies(n_features: int, alpha: float) -> np.ndarray:
     return p / p.sum()
 
 
-def lr_schedule(step: int, steps: int, lr: float = 1.0, warmup: int = 0, final_lr_fraction: float = 0.05) -> float:
-    """Learning rate at ``step`` (1-based): linear warm-up to ``lr`` over ``warmup`` steps, then a
-    cosine decay from ``lr`` to ``final_lr_fraction · lr`` at ``steps`` (the paper's schedule)."""
-    if warmup > 0 and step <= warmup:
-        return lr * step / warmup
-    span = max(steps - warmup, 1)
-    t = min(max(step - warmup, 0) / span, 1.0)
-    return lr * (final_lr_fraction + (1.0 - final_lr_fraction) * 0.5 * (1.0 + math.cos(math.pi * t)))
+def lr_schedule(steps: int, warmup: int = 0, final_lr_fraction: float = 0.05, lr: float = 1.0) -> Schedule:
+    """The paper's schedule as a :class:`~workbench.dynamics.Schedule`: linear warm-up to ``lr`` over
+    ``warmup`` steps, then a cosine decay to ``final_lr_fraction · lr`` (``.lrs(steps)`` gives every step)."""
+    steps = max(int(steps), 1)
+    return Schedule("cosine", peak=lr, warmup=min(int(warmup), steps - 1) / steps, final=final_lr_fraction)
 
 
 def _as_list(value, name) -> list:
@@ -167,7 +166,6 @@ def superposition_metrics(W: np.ndarray, per_feature_loss: np.ndarray | None = N
     return out
 
 
-@dataclass(repr=False)
 class SuperpositionResult(Result):
     """What :func:`train_superposition` returns.
 
@@ -206,11 +204,9 @@ class SuperpositionResult(Result):
     finished: bool = True
 
     def slope(self, weight_decay: float | None = None, level: float = 0.95):
-        """Power law ``loss = a · m^slope`` fitted to the runs (statsmodels OLS on the logs, via
+        """Power law ``loss = a · m^slope`` fitted to the runs (least squares on the logs, via
         :func:`workbench.fitting.fit_power_law`); all seeds pooled. Pass ``weight_decay`` when the run
         trained several."""
-        from ..fitting import fit_power_law
-
         runs = self.runs
         if weight_decay is not None:
             runs = runs[np.isclose(runs["weight_decay"], weight_decay)]
@@ -229,30 +225,33 @@ class SuperpositionResult(Result):
                                        "frequency": p, "norm": np.linalg.norm(W, axis=1)}))
         return pd.concat(parts, ignore_index=True)
 
-    def summary(self) -> str:
+    def _title(self) -> str:
         s = self.settings
-        lines = [f"Superposition toy (Liu, Liu & Gore 2025): n = {s['n_features']} features, alpha = {s['alpha']}, "
-                 f"{s['steps']} steps of batch {s['batch_size']} on {s['device']}, {self.seconds:.1f} s"
-                 + ("" if self.finished else " (stopped early)")]
+        return (f"Superposition toy (Liu, Liu & Gore 2025): n = {s['n_features']} features, alpha = {s['alpha']}, "
+                f"{s['steps']} steps of batch {s['batch_size']} on {s['device']}, {self.seconds:.1f} s"
+                + ("" if self.finished else " (stopped early)"))
+
+    def _summarize(self, s) -> None:
+        fits = width_fits(self.runs)
+        rows = []
         for wd, g in self.runs.groupby("weight_decay"):
             regime = "strong (norm pull)" if wd < 0 else ("weak (decay)" if wd > 0 else "no decay")
-            txt = f"  weight decay {wd:g} [{regime}]: represented {g['represented_fraction'].mean():.2f}"
-            if g["N"].nunique() >= 3:
-                fit = self.slope(weight_decay=wd)
-                lo, hi = fit.slope_interval
-                txt += f", loss ∝ m^{fit.slope:.3f} (95% CI [{lo:.3f}, {hi:.3f}])"
-            lines.append(txt)
-        return "\n".join(lines)
+            f = fits.get(float(wd))
+            rows.append([f"{wd:g} [{regime}]", g["represented_fraction"].mean(), f"{f.slope:.3f}" if f else "-",
+                         f.intervals["slope"] if f else "-"])
+        s.add_table((["weight decay", "represented", "loss ∝ m^slope", "95% interval"], rows))
 
-    def __repr__(self) -> str:
-        return f"<SuperpositionResult {len(self.runs)} models>\n{self.summary()}"
+    def _headline(self) -> str:
+        return f"{len(self.runs)} models"
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>" + self.runs.to_html(max_rows=30, float_format="%.4g")
+    _dict_exclude = ("history", "weights", "biases", "per_feature_loss")
 
-    def to_dict(self) -> dict:
-        return {"settings": dict(self.settings), "seconds": self.seconds, "finished": self.finished,
-                "runs": self.runs.to_dict(orient="records")}
+
+def width_fits(runs: pd.DataFrame, level: float = 0.95) -> dict:
+    """The power law ``loss = a · m^slope`` of each weight decay in a runs table (seeds pooled):
+    ``{weight_decay: PowerLawFit}`` for those with at least 3 widths and positive losses."""
+    return {float(g): fit_power_law(grp, x="N", y="loss", level=level) for g, grp in runs.groupby("weight_decay")
+            if grp["N"].nunique() >= 3 and (grp["loss"] > 0).all()}
 
 
 def _resolve_lr(lr, widths: list[int]) -> dict[int, float]:
@@ -314,12 +313,11 @@ def train_superposition(
     eval_samples: int = 16384,
     eval_seed: int = 2025,
     report_every: int | None = None,
-    progress=None,
+    progress=True,
     device=None,
     threads: int | str | None = None,
     bucket_ratio: float = 1.5,
     sparse_backward: bool | None = None,
-    bar: bool = True,
     dtype: str = "float32",
 ) -> SuperpositionResult:
     """Train the superposition toy at several widths (and seeds, weight decays) at once.
@@ -362,13 +360,12 @@ def train_superposition(
         final loss and per-feature losses are measured.
     report_every : int, optional
         Steps between progress reports and partial results (default: ``steps // 20``).
-    progress : workbench.toys.Progress, optional
-        Receives ``update(step, partial_runs_table)``; training stops early, returning what it
-        has, once ``progress.stopped`` is true.
+    progress : bool or workbench.toys.Progress
+        ``True``: a tqdm progress bar; ``False``: silent; a :class:`~workbench.toys.Progress`
+        receives ``update(step, partial_runs_table)``, and training stops early, returning what
+        it has, once ``progress.stopped`` is true.
     device : str or torch.device, optional
         Default: :func:`workbench.toys.device`.
-    bar : bool
-        Without ``progress``, show a tqdm progress bar.
     dtype : {"float32", "float64"}
         Floating-point precision (float32 as everywhere in the toys; float64 for checks that
         need exact agreement, such as batched against one-at-a-time training).
@@ -440,22 +437,13 @@ def train_superposition(
                 dtype=getattr(torch, dtype) if isinstance(dtype, str) else dtype)
 
     def probe():
-        _train(blocks, steps=20, eval_samples=256, progress=None, report_every=10, **opts)
+        _train(blocks, steps=20, eval_samples=256, progress=Progress(20, bar=False), report_every=10, **opts)
 
     threads = toy_threads(threads, "superposition", probe) if dev.type == "cpu" else None
-    own_bar = None
-    if progress is None and bar:
-        from .progress import Progress
-
-        progress = own_bar = Progress(steps, description=f"superposition: {len(widths) * len(seeds) * len(decays)} models")
     t0 = time.perf_counter()
-    try:
-        with num_threads(threads):
-            out = _train(blocks, steps=steps, eval_samples=eval_samples, progress=progress,
-                         report_every=report_every, **opts)
-    finally:
-        if own_bar is not None:
-            own_bar.close()
+    with reporting(progress, steps, f"superposition: {len(widths) * len(seeds) * len(decays)} models") as progress, \
+            num_threads(threads):
+        out = _train(blocks, steps=steps, eval_samples=eval_samples, progress=progress, report_every=report_every, **opts)
     seconds = time.perf_counter() - t0
     runs, history, weights, biases, pfl, finished, done = out
     runs = runs.assign(alpha=float(alpha), n_features=n, D=float(done * batch_size), steps=done)
@@ -603,11 +591,12 @@ def _train(blocks, *, n, p_np, steps, batch_size, lrs, blrs, warmup, final_lr_fr
 
     history = []
     count, done, finished = 0, 0, True
+    lr_factors = lr_schedule(steps, warmup, final_lr_fraction).lrs(steps)
     for step in range(1, steps + 1):
-        if progress is not None and progress.stopped:
+        if progress.stopped:
             finished = False
             break
-        schedule = lr_schedule(step, steps, 1.0, warmup, final_lr_fraction)
+        schedule = float(lr_factors[step - 1])
         batches = {s: _sample(gens[s], p, batch_size) for s in seeds}  # every model of a seed sees the same inputs
         for blk in B:
             x, rows, cols, vals = batches[blk.seed]
@@ -623,8 +612,7 @@ def _train(blocks, *, n, p_np, steps, batch_size, lrs, blrs, warmup, final_lr_fr
                     history.append({"step": step, "m": m, "seed": blk.seed, "weight_decay": g, "loss": float(a[k])})
                 blk.running.zero_()
             count = 0
-            if progress is not None:
-                progress.update(step, table(avg, step))
+            progress.update(step, table(avg, step))
 
     # Final measurement on held-out samples, the same for every model.
     per_feature = [torch.zeros((len(blk.members), n), device=dev, dtype=torch.float64) for blk in B]
@@ -660,7 +648,7 @@ def superposition_run(config: Mapping) -> pd.DataFrame:
     ``alpha``, ``weight_decay``, ``steps``, ``seeds``); a single ``width`` is accepted too.
     """
     cfg = dict(config)
-    cfg.setdefault("bar", False)
+    cfg.setdefault("progress", False)
     if "width" in cfg:
         cfg["widths"] = [int(cfg.pop("width"))]
     if "seed" in cfg:

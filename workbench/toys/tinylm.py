@@ -1,10 +1,10 @@
 """Tiny GPT-style language models, many trained at once, with their whole loss curves.
 
 The trainer fits decoder-only transformers (pre-LayerNorm, causal
-self-attention, GELU MLP, tied input/output embeddings, learned positions) to a
+self-attention, ReLU MLP, tied input/output embeddings, learned positions) to a
 corpus that needs no download (:mod:`workbench.toys.corpus`): by default a
-random order-2 Markov chain whose entropy rate, the irreducible loss ``E``, is
-known exactly. Every run records the learning rate and the training loss at
+random order-1 Markov chain (:func:`default_source`) whose entropy rate, the
+irreducible loss ``E``, is known exactly. Every run records the learning rate and the training loss at
 every step and the held-out loss at regular steps, so whole curves (not only end
 points) can be compared with laws.
 
@@ -51,6 +51,8 @@ import pandas as pd
 from ..config import quick
 from ..dynamics.schedules import Schedule, preset
 from ..errors import ArgumentError
+from ..results import Result
+from ..sweeps.progress import reporting
 from .corpus import MarkovSource, TextSource, make_source
 from .device import device as default_device
 from .device import generator, num_threads, toy_threads
@@ -364,9 +366,9 @@ def train_tinylm(
     heldout_sequences: int = 128,
     weight_decay: float = 0.0,
     clip: float = 1.0,
-    dev=None,
+    device=None,
     threads: int | None = None,
-    progress=None,
+    progress=False,
     progress_offset: int = 0,
     data_seed: int = 0,
 ) -> pd.DataFrame:
@@ -394,14 +396,15 @@ def train_tinylm(
     weight_decay, clip : float
         AdamW decoupled weight decay (on matrices and embeddings) and per-model
         gradient-norm clipping.
-    dev : torch device, optional
+    device : torch device, optional
         Default :func:`workbench.toys.device`.
     threads : int, optional
         CPU threads for torch while training (default: the fastest count measured on this
         machine, :func:`workbench.toys.device.toy_threads`; ``"current"`` leaves torch's setting).
-    progress : workbench.toys.Progress, optional
-        Receives ``update(done, partial)``; training stops early (returning the
-        partial curves) when ``progress.stopped``.
+    progress : bool or workbench.toys.Progress
+        ``False`` (default): silent; ``True``: a progress bar; a :class:`~workbench.toys.Progress`
+        receives ``update(done, partial)``, and training stops early (returning the partial
+        curves) when ``progress.stopped``.
     data_seed : int
         Seed of the training batches (the held-out set has its own fixed seed).
 
@@ -427,11 +430,11 @@ def train_tinylm(
         raise ArgumentError(f"width must be a multiple of 8 (8, 16, 24, ...), got {width}.")
     if layers < 1 or batch_size < 1 or context < max(2, getattr(source, "order", 0) + 1):
         raise ArgumentError("layers and batch_size must be >= 1, and context longer than the source's order.")
-    dev = default_device() if dev is None else torch.device(dev)
+    dev = default_device() if device is None else torch.device(device)
     if dev.type == "cpu" and threads in (None, "auto"):
         threads = toy_threads(threads, "tinylm", lambda: train_tinylm(
             [{"steps": 4}, {"steps": 4}], width=width, layers=layers, source=source, batch_size=batch_size,
-            context=context, n_evals=2, heldout_sequences=8, dev=dev, threads="current"))
+            context=context, n_evals=2, heldout_sequences=8, device=dev, threads="current"))
     elif threads == "current":
         threads = None
     batch_tokens = batch_size * context
@@ -503,14 +506,18 @@ def train_tinylm(
     t0 = time.perf_counter()
     work_done = 0
     stopped = False
-    listener = progress is not None and getattr(progress, "on_partial", None) is not None
+    own = None
+    if isinstance(progress, bool) or progress is None:  # a bar of our own, or a silent one
+        own = progress = reporting(progress, progress_offset + sum(i.steps for i in insts), "tiny LM")
+        progress = own.__enter__()
+    listener = getattr(progress, "on_partial", None) is not None
     last_partial = 0.0
     with num_threads(threads):
         stack = _Stack(len(insts), source.vocab_size, context, width, layers, [i.seed for i in insts], dev,
                        weight_decay=weight_decay, clip=clip)
         active = list(insts)
         for step in range(1, total_steps + 1):
-            if progress is not None and progress.stopped:
+            if progress.stopped:
                 stopped = True
                 break
             if buf_pos >= chunk:
@@ -538,7 +545,7 @@ def train_tinylm(
                 if not active:
                     break
                 stack.keep(keep)
-            if progress is not None and step % 10 == 0:
+            if step % 10 == 0:
                 if listener and time.monotonic() - last_partial >= 0.5:  # build partial tables only when watched
                     last_partial = time.monotonic()
                     progress.update(progress_offset + work_done, table(False))
@@ -548,8 +555,9 @@ def train_tinylm(
     out = table(not stopped)
     out.attrs.update(seconds=seconds, tokens_per_second=work_done * batch_tokens / max(seconds, 1e-9),
                      device=str(dev))
-    if progress is not None:
-        progress.update(progress_offset + work_done, out, force=True)
+    progress.update(progress_offset + work_done, out, force=True)
+    if own is not None:
+        own.__exit__(None, None, None)
     return out
 
 
@@ -559,7 +567,8 @@ def _source_from(config) -> object:
     return make_source(spec.pop("kind", "markov"), **spec)
 
 
-def _train_config(config: Mapping, progress=None, progress_offset: int = 0, threads: int | None = None) -> pd.DataFrame:
+def _train_config(config: Mapping, progress=None, progress_offset: int = 0, threads: int | None = None,
+                  device=None) -> pd.DataFrame:
     """Train the stack one sweep configuration describes (module-level, so process pools can run it)."""
     c = dict(config)
     source = _source_from(c["source"])
@@ -567,7 +576,7 @@ def _train_config(config: Mapping, progress=None, progress_offset: int = 0, thre
     out = train_tinylm(runs, width=c["width"], layers=c["layers"], source=source, batch_size=c["batch_size"],
                        context=c["context"], n_evals=c.get("n_evals", 40), weight_decay=c.get("weight_decay", 0.0),
                        threads=threads, progress=progress, progress_offset=progress_offset,
-                       data_seed=c.get("data_seed", 0))
+                       data_seed=c.get("data_seed", 0), device=device)
     out["stack"] = c.get("name", f"d{c['width']}L{c['layers']}")
     out["stack_seconds"] = out.attrs.get("seconds", np.nan)
     if not out.attrs.get("complete", True):
@@ -580,8 +589,7 @@ def _work(config) -> int:
     return sum(int(r["steps"]) for r in config["runs"])
 
 
-@dataclass
-class TinyLMGrid:
+class TinyLMGrid(Result):
     """Result of a grid of tiny-LM runs.
 
     Attributes
@@ -613,9 +621,25 @@ class TinyLMGrid:
     def entropy_rate(self) -> float:
         return float(getattr(self.source, "entropy_rate", float("nan")))
 
-    def __repr__(self) -> str:
-        return (f"TinyLMGrid({len(self.runs)} finished runs, {self.curves['stack'].nunique() if len(self.curves) else 0} "
-                f"stacks, {self.seconds:.1f} s, {self.n_cached} cached, complete={self.complete})")
+    def _title(self) -> str:
+        return f"Tiny language models on {getattr(self.source, 'name', type(self.source).__name__)}"
+
+    def _summarize(self, s) -> None:
+        s.add_fields([("finished runs", len(self.runs)),
+                      ("stacks", self.curves["stack"].nunique() if len(self.curves) else 0),
+                      ("from the cache / trained now", f"{self.n_cached} / {self.n_computed}"),
+                      ("entropy rate of the source", f"{self.entropy_rate:.4f} nats/token"),
+                      ("time", f"{self.seconds:.1f} s" + ("" if self.complete else " (stopped early)"))])
+        cols = [c for c in ("N", "D", "C", "loss", "lr") if c in self.runs]
+        if len(self.runs):
+            s.add_table(self.runs[cols].head(20), title="runs (first 20)")
+
+    def _headline(self) -> str:
+        return (f"{len(self.runs)} finished runs, {self.curves['stack'].nunique() if len(self.curves) else 0} stacks, "
+                f"{self.seconds:.1f} s, {self.n_cached} cached, complete={self.complete}")
+
+    _dict_exclude = ("curves", "source")
+    _dict_properties = ("entropy_rate",)
 
 
 def final_runs(curves: pd.DataFrame) -> pd.DataFrame:
@@ -677,17 +701,15 @@ def _tidy(curves: pd.DataFrame) -> pd.DataFrame:
 
 
 def _run_stacks(configs: list[dict], cache_dir=None, progress=None, executor=None, threads: int | None = None,
-                source=None, description: str = "tiny LMs") -> tuple[pd.DataFrame, bool, int, int]:
+                source=None, description: str = "tiny LMs", device=None) -> tuple[pd.DataFrame, bool, int, int]:
     """Run stack configurations through :func:`run_sweep` (cached), with one progress bar over all of them."""
     from ..sweeps import config_key, run_sweep
     from ..sweeps.cache import RunCache, default_cache_dir
 
     if progress is True:  # a progress bar of our own over all steps of all runs
-        from .progress import Progress
-
-        with Progress(sum(_work(c) for c in configs), description=description) as bar:
+        with reporting(True, sum(_work(c) for c in configs), description) as bar:
             return _run_stacks(configs, cache_dir=cache_dir, progress=bar, executor=executor, threads=threads,
-                               source=source)
+                               source=source, device=device)
     if progress is False:
         progress = None
     cache = RunCache(default_cache_dir() if cache_dir is None else cache_dir) if cache_dir is not False else None
@@ -716,9 +738,12 @@ def _run_stacks(configs: list[dict], cache_dir=None, progress=None, executor=Non
 
     def func(config):
         return _train_config(config, progress=adapter, progress_offset=offsets.get(config_key(config, SWEEP_NAMESPACE), 0),
-                             threads=threads)
+                             threads=threads, device=device)
+
+    trained = {}  # key -> table of each stack finished in this call (kept when Stop ends the sweep, cache or not)
 
     def on_result(config, table):
+        trained[config_key(config, SWEEP_NAMESPACE)] = table
         if adapter is not None:
             finished.append(table)
 
@@ -727,10 +752,13 @@ def _run_stacks(configs: list[dict], cache_dir=None, progress=None, executor=Non
         return (_tidy(res), bool(res.attrs.get("complete", True)), res.attrs.get("n_cached", 0),
                 res.attrs.get("n_computed", 0))
     except _Stopped as stop:
-        done = [c for c, k in zip(configs, keys) if cache is not None and cache.has(k)]
+        # the finished stacks again through the sweep runner (same columns as a complete sweep): from the cache
+        # when there is one, else the tables kept above
+        done = [c for c, k, is_cached in zip(configs, keys, cached) if is_cached or k in trained]
         parts = []
         if done:
-            parts.append(run_sweep(func, done, cache_dir=cache_dir, progress=False, namespace=SWEEP_NAMESPACE))
+            parts.append(run_sweep(lambda c: trained[config_key(c, SWEEP_NAMESPACE)], done, cache_dir=cache_dir,
+                                   progress=False, namespace=SWEEP_NAMESPACE))
         parts.append(stop.table)
         out = _tidy(pd.concat(parts, ignore_index=True))
         return out, False, sum(cached), len(done) - sum(cached)
@@ -746,25 +774,32 @@ def _stack_config(name, width, layers, runs, source, batch_size, context, n_eval
             "weight_decay": float(weight_decay), "data_seed": int(data_seed)}
 
 
-def default_grid(dev=None) -> dict:
-    """Default sizes and budgets: bigger on a GPU, cut under ``WORKBENCH_QUICK=1``.
+#: The named grids of :func:`train_grid`: sizes ``(width, layers)``, token budgets, batch size and context.
+GRIDS = {
+    # about 15 seconds on a 2-core CPU (4 sizes x 3 budgets)
+    "quick": {"sizes": [(8, 1), (16, 1), (24, 1), (32, 1)], "budgets": [2**16, 2**17, 2**18], "batch_size": 32, "context": 16},
+    # one to two minutes on a 2-core CPU (5 sizes x 4 budgets)
+    "full": {"sizes": [(8, 1), (16, 1), (24, 1), (32, 1), (48, 1)], "budgets": [2**16, 2**17, 2**18, 2**19],
+             "batch_size": 32, "context": 16},
+    # for a GPU: 8 sizes x 6 budgets
+    "large": {"sizes": [(8, 1), (16, 1), (24, 1), (32, 1), (48, 1), (64, 2), (96, 2), (128, 2)],
+              "budgets": [2**15, 2**16, 2**17, 2**18, 2**19, 2**20], "batch_size": 32, "context": 16},
+}
 
-    Returns ``{"sizes": [(width, layers), ...], "budgets": [tokens, ...], "batch_size", "context"}``.
-    On a 2-core CPU the full grid (5 sizes x 4 budgets, 20 runs) trains in one to two minutes, the
-    quick one (4 x 3) in about 15 seconds. Budgets start at 2^16 tokens (128 steps): shorter runs
-    are limited by the number of optimisation steps, not by data, and bend the fit.
+
+def default_grid(grid: str | None = None) -> dict:
+    """The sizes and budgets of a named grid, ``"quick"``, ``"full"`` or ``"large"`` (see :data:`GRIDS`).
+
+    ``None`` means ``"quick"`` when ``WORKBENCH_QUICK`` is set (CI, reports with ``--quick``) and
+    ``"full"`` otherwise. Returns ``{"sizes": [(width, layers), ...], "budgets": [tokens, ...],
+    "batch_size", "context"}``. Budgets start at 2^16 tokens (128 steps) on the CPU grids: shorter
+    runs are limited by the number of optimisation steps, not by data, and bend the fit.
     """
-    import torch
-
-    dev = default_device() if dev is None else torch.device(dev)
-    if dev.type == "cuda":
-        return {"sizes": [(8, 1), (16, 1), (24, 1), (32, 1), (48, 1), (64, 2), (96, 2), (128, 2)],
-                "budgets": [2**15, 2**16, 2**17, 2**18, 2**19, 2**20], "batch_size": 32, "context": 16}
-    if quick():
-        return {"sizes": [(8, 1), (16, 1), (24, 1), (32, 1)], "budgets": [2**16, 2**17, 2**18],
-                "batch_size": 32, "context": 16}
-    return {"sizes": [(8, 1), (16, 1), (24, 1), (32, 1), (48, 1)], "budgets": [2**16, 2**17, 2**18, 2**19],
-            "batch_size": 32, "context": 16}
+    name = ("quick" if quick() else "full") if grid is None else grid
+    if name not in GRIDS:
+        raise ArgumentError(f"grid must be one of {sorted(GRIDS)}, not {grid!r}.")
+    g = GRIDS[name]
+    return {**g, "sizes": list(g["sizes"]), "budgets": list(g["budgets"])}
 
 
 def train_grid(
@@ -782,7 +817,9 @@ def train_grid(
     cache_dir=None,
     progress=True,
     executor=None,
+    device=None,
     threads: int | None = None,
+    grid: str | None = None,
 ) -> TinyLMGrid:
     """Train a grid of model sizes x token budgets; cached by configuration (re-running is instant).
 
@@ -793,9 +830,9 @@ def train_grid(
     Parameters
     ----------
     sizes : list of (width, layers), optional
-        Model shapes (default :func:`default_grid`).
+        Model shapes (default: those of ``grid``).
     budgets : list of float, optional
-        Training tokens per run (default :func:`default_grid`).
+        Training tokens per run (default: those of ``grid``).
     source : corpus, optional
         Default :func:`default_source`.
     schedule : str, Schedule or dict
@@ -819,8 +856,13 @@ def train_grid(
     executor : optional
         A ``concurrent.futures`` executor or Dask client to train stacks concurrently
         (no step-level progress then).
+    device : str or torch.device, optional
+        Default :func:`workbench.toys.device` (not with ``executor``: workers pick their own).
     threads : int, optional
         torch CPU threads while training.
+    grid : {"quick", "full", "large"}, optional
+        The default sizes and budgets (:data:`GRIDS`; ``None``: ``"quick"`` under
+        ``WORKBENCH_QUICK``, else ``"full"``).
 
     Returns
     -------
@@ -828,7 +870,7 @@ def train_grid(
     """
     t0 = time.perf_counter()
     source = default_source() if source is None else source
-    g = default_grid()
+    g = default_grid(grid)
     sizes = g["sizes"] if sizes is None else [tuple(map(int, s)) for s in sizes]
     budgets = g["budgets"] if budgets is None else [float(b) for b in budgets]
     batch_size = g["batch_size"] if batch_size is None else int(batch_size)
@@ -844,15 +886,19 @@ def train_grid(
                  "label": f"D={b:.3g}"} for b in sorted(budgets)]
         configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
                                      data_seed=data_seed))
-    curves, complete, n_cached, n_computed = _run_stacks(configs, cache_dir=cache_dir, progress=progress,
-                                                         executor=executor, threads=threads, source=source,
-                                                         description="tiny-LM grid")
+    return _grid(configs, source, t0, "tiny-LM grid", cache_dir=cache_dir, progress=progress, executor=executor,
+                 threads=threads, device=device)
+
+
+def _grid(configs, source, t0: float, description: str, **options) -> TinyLMGrid:
+    """Train the stacks ``configs`` (cached, see :func:`_run_stacks`) into a :class:`TinyLMGrid`."""
+    curves, complete, n_cached, n_computed = _run_stacks(configs, source=source, description=description, **options)
     return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
 
 
-def grid_work(sizes=None, budgets=None, batch_size=None, context=None) -> int:
+def grid_work(sizes=None, budgets=None, batch_size=None, context=None, grid: str | None = None) -> int:
     """Total optimisation steps (summed over runs) of a grid: the ``total`` of its progress bar."""
-    g = default_grid()
+    g = default_grid(grid)
     sizes = g["sizes"] if sizes is None else sizes
     budgets = g["budgets"] if budgets is None else budgets
     bt = (g["batch_size"] if batch_size is None else batch_size) * (g["context"] if context is None else context)
@@ -873,6 +919,7 @@ def lr_sweep(
     data_seed: int = 0,
     cache_dir=None,
     progress=True,
+    device=None,
     threads: int | None = None,
 ) -> TinyLMGrid:
     """Train every size at every peak learning rate (one stack per size) for ``tokens`` tokens.
@@ -890,10 +937,8 @@ def lr_sweep(
                  "label": f"lr={lr:.3g}"} for lr in peak_lrs]
         configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
                                      data_seed=data_seed))
-    curves, complete, n_cached, n_computed = _run_stacks(configs, cache_dir=cache_dir, progress=progress,
-                                                         threads=threads, source=source,
-                                                         description="learning-rate sweep")
-    return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
+    return _grid(configs, source, t0, "learning-rate sweep", cache_dir=cache_dir, progress=progress, threads=threads,
+                 device=device)
 
 
 def schedule_runs(
@@ -910,6 +955,7 @@ def schedule_runs(
     data_seed: int = 0,
     cache_dir=None,
     progress=True,
+    device=None,
     threads: int | None = None,
 ) -> TinyLMGrid:
     """Train one model size under several learning-rate schedules (one stack, same initialisation and data).
@@ -923,9 +969,7 @@ def schedule_runs(
             for name, s in schedules.items()]
     config = _stack_config(f"schedules-d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
                            data_seed=data_seed)
-    curves, complete, n_cached, n_computed = _run_stacks([config], cache_dir=cache_dir, progress=progress,
-                                                         threads=threads, source=source, description="schedules")
-    return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
+    return _grid([config], source, t0, "schedules", cache_dir=cache_dir, progress=progress, threads=threads, device=device)
 
 
 def schedule_work(n_schedules: int, steps: int) -> int:

@@ -7,17 +7,14 @@ import math
 import ipywidgets as w
 
 from ..charts.compute import plan_chart
-from ..compute import ACCELERATORS, DEFAULT_ASSUMPTIONS, PLANNER_PARAMETER_SETS, as_source, plan
+from ..compute import ACCELERATORS, DEFAULT_ASSUMPTIONS, plan
+from ..laws import fitted_law, get_parameter_set
 from .panel import Panel, View, log_slider
 
 __all__ = ["planner_panel", "PLANNER_CHOICES"]
 
 #: Parameter sets offered by default (key -> label); "fit" is added when a Fit is passed.
-PLANNER_CHOICES = {
-    "hoffmann2022": PLANNER_PARAMETER_SETS["hoffmann2022"],
-    "besiroglu2024": PLANNER_PARAMETER_SETS["besiroglu2024"],
-    "muennighoff2023": PLANNER_PARAMETER_SETS["muennighoff2023"],
-}
+PLANNER_CHOICES = {n: get_parameter_set(n).label for n in ("hoffmann2022", "besiroglu2024", "muennighoff2023")}
 
 def planner_panel(
     fit=None,
@@ -60,12 +57,11 @@ def planner_panel(
         Parameter-set name -> label (default :data:`PLANNER_CHOICES`).
     """
     choices = dict(PLANNER_CHOICES if choices is None else choices)
-    sources = {k: as_source(k, label=v) for k, v in choices.items()}
+    sources = {k: fitted_law(k, label=v) for k, v in choices.items()}
     options = [(v, k) for k, v in choices.items()]
     if fit is not None:
-        fit_source = as_source(fit)
-        sources["fit"] = fit_source
-        options.insert(0, (f"your fit: {fit_source.label}", "fit"))
+        sources["fit"] = fitted_law(fit)
+        options.insert(0, (f"your fit: {fit.label}", "fit"))
     if parameter_set is None:
         parameter_set = "fit" if fit is not None else "besiroglu2024"
     if parameter_set not in sources:

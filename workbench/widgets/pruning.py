@@ -91,11 +91,11 @@ def pruning_panel(dim: int = 32, seeds=(0, 1, 2), theta: float = 0.0, strategy: 
             front = pr.frontier(runs, strategy=strat, theta=th)
         except Exception:
             front = None
-        chart = pruning_chart(runs, random_law=law, front=front, strategy=strat, theta=th)
+        chart = pruning_chart(pr.mean_curves(runs), random_law=law, front=front, strategy=strat, theta=th)
         numbers = {"n_runs": int(len(runs)), "finished": bool(finished)}
         quantities, lines = [], []
         if law is not None:
-            lo, hi = law.slope_interval
+            lo, hi = law.intervals["slope"]
             numbers["random_slope"] = law.slope
             quantities.append(Quantity("random pruning: error ∝ α_prune^slope, slope", law.slope, None, lo, hi,
                                        digits=3, note="(theory: −1)"))
@@ -179,7 +179,7 @@ def regimes_panel(alpha: float = 1.0, P: int = 32, D: int = 512, latent_dim: int
         info = rf.describe_student(dc, pc, p, d)
         Dc = pd.concat([dc, inf_w], ignore_index=True)
         Pc = pd.concat([pc, inf_d], ignore_index=True)
-        L0 = float((np.arange(1, latent_dim + 1) ** (-(1.0 + a))).sum())  # loss of predicting zero
+        L0 = rf.null_loss(a, latent_dim)  # loss of predicting zero
         Dc["loss"] = Dc["loss"].clip(upper=10 * L0)
         Pc["loss"] = Pc["loss"].clip(upper=10 * L0)
         p_loss = float(pc[(pc["curve"] == f"D = {d}") & np.isclose(pc["P"], p)]["loss"].iloc[0])

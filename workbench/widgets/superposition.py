@@ -29,8 +29,8 @@ from ..charts.superposition import (
 )
 from ..config import quick
 from ..toys.elhage import train_toy_models
-from ..toys.superposition import SuperpositionResult, train_superposition
 from ..format import Quantity, number
+from ..toys.superposition import SuperpositionResult, train_superposition, width_fits
 from .panel import View, readout_html
 from .training import TrainingPanel
 
@@ -138,11 +138,10 @@ def superposition_panel(
                    "represented_fraction": float(runs["represented_fraction"].mean()),
                    "overlap_times_m": float((runs["mean_squared_overlap"] * runs["N"]).mean())}
         quantities = []
-        if runs["N"].nunique() >= 3 and (runs["loss"] > 0).all():
-            from ..fitting import fit_power_law
-
-            f = fit_power_law(runs, x="N", y="loss")
-            lo, hi = f.slope_interval
+        fits = width_fits(runs)
+        if len(fits) == 1:  # the panel trains one weight decay
+            f = next(iter(fits.values()))
+            lo, hi = f.intervals["slope"]
             numbers.update(slope=f.slope, slope_low=lo, slope_high=hi)
             quantities.append(Quantity("loss ∝ m^slope, slope", f.slope, None, lo, hi, digits=3,
                                        note="(strong superposition predicts −1, weak −(α − 1))"))

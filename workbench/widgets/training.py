@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import ipywidgets as w
 
-from ..toys.progress import Progress
+from ..sweeps.progress import Progress
 from .panel import Panel, View, _explain
 
 __all__ = ["TrainingPanel"]

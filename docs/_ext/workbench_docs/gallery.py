@@ -7,7 +7,7 @@ the docs.
 
 How a chart is drawn: the law's prediction against its first input (log axis), one line
 per level of its second input, further inputs at a typical value. Parameter values come
-from, in this order: the law's published parameter sets (:mod:`workbench.data.params`);
+from, in this order: the law's published parameter sets (:mod:`workbench.laws.published`);
 the values in :data:`ILLUSTRATIVE` below, each with the reason it is chosen; else the
 centre of the law's default start grid, which the caption then says plainly.
 """

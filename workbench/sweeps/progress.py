@@ -1,10 +1,12 @@
-"""How trainers report progress and learn that they should stop.
+"""How long work reports progress and learns that it should stop.
 
-Every trainer takes ``progress`` (a :class:`Progress`, or ``None``) and calls
-``progress.update(done, total, partial)`` every few steps and checks
-``progress.stopped`` to end early, returning what it has so far. A
-:class:`Progress` shows a tqdm bar (``tqdm.auto``: a widget in notebooks, text
-in a terminal) and forwards partial results to a listener (a live panel).
+Every trainer and sweep takes ``progress``: ``True`` (a progress bar of its own),
+``False`` or ``None`` (silent), or a :class:`Progress` made by the caller (a live
+panel's, which receives partial results and can stop the work). The work turns it
+into one object with :func:`reporting`, calls ``progress.update(done, partial)``
+every few steps and checks ``progress.stopped`` to end early, returning what it has
+so far: the stop flag belongs to the progress object. A :class:`Progress` shows a
+tqdm bar (``tqdm.auto``: a widget in notebooks, text in a terminal) when asked to.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "reporting"]
 
 
 class Progress:
@@ -33,9 +36,9 @@ class Progress:
     """
 
     def __init__(self, total: int, description: str = "training", on_partial: Callable | None = None,
-                 bar: bool = True, min_interval: float = 0.25):
+                 bar: bool = True, min_interval: float = 0.25, initial: int = 0):
         self.total = int(total)
-        self.done = 0
+        self.done = int(initial)
         self.on_partial = on_partial
         self.min_interval = min_interval
         self._last_emit = 0.0
@@ -44,7 +47,7 @@ class Progress:
         if bar:
             from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=self.total, desc=description, leave=False)
+            self._bar = tqdm(total=self.total, initial=self.done, desc=description, leave=False)
 
     @property
     def stopped(self) -> bool:
@@ -77,3 +80,18 @@ class Progress:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+@contextmanager
+def reporting(progress, total: int, description: str = "training", initial: int = 0):
+    """The :class:`Progress` that work reports to: the caller's own (anything with ``update`` and
+    ``stopped``), a bar made here (``True``) or a silent one (``False``/``None``, still with a stop
+    flag). One made here is closed at the end."""
+    if progress is not None and not isinstance(progress, bool):
+        yield progress
+        return
+    own = Progress(total, description=description, bar=bool(progress), initial=initial)
+    try:
+        yield own
+    finally:
+        own.close()
