@@ -1,8 +1,9 @@
 """Every notebook in JupyterLab in a real Chromium, as a new user runs it, with every network request blocked.
 
 For each notebook: Run All; every chart it shows draws its marks (the offline vega bundle, no CDN),
-nothing outside localhost was even requested. Then, in every panel: each slider track is at least
-200 px wide, no text of a chart overflows the chart's view box, and one slider is dragged three times
+nothing outside localhost was even requested; no output is a warning on stderr or a statsmodels summary,
+no table header is in snake_case (registered law and parameter-set names aside) and no table cell shows float
+noise. Then, in every panel: each slider track is at least 200 px wide, no text of a chart overflows the chart's view box, and one slider is dragged three times
 (a panel without sliders has a toggle switched instead):
 the chart redraws after each release (a training panel greys its result instead, asking for Train).
 The median time from mouse release to the redrawn chart is printed per panel (figures for the CI log,
@@ -18,6 +19,8 @@ from pathlib import Path
 import pytest
 from browserlab import run_all
 
+import workbench as wb
+
 pytestmark = [pytest.mark.browser, pytest.mark.needs_mirror, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +35,28 @@ CHARTS = f"""() => {{
     const text = document.querySelector('{NB}').innerText;
     return {{n: embeds.length, drawn: drawn.length,
              failed: /Error loading script|Error displaying widget|Javascript Error/.test(text)}};
+}}"""
+
+#: Output hygiene: stderr outputs (warnings), statsmodels summary dumps, table headers in snake_case, numbers
+#: with float noise or a negative zero in table cells.
+HYGIENE = f"""() => {{
+    const outs = [...document.querySelectorAll('{NB} .jp-OutputArea-output')];
+    const stderr = outs.filter(o => o.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr')
+        .map(o => o.textContent.trim().slice(0, 200));
+    const dumps = outs.filter(o => /OLS Regression Results|Dep\\. Variable:|Generalized Linear Model Regression/.test(o.textContent))
+        .map(o => o.textContent.trim().slice(0, 120));
+    const heads = [], noisy = [];
+    for (const t of document.querySelectorAll('{NB} .jp-OutputArea-output table')) {{
+        for (const th of t.querySelectorAll('th')) {{
+            const x = th.textContent.trim();
+            if (/^[A-Za-z0-9]+(_[A-Za-z0-9]+)+$/.test(x)) heads.push(x);
+        }}
+        for (const td of t.querySelectorAll('td')) {{
+            const x = td.textContent.trim();
+            if (/^[-−]0(\\.0+)?%?$/.test(x) || /\\d\\.\\d{{7,}}/.test(x) || /e-1\\d$/.test(x)) noisy.push(x);
+        }}
+    }}
+    return {{stderr, dumps, heads, noisy}};
 }}"""
 
 #: The panels: their titles, slider tracks (enabled controls only), chart text overflowing its chart.
@@ -156,6 +181,15 @@ def test_notebook_runs_offline_and_its_panels_work(jupyter_lab, offline_context,
         assert charts["drawn"] == charts["n"], f"{notebook}: {charts['n'] - charts['drawn']} of {charts['n']} charts drew nothing"
         assert blocked == [], f"{notebook} asked the network for {blocked[:5]}"
         assert not [c for c in console if "Cannot set properties of undefined" in c], console
+        # clean outputs: no warnings on stderr, no statsmodels dumps, readable table headers (a registered law or
+        # parameter-set name, which a reader types to use it, may stay as it is) and no float noise
+        hygiene = page.evaluate(HYGIENE)
+        names = set(wb.list_laws()) | set(wb.laws.list_parameter_sets())
+        assert not hygiene["stderr"], f"{notebook}: stderr output: {hygiene['stderr'][:3]}"
+        assert not hygiene["dumps"], f"{notebook}: a statsmodels summary: {hygiene['dumps'][:2]}"
+        snake = sorted({h for h in hygiene["heads"] if h not in names})
+        assert not snake, f"{notebook}: table headers in snake_case: {snake}"
+        assert not hygiene["noisy"], f"{notebook}: table cells with float noise: {hygiene['noisy'][:5]}"
 
         panels = page.evaluate(PANELS)
         figures = []

@@ -182,3 +182,20 @@ def test_bootstrap_refits_that_do_not_converge_are_reported(monkeypatch, good_fi
     n_ok = len(f.bootstrap_values)
     assert n_ok < 0.9 * 60 and f"Only {n_ok} of 60" in next(w for w in f.warnings if w.code == "bootstrap_failed")
     assert "bootstrap_failed" not in codes(good_fit)
+
+
+def test_interval_quantiles_of_overflowed_draws_are_unbounded_not_nan():
+    """A widened log-scale draw that overflowed to inf gives an unbounded interval end, with no NaN and no
+    RuntimeWarning (which a notebook would print on stderr)."""
+    import warnings
+
+    from workbench.fitting.result import draw_quantile
+
+    draws = np.array([[1.0, 2.0], [2.0, np.inf], [3.0, np.inf], [np.nan, np.inf]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hi = draw_quantile(draws, 0.975)
+        lo = draw_quantile(draws, 0.025)
+    assert hi[0] == pytest.approx(2.95) and hi[1] == np.inf
+    assert lo[0] == pytest.approx(1.05) and lo[1] >= 2.0
+    assert not np.isnan(lo).any() and not np.isnan(hi).any()

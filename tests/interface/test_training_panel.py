@@ -95,3 +95,61 @@ def test_sweep_every_control():
     for name in ("steps", "log"):
         for value, error, numbers in p.sweep(name, n=3):
             assert error is None and numbers["steps"] > 0
+
+
+def test_stale_cue_greys_the_result_and_resets_the_bar():
+    """A change that needs Train: the old chart and readout greyed, the progress bar back at 0, a note asking for
+    Train; training again clears the grey and fills the bar."""
+    p = make_panel()
+    p.widget  # on screen
+    assert p._bar.value == 1.0 and "wb-stale" not in p._chart_box._dom_classes
+    p.controls["steps"].value = 120  # as a user moves the slider
+    assert "wb-stale" in p._chart_box._dom_classes and "wb-stale" in p._readout._dom_classes
+    assert p._bar.value == 0.0 and "Train" in p._status.value
+    assert p.numbers["steps"] == 60  # the old result, still shown (greyed)
+    p.run()
+    assert "wb-stale" not in p._chart_box._dom_classes and p._bar.value == 1.0 and p.numbers["steps"] == 120
+
+
+def test_busy_cue_is_on_while_an_update_computes():
+    """The chart box carries the busy class while the update runs (the CSS shows dim and spinner after 150 ms)."""
+    from workbench.widgets.panel import PANEL_CSS, Panel
+
+    seen = []
+    panel = None
+
+    def update(state):
+        if panel is not None:
+            seen.append("wb-busy" in panel._chart_box._dom_classes)
+        return View(chart=alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_point().encode(x="x:Q"), text="")
+
+    panel = Panel({"a": w.IntSlider(value=1, min=0, max=5)}, update)
+    panel.widget
+    panel.set(a=3)
+    assert seen and all(seen) and "wb-busy" not in panel._chart_box._dom_classes
+    assert "wb-busy" in PANEL_CSS and ".15s" in PANEL_CSS
+
+
+def test_chart_height_is_held_while_training():
+    """Partial results drawn as a shorter chart do not shrink the chart area (no jump while training)."""
+    heights = []
+
+    def render_tall_when_done(state, result, finished):
+        chart = alt.Chart(result).mark_line().encode(x="step:Q", y="loss:Q").properties(height=400 if finished else 150)
+        return View(chart=chart, text="", numbers={"finished": finished})
+
+    controls = {"lr": w.FloatSlider(value=0.05, min=0.01, max=1.0), "steps": w.IntSlider(value=30, min=10, max=200)}
+    p = TrainingPanel(controls, train_linear, render_tall_when_done, total_steps=lambda s: s["steps"])
+    p.widget
+    tall = p._chart_box.layout.min_height
+    assert tall and int(tall[:-2]) >= 400
+    original = p._on_partial
+
+    def watch(partial, fraction):
+        original(partial, fraction)
+        heights.append(p._chart_box.layout.min_height)
+
+    p._on_partial = watch
+    p._progress = None
+    p.run(steps=40)
+    assert heights and set(heights) == {tall}

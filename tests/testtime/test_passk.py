@@ -116,3 +116,9 @@ def test_k_grid():
     assert g[0] == 1 and g[-1] == 1000 and np.all(np.diff(g) > 0)
     with pytest.raises(SamplesError):
         k_grid(0)
+
+
+def test_nothing_passing_is_plain_zero():
+    """No problem solved: pass@k is 0.0, never -0.0 (which tables would print as "-0.0")."""
+    out = pass_at_k([200, 10], [0, 0], [1, 10])
+    assert (out == 0).all() and not np.signbit(out).any()

@@ -17,6 +17,22 @@ from ..results import Result, WrappedResult, format_number
 __all__ = ["Fit", "FitWarning", "FitWrapper"]
 
 
+def draw_quantile(draws: np.ndarray, p: float) -> np.ndarray:
+    """Column-wise ``p`` quantile of bootstrap draws, ignoring NaN (failed refits).
+
+    Draws that overflowed to ``±inf`` (a log-scale parameter's widened draw) make the
+    interpolating quantile compute ``inf - inf``; there the nearest draw is taken instead,
+    so such an interval is honestly unbounded (``inf``), with no NaN and no warning.
+    """
+    draws = np.asarray(draws, dtype=float)
+    with np.errstate(invalid="ignore"):
+        out = np.atleast_1d(np.nanquantile(draws, p, axis=0)).astype(float)
+    bad = np.isnan(out) & ~np.all(np.isnan(draws), axis=0)
+    if bad.any():
+        out[bad] = np.nanquantile(draws[:, bad], p, axis=0, method="nearest")
+    return out
+
+
 class FitWarning(UserWarning):
     """A fit finished but something about it deserves attention."""
 
@@ -131,8 +147,8 @@ class Fit(Result):
         if draws is None:
             return None
         q = (1 - self.level) / 2
-        lo = np.minimum(np.nanquantile(draws, q, axis=0), self.values)
-        hi = np.maximum(np.nanquantile(draws, 1 - q, axis=0), self.values)
+        lo = np.minimum(draw_quantile(draws, q), self.values)
+        hi = np.maximum(draw_quantile(draws, 1 - q), self.values)
         return {n: ((float(v), float(v)) if n in self.fixed else (float(a), float(b)))
                 for n, v, a, b in zip(self.law.param_names, self.values, lo, hi)}
 
@@ -460,7 +476,7 @@ class Fit(Result):
              and self.groups.several_rows_per_run else st["n_runs"]),
             ("loss", self.loss + (f" (delta={self.delta:g})" if self.loss == "huber" else "")
              + (f", over-estimates x{self.overestimate_penalty:g}" if self.overestimate_penalty != 1 else "")),
-            ("objective", f"{self.objective:.6g}"),
+            ("objective", format_number(self.objective)),
             ("RMSE of log residuals", f"{self.rmse_log:.4g}"),
             ("AIC / BIC", f"{self.aic:.2f} / {self.bic:.2f}"),
             ("starts / bootstrap resamples", f"{st['n_starts'] if st['n_starts'] is not None else '?'} / {n_b}"

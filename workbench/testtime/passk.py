@@ -168,7 +168,7 @@ def pass_at_k(n, c, k, problems=None) -> np.ndarray:
     nn = np.repeat(pairs[:, 0], K)
     cc = np.repeat(pairs[:, 1], K)
     kk = np.tile(karr, U)
-    out = -np.expm1(_log_miss(nn, cc, kk)).reshape(U, K)[inverse]
+    out = -np.expm1(_log_miss(nn, cc, kk)).reshape(U, K)[inverse] + 0.0  # + 0.0: no -0.0 when nothing passes
     return out[:, 0] if scalar else out
 
 
