@@ -2,7 +2,8 @@
 
 For each notebook: Run All; every chart it shows draws its marks (the offline vega bundle, no CDN),
 nothing outside localhost was even requested. Then, in every panel: each slider track is at least
-200 px wide, no text of a chart overflows the chart's view box, and one slider is dragged three times:
+200 px wide, no text of a chart overflows the chart's view box, and one slider is dragged three times
+(a panel without sliders has a toggle switched instead):
 the chart redraws after each release (a training panel greys its result instead, asking for Train).
 The median time from mouse release to the redrawn chart is printed per panel (figures for the CI log,
 not assertions).
@@ -56,7 +57,8 @@ PANELS = f"""() => [...document.querySelectorAll('{NB} .wb-panel')].map((p, i) =
 }})"""
 
 #: Times one release: resolves with the time from mouseup to the last chart change before the panel has been
-#: still (no busy class, no change) for 600 ms; or, in a training panel, to the stale cue.
+#: still (no busy class, no change) for 600 ms; or, in a training panel, to the stale cue (then waits up to 2 s
+#: for the progress bar's reset, which arrives as a message of its own).
 WATCH = """([panelSel, limitMs]) => { window.__wbRedraw = new Promise(resolve => {
     const panel = document.querySelector(panelSel);
     const chart = panel.querySelector('.wb-chart');
@@ -72,7 +74,9 @@ WATCH = """([panelSel, limitMs]) => { window.__wbRedraw = new Promise(resolve =>
         if (t0 !== null && stale === null && chart.classList.contains('wb-stale')) stale = now;
         const busy = chart.classList.contains('wb-busy');
         if (busy) sawBusy = true;
-        if (t0 !== null && stale !== null) resolve({ok: true, kind: 'stale cue', ms: stale - t0, bar: bar()});
+        // the stale cue: resolved once the progress bar has been reset too (or 2 s after the grey, to report it)
+        if (t0 !== null && stale !== null && (bar() === null || bar() === '0%' || now - stale > 2000))
+            resolve({ok: true, kind: 'stale cue', ms: stale - t0, bar: bar(), barMs: now - t0});
         else if (t0 !== null && changed !== null && !busy && now - changed > 600)
             resolve({ok: true, kind: 'redraw', ms: changed - t0, sawBusy});
         else if (now - start > limitMs) resolve({ok: false, t0, changed, busy, why: 'no redraw within ' + limitMs + ' ms'});
@@ -161,15 +165,20 @@ def test_notebook_runs_offline_and_its_panels_work(jupyter_lab, offline_context,
             assert not p["overflow"], f"{notebook}, {p['title']}: chart text overflows its chart: {p['overflow'][:5]}"
             assert p["marks"] > 0, f"{notebook}, {p['title']}: the panel's chart drew nothing"
             sel = f"[data-test-panel='{i}']"
-            sliders = page.locator(f"{sel} .wb-control:not(.wb-off)").filter(has=page.locator(".noUi-target"))
-            if sliders.count() == 0:
-                continue
-            slider = sliders.first
+            enabled = page.locator(f"{sel} .wb-control:not(.wb-off)")
+            sliders = enabled.filter(has=page.locator(".noUi-target"))
+            toggles = enabled.filter(has=page.locator(".widget-toggle-button"))
+            # a panel without a slider (a choice of task and metric) has its first toggle switched instead
+            assert sliders.count() or toggles.count(), f"{notebook}, {p['title']}: no slider or toggle to move"
+            slider, what = (sliders.first, "slider") if sliders.count() else (toggles.first, "toggle")
             times, kind = [], ""
             for move in range(3):
                 bring_into_view(page, slider)
                 page.evaluate(WATCH, [sel, 180_000])
-                drag(page, slider, move)
+                if what == "slider":
+                    drag(page, slider, move)
+                else:
+                    slider.locator(".widget-toggle-button:not(.mod-active)").first.click()
                 result = page.evaluate("window.__wbRedraw")
                 assert result["ok"], f"{notebook}, {p['title']}: {result}"
                 times.append(result["ms"])
@@ -181,7 +190,7 @@ def test_notebook_runs_offline_and_its_panels_work(jupyter_lab, offline_context,
                     break
                 time.sleep(0.3)
             label = slider.locator(".wb-label").text_content().replace("ⓘ", "").strip()
-            figures.append(f"  {p['title'][:60]:60s} slider '{label}': release to {kind}: median "
+            figures.append(f"  {p['title'][:60]:60s} {what} '{label}': release to {kind}: median "
                            f"{statistics.median(times):.0f} ms (each: {', '.join(f'{t:.0f}' for t in times)})")
         with capsys.disabled():  # the figures belong in the CI log
             print(f"\n{notebook}: {charts['n']} charts drawn offline, {len(panels)} panel(s)")

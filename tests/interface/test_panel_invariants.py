@@ -231,6 +231,45 @@ def test_training_panels_view_controls(trained, data):
         sweep(panel, sorted(panel.view_controls), data, name)
 
 
+@pytest.fixture(scope="module")
+def extrapolation():
+    from workbench.benchmark import benchmark_extrapolation
+    from workbench.widgets import extrapolation_panel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        leaderboard = benchmark_extrapolation(["moe", "sft"], quick=True, progress=False)
+    return extrapolation_panel(leaderboard), leaderboard
+
+
+@settings(max_examples=8, **SETTINGS)
+@given(data=st.data())
+def test_extrapolation_panel(extrapolation, data):
+    """The law list follows the task (so the task is drawn first); the readout's held-out R² is the shown law's,
+    given once in the sentence and once in its bold row of the table."""
+    panel, leaderboard = extrapolation
+    sweep(panel, ["task"], data, "extrapolation")
+    sweep(panel, ["law", "view"], data, "extrapolation")
+    n, t = panel.numbers, leaderboard.task(panel.state["task"])
+    assert n["task"] == panel.state["task"] and n["law"] == panel.state["law"] and n["law"] in t.laws
+    assert n["r2"] == pytest.approx(t.score(n["law"]).r2)
+    r2 = f"{n['r2']:.4f}"
+    assert f"<b class='heldout-r2'>{r2}</b>" in panel.view.text
+    assert re.search(rf"<tr style='font-weight:bold'><td>{re.escape(n['law'])}</td><td>{re.escape(r2)}</td>", panel.view.text)
+    # a law of another task is refused with the choices, not taken silently
+    other = next(x for x in leaderboard.tasks if x.name != t.name)
+    with pytest.raises(wb.WorkbenchError, match="choices"):
+        panel.set(law=other.laws[0])
+
+
+def test_every_panel_is_swept():
+    """Each panel the workbench offers is one of those above (a new panel must join the sweep)."""
+    import workbench.widgets as widgets
+
+    swept = {"planner_panel", "fitting_panel", "regimes_panel", "extrapolation_panel", *ANALYTIC, *TRAINING}
+    assert swept == set(widgets.PANELS)
+
+
 def test_a_bad_interval_is_marked_and_explained():
     """The check itself can fail: an estimate outside its interval must be marked, with a reason."""
     from workbench.format import Quantity

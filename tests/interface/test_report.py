@@ -128,3 +128,28 @@ def test_report_header_says_what_when_and_from_which_data(tour_report):
     assert "WARNING" not in stdout
     index = (out / "index.html").read_text()
     assert "<article>" in index and "<style>" in index and "chinchilla" in index
+
+
+def test_panel_becomes_a_captioned_picture_of_its_settings(tmp_path, mirror):
+    """A live panel in a report: a figure whose caption names the panel and every setting it was shown with (the
+    settings a later cell gave it), then its chart as SVG and its readout; no widget placeholder."""
+    import nbformat
+
+    from workbench.report import build_reports
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Mirage panel"),
+                nbformat.v4.new_code_cell("from workbench.widgets import mirage_panel\n"
+                                          "panel = mirage_panel()\npanel.set(l=7)\npanel")]
+    path = tmp_path / "panel.ipynb"
+    nbformat.write(nb, path)
+    results = build_reports([path], tmp_path / "out", quick=True, echo=lambda *_: None)
+    assert results[0].ok, results[0].error
+    page = results[0].html.read_text()
+    figure = page[re.search(r"<figure class=['\"]workbench-panel-static['\"]>", page).start():]
+    caption = figure[figure.index("<figcaption"):figure.index("</figcaption>")]
+    assert "The mirage" in caption and "settings:" in caption
+    assert "answer length l = 7" in caption  # the setting the cell gave it, in the control's own label
+    assert caption.count(" = ") >= 3  # every control, not only the one set
+    assert "<svg" in figure[:figure.index("</figure>")] and "application/vnd.jupyter.widget-view+json" not in page
+    assert str(tmp_path) not in page

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import altair as alt
 import ipywidgets as w
 import numpy as np
+import traitlets
 
 from ..charts.data import inline_datasets, rows_of, split_spec_data
 from ..charts.theme import house_style
@@ -322,7 +323,14 @@ class Panel:
         self._muted = True
         try:
             for k, v in values.items():
-                self.controls[k].value = v
+                try:
+                    self.controls[k].value = v
+                except traitlets.TraitError as exc:
+                    options = getattr(self.controls[k], "options", None)
+                    choices = (f"; the choices now are {[o[1] if isinstance(o, tuple) else o for o in options]}"
+                               if options is not None else "")
+                    raise ArgumentError(f"Control {k!r} ({self.labels.get(k, k)}) cannot take {v!r}{choices}. "
+                                        f"({exc})") from None
         finally:
             self._muted = False
 

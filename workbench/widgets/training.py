@@ -85,12 +85,14 @@ class TrainingPanel(Panel):
     def mark_stale(self) -> None:
         """The shown result no longer matches the settings: grey it out, reset the progress bar, ask for Train."""
         self.stale = True
-        self._chart_box.add_class("wb-stale")
-        self._readout.add_class("wb-stale")
+        # the bar and the note first, then the grey: the browser applies the messages in this order, so the greyed
+        # chart never appears beside a full progress bar
         if not (self._thread is not None and self._thread.is_alive()):
             self._bar.value = 0.0
         self._status.value = ("<span class='wb-stale-note'>Settings changed: the chart shows the previous run. "
                               "Press <b>Train</b> to train with the new settings.</span>")
+        self._chart_box.add_class("wb-stale")
+        self._readout.add_class("wb-stale")
 
     def _fresh(self) -> None:
         self._chart_box.remove_class("wb-stale")
