@@ -46,3 +46,20 @@ def test_grids_are_named():
     with pytest.raises(ArgumentError, match="grid must be one of"):
         tinylm.default_grid("medium")
     assert "grid" in inspect.signature(tinylm.train_grid).parameters
+
+
+def test_trainers_check_their_number_lists_alike():
+    from workbench.toys.device import numbers
+
+    assert numbers(3, "widths") == [3.0] and numbers((1, 2.5), "lr") == [1.0, 2.5]
+    assert numbers(iter([4, 8]), "widths") == [4.0, 8.0]
+    for bad, message in (("8", "a number or a list"), ([], "is empty"), ([1, float("nan")], "finite numbers"),
+                         (["a"], "a number or a list")):
+        with pytest.raises(ArgumentError, match=message):
+            numbers(bad, "widths")
+    with pytest.raises(ArgumentError, match=r"fractions must be <= 1"):
+        numbers([0.5, 2], "fractions", lo=0, hi=1)
+    with pytest.raises(ArgumentError, match=r"seeds repeat"):  # each trainer adds its own checks on top
+        superposition.train_superposition((4, 8), n_features=16, steps=2, seeds=(1, 1), progress=False)
+    with pytest.raises(ArgumentError, match=r"sparsities must be a number or a list"):
+        elhage.train_toy_models("0.5", steps=2, progress=False)
