@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -85,8 +86,12 @@ def test_no_start_converges():
 
 def test_parameter_at_bound_warns_with_advice():
     df = runs()
-    with pytest.warns(FitWarning, match=r"'alpha' ended at its upper bound.*bounds="):
+    with pytest.warns(FitWarning) as record:
         f = wb.fit("chinchilla", df, bounds={"alpha": (0.0, 0.1)}, bootstrap=0)
+    messages = [str(w.message) for w in record]
+    assert any(re.search(r"'alpha' ended at its upper bound.*bounds=", m) for m in messages)
+    # held at 0.1, the parameter term cannot follow the data: its coefficient collapses, and the fit says so too
+    assert any(re.search(r"Parameter 'A' = .* has collapsed to its lower bound", m) for m in messages), messages
     assert any("alpha" in w for w in f.warnings)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UnknownNameError
+from ..names import Catalogue
 from ..results import Result, ResultWarning, format_number
 
 __all__ = ["LawScore", "TaskResult", "Leaderboard"]
@@ -238,10 +239,8 @@ class Leaderboard(Result):
             self.warnings = [ResultWarning(f"{t.name}: {w}", code=w.code) for t in self.tasks for w in t.warnings]
 
     def task(self, name: str) -> TaskResult:
-        for t in self.tasks:
-            if t.name == name:
-                return t
-        raise UnknownNameError(f"No task {name!r} in this leaderboard; it has {', '.join(t.name for t in self.tasks)}.")
+        """The result of task ``name``."""
+        return Catalogue("task", entries=self.tasks, sort=False, where=" in this leaderboard").lookup(name)
 
     @property
     def scores(self) -> pd.DataFrame:

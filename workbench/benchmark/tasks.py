@@ -15,7 +15,7 @@ passes a :class:`Task` straight to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,9 +25,10 @@ from ..data import load_dataset
 from ..data.runs import validate_runs
 from ..data.sldbench import SLDBENCH_SPLITS
 from ..data.splits import Equals, Folds, SplitRule, as_split_rule
-from ..errors import MissingColumnsError, UnknownNameError, WorkbenchError
+from ..errors import MissingColumnsError, WorkbenchError
 from ..laws import get_law
 from ..laws.core import Law
+from ..names import Catalogue
 
 __all__ = ["Task", "TASKS", "get_task", "list_tasks", "register_task", "SLDBENCH_CITATION"]
 
@@ -192,30 +193,22 @@ class Task:
         return "\n".join(lines)
 
 
-TASKS: dict[str, Task] = {}
+TASKS: Catalogue = Catalogue("extrapolation task", Task, sort=False)
 
 
 def register_task(task: Task) -> Task:
     """Add a task to the registry (replacing one of the same name)."""
-    if not isinstance(task, Task):
-        raise WorkbenchError(f"register_task takes a Task, not {type(task).__name__}.")
-    TASKS[task.name] = task
-    return task
+    return TASKS.add(task)
 
 
 def get_task(name) -> Task:
     """Look a task up by name (a :class:`Task` is returned unchanged)."""
-    if isinstance(name, Task):
-        return name
-    try:
-        return TASKS[str(name)]
-    except KeyError:
-        raise UnknownNameError(f"No extrapolation task named {name!r}. Tasks: {', '.join(TASKS)}.") from None
+    return TASKS.lookup(name)
 
 
 def list_tasks() -> list[str]:
     """Names of the extrapolation-benchmark tasks, in the order the benchmark runs them."""
-    return list(TASKS)
+    return TASKS.names()
 
 
 def _sld(origin: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 from pathlib import Path
@@ -9,6 +10,23 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ArgumentError
+
+
+def add_command(sub, name: str, run, doc: str | None, help: str, *, filters: bool = False) -> argparse.ArgumentParser:
+    """Add the subcommand ``name``, run by ``run(args)``.
+
+    Its ``--help`` description is ``doc`` (the command module's docstring) after the first paragraph;
+    ``filters=True`` keeps the description's line breaks and explains the filter language below the options.
+    """
+    description = doc.split("\n\n", 1)[1].strip() if doc and "\n\n" in doc else None
+    options = {}
+    if filters:
+        from ..data.filters import FILTER_HELP
+
+        options = {"epilog": FILTER_HELP, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    p = sub.add_parser(name, help=help, description=description, **options)
+    p.set_defaults(run=run)
+    return p
 
 
 def read_runs_arg(data: str, columns: list[str] | None = None, where: str | None = None):

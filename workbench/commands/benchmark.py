@@ -1,22 +1,22 @@
-"""``python -m workbench bench-extrapolation [--task T] [--json]``: every law against the held-out tasks."""
+"""``python -m workbench bench-extrapolation [--task T] [--json]``: every law against the held-out tasks.
+
+For each task, fit every applicable law on the training split only, predict the held-out split
+(larger models, more data, new mixtures) and report R-squared, NMSE and NMAE as SLDBench defines them, the
+law selected from the training split alone, and the task's human-derived law. Tasks: data-constrained,
+vocabulary, moe, lr-batch, sft, domain-mixture.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 
-from ._common import dump_json
+from ._common import add_command, dump_json
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "bench-extrapolation",
-        help="score every law on the extrapolation tasks (SLDBench): fit on the training split, predict the held-out one",
-        description="For each task, fit every applicable law on the training split only, predict the held-out split "
-        "(larger models, more data, new mixtures) and report R-squared, NMSE and NMAE as SLDBench defines them, the "
-        "law selected from the training split alone, and the task's human-derived law. Tasks: data-constrained, "
-        "vocabulary, moe, lr-batch, sft, domain-mixture.",
-    )
+    p = add_command(sub, "bench-extrapolation", run, __doc__,
+                    "score every law on the extrapolation tasks (SLDBench): fit on the training split, predict the held-out one")
     p.add_argument("--task", action="append", metavar="T", help="run only this task (repeatable); default: every task")
     p.add_argument("--law", action="append", metavar="L",
                    help="also try this catalogue law on every task whose table feeds it (repeatable)")
@@ -29,7 +29,6 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true",
                    help='print a JSON list, one object per task: {"task", "n_train", "n_test", "selected": {"law", "r2", '
                    '"nmse", "nmae"}, "expert": {...}, "laws": [{...}, ...]} (the time goes to stderr)')
-    p.set_defaults(run=run)
 
 
 def run(args) -> int:

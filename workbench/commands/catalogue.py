@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from ._common import dump_json
+from ._common import add_command, dump_json
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("laws", help="list the scaling laws in the catalogue")
-    p.add_argument("name", nargs="?", help="describe one law")
-    p.set_defaults(run=run_laws)
-    p = sub.add_parser("datasets", help="list the registered public datasets")
-    p.add_argument("name", nargs="?", help="describe one dataset (source, licence, citation)")
-    p.set_defaults(run=run_datasets)
-    p = sub.add_parser("params", help="list published parameter sets")
+    add_command(sub, "laws", run_laws, None, "list the scaling laws in the catalogue").add_argument(
+        "name", nargs="?", help="describe one law")
+    add_command(sub, "datasets", run_datasets, None, "list the registered public datasets").add_argument(
+        "name", nargs="?", help="describe one dataset (source, licence, citation)")
+    p = add_command(sub, "params", run_params, None, "list published parameter sets")
     p.add_argument("name", nargs="?", help="show one parameter set")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(run=run_params)
 
 
 def run_laws(args) -> int:

@@ -1,11 +1,14 @@
-"""``python -m workbench fit DATA --law NAME``: fit a scaling law to runs."""
+"""``python -m workbench fit DATA --law NAME``: fit a scaling law to runs.
+
+Fit a scaling law to runs from a registered dataset or a CSV/Parquet/JSON file,
+with bootstrap intervals, diagnostics and an optional held-out extrapolation check.
+"""
 
 from __future__ import annotations
 
-import argparse
 import warnings
 
-from ._common import print_result, read_runs_arg
+from ._common import add_command, print_result, read_runs_arg
 
 
 def add_fit_options(p, *, holdout: bool = True) -> None:
@@ -62,21 +65,11 @@ def fit_options(args) -> dict:
 
 
 def add_parser(sub) -> None:
-    from ..data.filters import FILTER_HELP
-
-    p = sub.add_parser(
-        "fit",
-        help="fit a scaling law to a dataset or a file of runs",
-        description="Fit a scaling law to runs from a registered dataset or a CSV/Parquet/JSON file,\n"
-        "with bootstrap intervals, diagnostics and an optional held-out extrapolation check.",
-        epilog=FILTER_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(sub, "fit", run, __doc__, "fit a scaling law to a dataset or a file of runs", filters=True)
     add_fit_options(p)
     p.add_argument("--by", metavar="COLUMN", help="fit one law per value of this column (e.g. a model family)")
     p.add_argument("--json", action="store_true", help="print one JSON object with parameters, intervals, statistics, "
                    "warnings ({code, message}) and, with a holdout, holdout.predictions")
-    p.set_defaults(run=run)
 
 
 def _holdout(value):

@@ -1,8 +1,8 @@
 """``scaling-workbench notebooks DIR``: copy the labs out of the installed package.
 
-A user who installed the wheel has no ``notebooks/`` folder; the labs ship inside
-the package (folder ``workbench/_labs``, see setup.py) and this command writes them
-to a folder of the user's choice, ready for ``jupyter lab DIR/00_tour.ipynb``.
+A user who installed the wheel has no notebooks/ folder: copy the labs shipped inside the
+package (folder workbench/_labs, see setup.py) into DIR (created if needed), then open them
+with 'jupyter lab DIR/00_tour.ipynb'. Existing files are kept unless --force.
 """
 
 from __future__ import annotations
@@ -10,18 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import WorkbenchError
+from ._common import add_command
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "notebooks",
-        help="copy the labs (the workbench's notebooks) into a folder",
-        description="Copy the labs shipped with the installed workbench into DIR (created if needed), "
-        "then open them with 'jupyter lab DIR/00_tour.ipynb'. Existing files are kept unless --force.",
-    )
+    p = add_command(sub, "notebooks", run, __doc__, "copy the labs (the workbench's notebooks) into a folder")
     p.add_argument("dir", metavar="DIR", help="folder to copy the notebooks into")
     p.add_argument("--force", action="store_true", help="overwrite notebooks of the same name already in DIR")
-    p.set_defaults(run=run)
 
 
 def lab_notebooks() -> list:

@@ -1,20 +1,19 @@
-"""``python -m workbench passk FILE --k 1 10 100``: pass@k of per-problem sample counts."""
+"""``python -m workbench passk FILE --k 1 10 100``: pass@k of per-problem sample counts.
+
+Read a CSV/Parquet/JSON file with one row per problem (columns problem, n = samples drawn,
+c = correct; optionally model and size) and print the unbiased pass@k of each model with its standard
+error over problems. With --fit-coverage K, also fit the coverage law log c(k) = a k^b and the
+beta-binomial model, both on the same budget of K samples per problem (a subsample of the counts), one fit
+per model, and print their predictions at the requested k beside the coverage observed from all samples.
+"""
 
 from __future__ import annotations
 
-from ._common import dump_json
+from ._common import add_command, dump_json
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "passk",
-        help="unbiased pass@k (with standard errors) from per-problem sample counts",
-        description="Read a CSV/Parquet/JSON file with one row per problem (columns problem, n = samples drawn, "
-        "c = correct; optionally model and size) and print the unbiased pass@k of each model with its standard "
-        "error over problems. With --fit-coverage K, also fit the coverage law log c(k) = a k^b and the "
-        "beta-binomial model, both on the same budget of K samples per problem (a subsample of the counts), one fit "
-        "per model, and print their predictions at the requested k beside the coverage observed from all samples.",
-    )
+    p = add_command(sub, "passk", run, __doc__, "unbiased pass@k (with standard errors) from per-problem sample counts")
     p.add_argument("file", metavar="FILE", help="per-problem counts (CSV, TSV, Parquet or JSON)")
     p.add_argument("--k", type=int, nargs="+", default=[1, 10, 100], help="values of k (default 1 10 100)")
     p.add_argument("--column", action="append", metavar="OLD=NEW", help="rename a column (repeatable), e.g. attempts=n")
@@ -22,7 +21,6 @@ def add_parser(sub) -> None:
                    "samples per problem and compare them with the observed coverage")
     p.add_argument("--level", type=float, default=0.95, help="interval coverage (default 0.95)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.set_defaults(run=run)
 
 
 def run(args) -> int:

@@ -1,4 +1,9 @@
-"""``python -m workbench plan --compute C``: model size, tokens, loss, time, energy and cost for a budget."""
+"""``python -m workbench plan --compute C``: model size, tokens, loss, time, energy and cost for a budget.
+
+Compute-optimal model size and training tokens for a budget under a published or given law,
+optionally limited by unique data (Muennighoff et al. 2023) and adjusted for inference demand
+(Sardana & Frankle 2023), with wall-clock time, energy, emissions and cost on the chosen hardware.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import argparse
 import math
 
 from ..errors import ArgumentError
-from ._common import dump_json
+from ._common import add_command, dump_json
 
 
 def _flops(text: str) -> float:
@@ -24,13 +29,8 @@ def add_parser(sub) -> None:
     from ..laws.published import list_parameter_sets
 
     d = DEFAULT_ASSUMPTIONS
-    p = sub.add_parser(
-        "plan",
-        help="plan a training run: model size, tokens, loss, days, energy, emissions and cost for a compute budget",
-        description="Compute-optimal model size and training tokens for a budget under a published or given law, "
-        "optionally limited by unique data (Muennighoff et al. 2023) and adjusted for inference demand "
-        "(Sardana & Frankle 2023), with wall-clock time, energy, emissions and cost on the chosen hardware.",
-    )
+    p = add_command(sub, "plan", run, __doc__,
+                    "plan a training run: model size, tokens, loss, days, energy, emissions and cost for a compute budget")
     p.add_argument("--compute", "-C", type=_flops, required=True, metavar="FLOPS", help="training budget in FLOPs, e.g. 1e23")
     p.add_argument("--params", metavar="NAME", help=f"published parameter set ({', '.join(list_parameter_sets())}; "
                    "default besiroglu2024, the Chinchilla refit)")
@@ -49,7 +49,6 @@ def add_parser(sub) -> None:
     p.add_argument("--price", type=float, default=d["price_per_device_hour"], metavar="USD",
                    help=f"price per device-hour in USD (default {d['price_per_device_hour']})")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    p.set_defaults(run=run)
 
 
 def _source(args):

@@ -1,4 +1,8 @@
-"""``python -m workbench report``: execute notebooks and write self-contained HTML reports."""
+"""``python -m workbench report``: execute notebooks and write self-contained HTML reports.
+
+Execute notebooks in fresh kernels and export them as HTML that opens offline: charts are
+inline SVG, fitted numbers are text. Prints each notebook's run time and peak memory.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,16 @@ import glob
 from pathlib import Path
 
 from ..errors import ArgumentError
+from ._common import add_command
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "report",
-        help="execute notebooks in fresh kernels and write self-contained HTML reports",
-        description="Execute notebooks in fresh kernels and export them as HTML that opens offline: charts are "
-        "inline SVG, fitted numbers are text. Prints each notebook's run time and peak memory.",
-    )
+    p = add_command(sub, "report", run, __doc__, "execute notebooks in fresh kernels and write self-contained HTML reports")
     p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebooks to run (default: notebooks/*.ipynb)")
     p.add_argument("--out", required=True, help="folder for the HTML files (an index.html lists them)")
     p.add_argument("--quick", action="store_true", help="cut toy-model training to CI size (same as WORKBENCH_QUICK=1)")
     p.add_argument("--hide-code", action="store_true", help="leave the code cells out of the reports")
     p.add_argument("--timeout", type=int, default=1200, help="seconds allowed per cell (default 1200)")
-    p.set_defaults(run=run)
 
 
 def run(args) -> int:

@@ -1,26 +1,21 @@
-"""``python -m workbench rollout DATA --law NAME``: fit on the smaller model sizes, predict the next, for every size."""
+"""``python -m workbench rollout DATA --law NAME``: fit on the smaller model sizes, predict the next, for every size.
+
+Rollout validation of a law over model size (as OLMo-core evaluates its ladder):
+for every k, fit on the k smallest model sizes and predict the next; report each step's
+relative error and whether the observed loss fell inside its prediction interval.
+"""
 
 from __future__ import annotations
 
-import argparse
 import warnings
 
-from ._common import print_result, read_runs_arg
+from ._common import add_command, print_result, read_runs_arg
 from .fit import add_fit_options, fit_options
 
 
 def add_parser(sub) -> None:
-    from ..data.filters import FILTER_HELP
-
-    p = sub.add_parser(
-        "rollout",
-        help="rollout validation: fit on the sizes up to each one, predict the next",
-        description="Rollout validation of a law over model size (as OLMo-core evaluates its ladder):\n"
-        "for every k, fit on the k smallest model sizes and predict the next; report each step's\n"
-        "relative error and whether the observed loss fell inside its prediction interval.",
-        epilog=FILTER_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(sub, "rollout", run, __doc__, "rollout validation: fit on the sizes up to each one, predict the next",
+                    filters=True)
     add_fit_options(p, holdout=False)
     p.add_argument("--min-sizes", type=int, default=3, metavar="K", help="model sizes in the first fit (default 3)")
     p.add_argument("--size", default="N", help="column ordering the ladder (default N)")
@@ -28,7 +23,6 @@ def add_parser(sub) -> None:
                    help="predict each held-out run's last row (default) or every row")
     p.add_argument("--chart", metavar="FILE", help="also write the rollout chart (.html, .svg or .png)")
     p.add_argument("--json", action="store_true", help="print one JSON object: statistics, steps and every prediction")
-    p.set_defaults(run=run)
 
 
 def run(args) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import field
 
-import numpy as np
 import pandas as pd
 
 from ..data.runs import load_runs

@@ -12,12 +12,12 @@ import math
 
 import numpy as np
 
-from ..errors import UnknownNameError
+from ..names import Catalogue
 from .core import Law, Parameter
 
 __all__ = ["get_law", "list_laws", "register_law", "LAWS"]
 
-LAWS: dict[str, Law] = {}
+LAWS: Catalogue = Catalogue("law", Law)
 
 _INF = math.inf
 # Besiroglu et al. (2024) start grid for the Chinchilla refit, in fit space:
@@ -29,23 +29,17 @@ _EXP_GRID = (0.0, 0.5, 1.0, 1.5, 2.0)
 
 def register_law(law: Law) -> Law:
     """Add a law to the catalogue (replacing one of the same name)."""
-    LAWS[law.name] = law
-    return law
+    return LAWS.add(law)
 
 
 def get_law(name) -> Law:
     """Look a law up by name (a :class:`Law` is returned unchanged)."""
-    if isinstance(name, Law):
-        return name
-    try:
-        return LAWS[str(name)]
-    except KeyError:
-        raise UnknownNameError(f"No law named {name!r}. Known laws: {', '.join(sorted(LAWS))}.") from None
+    return LAWS.lookup(name)
 
 
 def list_laws() -> list[str]:
     """Names of every law in the catalogue, sorted (look one up with :func:`get_law`)."""
-    return sorted(LAWS)
+    return LAWS.names()
 
 
 def _lse(*terms, weights: bool = True):

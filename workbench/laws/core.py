@@ -20,6 +20,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..errors import LawError, MissingColumnsError
+from ..names import Catalogue
 
 __all__ = ["Parameter", "Law"]
 
@@ -150,10 +151,8 @@ class Law:
         return len(self.parameters)
 
     def parameter(self, name: str) -> Parameter:
-        for p in self.parameters:
-            if p.name == name:
-                return p
-        raise LawError(f"Law {self.name!r} has no parameter {name!r}; its parameters are {list(self.param_names)}.")
+        """The declaration of parameter ``name``."""
+        return Catalogue("parameter", entries=self.parameters, sort=False, where=f" in law {self.name!r}").lookup(name)
 
     @property
     def log_mask(self) -> np.ndarray:

@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from ..errors import LawError, UnknownNameError
+from ..names import Catalogue
 from .catalogue import LAWS, get_law
 from .core import Law
 
@@ -108,9 +109,9 @@ _HOFFMANN = (
 )
 _KAPLAN = "Kaplan et al. 2020, 'Scaling Laws for Neural Language Models', arXiv:2001.08361"
 
-PARAMETER_SETS: dict[str, ParameterSet] = {
-    ps.name: ps
-    for ps in [
+PARAMETER_SETS: Catalogue = Catalogue(
+    "parameter set", ParameterSet,
+    entries=[
         ParameterSet(
             "hoffmann2022",
             "chinchilla",
@@ -171,16 +172,15 @@ PARAMETER_SETS: dict[str, ParameterSet] = {
             _KAPLAN + " (Eq. 1.5 and Table 2)",
             notes="Fitted jointly, so alpha_D differs from the single-variable fit.",
         ),
-    ]
-}
+    ],
+)
 
 
 # Training dynamics and hyperparameters: Step Law (Li et al. 2025) and the critical batch size (Kaplan et al. 2020).
 _STEP_LAW = ("Li et al. 2025, 'Predictable Scale: Part I -- Optimal Hyperparameter Scaling Law in Large Language "
              "Model Pretraining' (Step Law), arXiv:2503.04715")
-PARAMETER_SETS.update({
-    ps.name: ps
-    for ps in [
+PARAMETER_SETS.extend(
+    [
         ParameterSet(
             "li2025_lr",
             "step_law_lr",
@@ -204,7 +204,8 @@ PARAMETER_SETS.update({
             notes="Critical batch size in tokens vs loss in nats/token; approximate published values.",
         ),
     ]
-})
+)
+
 
 def list_parameter_sets(law: str | None = None) -> list[str]:
     """Names of the published parameter sets (optionally only those of one law)."""
@@ -216,10 +217,7 @@ def get_parameter_set(name: str) -> ParameterSet:
 
     Raises :class:`~workbench.errors.UnknownNameError` listing the known names when there is none.
     """
-    try:
-        return PARAMETER_SETS[name]
-    except KeyError:
-        raise UnknownNameError(f"No parameter set named {name!r}. Known: {', '.join(sorted(PARAMETER_SETS))}.") from None
+    return PARAMETER_SETS.lookup(name)
 
 
 def fitted_law(source, values: Mapping | None = None, label: str | None = None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import UnknownNameError
+from ..names import Catalogue
 
 __all__ = ["MetricInfo", "METRICS", "get_metric"]
 
@@ -35,9 +35,9 @@ class MetricInfo:
     description: str
 
 
-METRICS: dict[str, MetricInfo] = {
-    m.name: m
-    for m in (
+METRICS: Catalogue = Catalogue(
+    "metric", MetricInfo, sort=False,
+    entries=(
         MetricInfo("exact_match", "exact match (fraction of answers)", True, True, "answer",
                    "all l tokens of the answer right (all-or-nothing)"),
         MetricInfo("edit_distance", "token edit distance (tokens; lower is better)", False, False, "answer",
@@ -48,15 +48,10 @@ METRICS: dict[str, MetricInfo] = {
                    "the right choice has the largest probability (argmax over k choices)"),
         MetricInfo("brier", "Brier score (lower is better)", False, False, "choice",
                    "squared error of the probabilities renormalised over the k choices"),
-    )
-}
+    ),
+)
 
 
 def get_metric(name) -> MetricInfo:
-    """Look a metric up by name."""
-    if isinstance(name, MetricInfo):
-        return name
-    try:
-        return METRICS[str(name)]
-    except KeyError:
-        raise UnknownNameError(f"No metric named {name!r}. Known metrics: {', '.join(METRICS)}.") from None
+    """Look a metric up by name (a :class:`MetricInfo` is returned unchanged)."""
+    return METRICS.lookup(name)

@@ -31,7 +31,7 @@ from scipy import optimize, special, stats
 from ..data.runs import read_table
 from ..errors import SamplesError
 
-__all__ = ["BetaDifficulty", "LogitNormalDifficulty", "difficulty", "generate_counts", "load_counts", "subsample_counts", "group_counts"]
+__all__ = ["BetaDifficulty", "LogitNormalDifficulty", "difficulty", "generate_counts", "load_counts", "validate_counts", "subsample_counts", "group_counts"]
 
 _ALIASES = {
     "problem": ("problem", "problemid", "task", "taskid", "question", "id", "item"),
@@ -265,7 +265,7 @@ def subsample_counts(counts: pd.DataFrame, n_samples: int, *, seed: int | None =
     replacement. Used to fit on a small sampling budget and check the
     extrapolation against the full one.
     """
-    counts = counts if _trusted else _validated(counts)
+    counts = counts if _trusted else validate_counts(counts)
     n_samples = int(n_samples)
     if n_samples < 1:
         raise SamplesError(f"n_samples must be >= 1, got {n_samples}.")
@@ -333,10 +333,16 @@ def load_counts(source, *, columns: dict | None = None) -> pd.DataFrame:
         if len(hits) == 1:
             renames[hits[0]] = canonical
     df = df.rename(columns=renames)
-    return _validated(df)
+    return validate_counts(df)
 
 
-def _validated(df: pd.DataFrame) -> pd.DataFrame:
+def validate_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """A per-problem counts table checked and made canonical: ``n`` (samples drawn, >= 1) and ``c``
+    (correct samples, ``0 <= c <= n``) as whole numbers, ``problem`` (numbered when absent), an optional
+    ``size`` (parameters, > 0) and ``model``; each problem once per model; columns in that order first.
+
+    Raises :class:`~workbench.errors.SamplesError` saying which rows or columns to fix.
+    """
     if not isinstance(df, pd.DataFrame):
         raise SamplesError(f"Expected a counts table (DataFrame), got a {type(df).__name__}; use load_counts().")
     df = df.copy()

@@ -49,7 +49,7 @@ from ..errors import SamplesError
 from ..fitting.linear import line_fit, ols
 from ..laws import get_law
 from ..results import Result, ResultWarning, jsonable
-from .counts import _validated, subsample_counts
+from .counts import validate_counts, subsample_counts
 from .passk import k_grid, pass_at_k
 
 __all__ = [
@@ -128,7 +128,7 @@ def coverage_law_through(k1: float, c1: float, k2: float, c2: float) -> tuple[fl
 def coverage_table(counts, k, *, _trusted: bool = False, _per_problem: bool = False):
     """Measured coverage (mean pass@k), its standard error over problems and ``-ln`` coverage at each ``k``
     (and, with ``_per_problem``, the per-problem pass@k matrix it averages)."""
-    counts = counts if _trusted else _validated(counts)
+    counts = counts if _trusted else validate_counts(counts)
     k = np.atleast_1d(k)
     pk = pass_at_k(counts["n"].to_numpy(), counts["c"].to_numpy(), k, problems=counts["problem"].to_numpy())
     cov = pk.mean(axis=0)
@@ -293,7 +293,7 @@ def fit_coverage_law(
         Which model's rows to fit when ``counts`` has a ``model`` column with several models
         (without it, several models are an error: pooling them describes none).
     """
-    counts = one_model(counts if _trusted else _validated(counts), model, "a coverage law")
+    counts = one_model(counts if _trusted else validate_counts(counts), model, "a coverage law")
     n_min = int(counts["n"].min())
     k_fit_max = n_min if k_fit_max is None else int(k_fit_max)
     if k_fit_max > n_min:
@@ -497,7 +497,7 @@ def fit_beta_binomial(counts, *, level: float = 0.95, model=None, _trusted: bool
         with no spread to fit (all ``c = 0``, or all ``c = n``), or several
         models and no ``model=``.
     """
-    counts = one_model(counts if _trusted else _validated(counts), model, "a beta-binomial fit")
+    counts = one_model(counts if _trusted else validate_counts(counts), model, "a beta-binomial fit")
     n_all = counts["n"].to_numpy(np.int64)
     c_all = counts["c"].to_numpy(np.int64)
     if len(counts) < 2:
@@ -659,7 +659,7 @@ def compare_extrapolations(
     -------
     ExtrapolationComparison
     """
-    counts = one_model(_validated(counts), model, "a comparison of extrapolations")
+    counts = one_model(validate_counts(counts), model, "a comparison of extrapolations")
     n_min = int(counts["n"].min())
     has_truth = "p_true" in counts.columns
     if fit_samples is None or int(fit_samples) == n_min and (counts["n"] == n_min).all():

@@ -29,7 +29,7 @@ from scipy import special
 from ..compute.flops import inference_flops
 from ..errors import SamplesError
 from ..results import Result
-from .counts import _validated
+from .counts import validate_counts
 from .passk import pass_at_k
 from .verifier import accuracy_after_k
 
@@ -234,7 +234,7 @@ def compare_models_from_counts(counts, small: str, large: str, *, k: int | None 
     resampling accuracy at its per-problem rate ``c/n``; the large model's is
     its pass@1 ``c/n``. Only problems present for both models are compared.
     """
-    counts = _validated(counts)
+    counts = validate_counts(counts)
     if "model" not in counts.columns:
         raise SamplesError("compare_models_from_counts needs a 'model' column naming the model of each row.")
     models = list(counts["model"].unique())

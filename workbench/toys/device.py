@@ -1,4 +1,4 @@
-"""Device, seeding and CPU-thread choices shared by the toy models.
+"""Device, seeding and CPU-thread choices shared by the toy models (and their argument check, :func:`numbers`).
 
 The device is chosen once per process (``cuda``, then ``mps``, then ``cpu``;
 ``WORKBENCH_DEVICE`` overrides), everything runs in float32, and every random
@@ -12,9 +12,36 @@ import contextlib
 import functools
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-__all__ = ["device", "generator", "num_threads", "fastest_num_threads", "describe_device"]
+import numpy as np
+
+from ..errors import ArgumentError
+
+__all__ = ["device", "generator", "num_threads", "fastest_num_threads", "describe_device", "numbers"]
+
+
+def numbers(values, name: str, lo: float | None = None, hi: float | None = None) -> list[float]:
+    """One number or a sequence of them (a trainer's widths, seeds, sparsities ...) as a list of floats.
+
+    Raises :class:`~workbench.errors.ArgumentError` naming the argument ``name`` when ``values`` is
+    text, empty, not finite numbers, or outside ``lo < v <= hi`` (each bound when given).
+    """
+    if isinstance(values, (str, bytes)):
+        raise ArgumentError(f"{name} must be a number or a list of numbers, got {values!r}.")
+    try:
+        vals = np.atleast_1d(np.asarray(list(values) if isinstance(values, Iterable) else values, float)).ravel()
+    except (TypeError, ValueError):
+        raise ArgumentError(f"{name} must be a number or a list of numbers, got {values!r}.") from None
+    if vals.size == 0:
+        raise ArgumentError(f"{name} is empty: give at least one value.")
+    if not np.isfinite(vals).all():
+        raise ArgumentError(f"{name} must be finite numbers, got {values!r}.")
+    if lo is not None and vals.min() <= lo:
+        raise ArgumentError(f"{name} must be > {lo}, got {vals.tolist()}.")
+    if hi is not None and vals.max() > hi:
+        raise ArgumentError(f"{name} must be <= {hi}, got {vals.tolist()}.")
+    return vals.tolist()
 
 
 @functools.lru_cache(maxsize=1)

@@ -43,7 +43,7 @@ from ..errors import ArgumentError
 from ..results import Result
 from ..sweeps.progress import reporting
 from .device import device as default_device
-from .device import num_threads, toy_threads
+from .device import num_threads, numbers, toy_threads
 
 __all__ = [
     "train_toy_models",
@@ -270,12 +270,10 @@ def train_toy_models(
     """
     import torch
 
-    from .superposition import _as_list
-
-    S = [float(s) for s in _as_list(sparsities, "sparsities")]
+    S = numbers(sparsities, "sparsities")
     if any(not (0.0 <= s < 1.0) for s in S):
         raise ArgumentError(f"Sparsities must lie in [0, 1) (S = 1 would mean no feature is ever active), got {S}.")
-    seeds = [int(s) for s in _as_list(seeds, "seeds")]
+    seeds = [int(s) for s in numbers(seeds, "seeds")]
     n, m = int(n_features), int(width)
     if not 1 <= m < n:
         raise ArgumentError(f"The width m must be at least 1 and smaller than n_features = {n}, got m = {m}.")

@@ -50,7 +50,7 @@ millions of examples are cheap). The error is computed as ``atan2(|J_⊥|, J₁)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -61,7 +61,7 @@ from ..fitting.linear import ols
 from ..results import Result
 from ..sweeps.progress import reporting
 from .device import device as default_device
-from .device import num_threads, toy_threads
+from .device import num_threads, numbers, toy_threads
 
 __all__ = [
     "STRATEGIES",
@@ -191,17 +191,6 @@ def _rng(seed: int, *keys):
     return g
 
 
-def _as_list(values, name: str, lo: float | None = None, hi: float | None = None) -> list[float]:
-    vals = [float(v) for v in np.atleast_1d(np.asarray(list(values) if isinstance(values, Iterable) else values, float))]
-    if not vals or not all(np.isfinite(vals)):
-        raise ArgumentError(f"{name} must be finite numbers, got {values!r}.")
-    if lo is not None and min(vals) <= lo:
-        raise ArgumentError(f"{name} must be > {lo}, got {vals}.")
-    if hi is not None and max(vals) > hi:
-        raise ArgumentError(f"{name} must be <= {hi}, got {vals}.")
-    return vals
-
-
 def prune_and_train(
     alpha_prune: Sequence[float] = (1, 2, 4, 8, 16),
     fractions: Sequence[float] = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02),
@@ -257,9 +246,9 @@ def prune_and_train(
     """
     import torch
 
-    aps = sorted(set(_as_list(alpha_prune, "alpha_prune", lo=0)))
-    fs = sorted(set(_as_list(fractions, "fractions", lo=0, hi=1)), reverse=True)
-    ths = _as_list(thetas, "thetas")
+    aps = sorted(set(numbers(alpha_prune, "alpha_prune", lo=0)))
+    fs = sorted(set(numbers(fractions, "fractions", lo=0, hi=1)), reverse=True)
+    ths = numbers(thetas, "thetas")
     if not all(0 <= t <= 90 for t in ths):
         raise ArgumentError(f"thetas are angles in degrees between 0 and 90, got {ths}.")
     strategies = list(strategies)

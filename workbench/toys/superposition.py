@@ -68,7 +68,7 @@ from ..fitting import fit_power_law
 from ..results import Result
 from ..sweeps.progress import Progress, reporting
 from .device import device as default_device
-from .device import num_threads, toy_threads
+from .device import num_threads, numbers, toy_threads
 
 __all__ = [
     "feature_frequencies",
@@ -113,17 +113,6 @@ def lr_schedule(steps: int, warmup: int = 0, final_lr_fraction: float = 0.05, lr
     ``warmup`` steps, then a cosine decay to ``final_lr_fraction · lr`` (``.lrs(steps)`` gives every step)."""
     steps = max(int(steps), 1)
     return Schedule("cosine", peak=lr, warmup=min(int(warmup), steps - 1) / steps, final=final_lr_fraction)
-
-
-def _as_list(value, name) -> list:
-    if isinstance(value, (str, bytes)):
-        raise ArgumentError(f"{name} must be a number or a list of numbers, got {value!r}.")
-    if np.ndim(value) == 0:
-        return [value]
-    out = list(np.asarray(value).ravel().tolist())
-    if not out:
-        raise ArgumentError(f"{name} is empty: give at least one value.")
-    return out
 
 
 def _instance_seed(seed: int, width: int) -> int:
@@ -265,7 +254,7 @@ def _resolve_lr(lr, widths: list[int]) -> dict[int, float]:
     elif np.ndim(lr) == 0:
         out = {m: float(lr) for m in widths}
     else:
-        lrs = _as_list(lr, "lr")
+        lrs = numbers(lr, "lr")
         if len(lrs) != len(widths):
             raise ArgumentError(f"lr has {len(lrs)} values but there are {len(widths)} widths; give one per width.")
         out = dict(zip(widths, map(float, lrs)))
@@ -394,18 +383,16 @@ def train_superposition(
     """
     import torch
 
-    widths = sorted({int(m) for m in _as_list(widths, "widths")})
+    widths = sorted({int(m) for m in numbers(widths, "widths")})
     n = int(n_features)
     p_np = feature_frequencies(n, alpha)
     if widths[0] < 1 or widths[-1] >= n:
         raise ArgumentError(f"Widths must lie between 1 and n_features − 1 = {n - 1}; got {widths}. "
                              "Superposition needs fewer dimensions than features.")
-    seeds = [int(s) for s in _as_list(seeds, "seeds")]
+    seeds = [int(s) for s in numbers(seeds, "seeds")]
     if len(set(seeds)) != len(seeds):
         raise ArgumentError(f"seeds repeat: {seeds}.")
-    decays = [float(g) for g in _as_list(weight_decay, "weight_decay")]
-    if not all(np.isfinite(decays)):
-        raise ArgumentError(f"weight_decay must be finite, got {decays}.")
+    decays = numbers(weight_decay, "weight_decay")
     if len(set(decays)) != len(decays):
         raise ArgumentError(f"weight_decay values repeat: {decays}.")
     steps, batch_size = int(steps), int(batch_size)

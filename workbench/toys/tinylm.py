@@ -868,8 +868,6 @@ def train_grid(
     -------
     TinyLMGrid
     """
-    t0 = time.perf_counter()
-    source = default_source() if source is None else source
     g = default_grid(grid)
     sizes = g["sizes"] if sizes is None else [tuple(map(int, s)) for s in sizes]
     budgets = g["budgets"] if budgets is None else [float(b) for b in budgets]
@@ -877,21 +875,25 @@ def train_grid(
     context = g["context"] if context is None else int(context)
     if not sizes or not budgets:
         raise ArgumentError("train_grid() needs at least one size and one token budget.")
-    base = _as_schedule(schedule)
-    configs = []
-    bt = batch_size * context
-    for width, layers in sizes:
-        peak = default_peak_lr(width) if peak_lr is None else float(peak_lr)
-        runs = [{"steps": max(1, int(round(b / bt))), "schedule": base.with_(peak=peak).to_dict(), "seed": int(seed),
-                 "label": f"D={b:.3g}"} for b in sorted(budgets)]
-        configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
-                                     data_seed=data_seed))
-    return _grid(configs, source, t0, "tiny-LM grid", cache_dir=cache_dir, progress=progress, executor=executor,
-                 threads=threads, device=device)
+    base, bt = _as_schedule(schedule), batch_size * context
+    stacks = [(f"d{width}L{layers}", width, layers,
+               [(f"D={b:.3g}", max(1, int(round(b / bt))),
+                 base.with_(peak=default_peak_lr(width) if peak_lr is None else float(peak_lr))) for b in sorted(budgets)])
+              for width, layers in sizes]
+    return _train_stacks("tiny-LM grid", stacks, source, batch_size, context, n_evals, seed, data_seed,
+                         cache_dir=cache_dir, progress=progress, executor=executor, threads=threads, device=device)
 
 
-def _grid(configs, source, t0: float, description: str, **options) -> TinyLMGrid:
-    """Train the stacks ``configs`` (cached, see :func:`_run_stacks`) into a :class:`TinyLMGrid`."""
+def _train_stacks(description: str, stacks, source, batch_size: int, context: int, n_evals: int, seed: int,
+                  data_seed: int, **options) -> TinyLMGrid:
+    """Train ``stacks``, each ``(name, width, layers, [(label, steps, schedule), ...])``, through the cached
+    stack runner (:func:`_run_stacks`, which takes ``options``) into a :class:`TinyLMGrid`."""
+    t0 = time.perf_counter()
+    source = default_source() if source is None else source
+    configs = [_stack_config(name, width, layers, [{"steps": int(steps), "schedule": _as_schedule(s).to_dict(),
+                                                   "seed": int(seed), "label": str(label)} for label, steps, s in runs],
+                             source, batch_size, context, n_evals, data_seed=data_seed)
+               for name, width, layers, runs in stacks]
     curves, complete, n_cached, n_computed = _run_stacks(configs, source=source, description=description, **options)
     return TinyLMGrid(curves, final_runs(curves), source, complete, time.perf_counter() - t0, n_cached, n_computed)
 
@@ -927,18 +929,12 @@ def lr_sweep(
     ``result.runs`` has one row per (size, learning rate) with the final held-out loss;
     see :func:`workbench.dynamics.hyperparams.optimal_lr` for the optimum per size.
     """
-    t0 = time.perf_counter()
-    source = default_source() if source is None else source
     base = _as_schedule(schedule)
     steps = max(1, int(round(float(tokens) / (batch_size * context))))
-    configs = []
-    for width, layers in sizes:
-        runs = [{"steps": steps, "schedule": base.with_(peak=float(lr)).to_dict(), "seed": int(seed),
-                 "label": f"lr={lr:.3g}"} for lr in peak_lrs]
-        configs.append(_stack_config(f"d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
-                                     data_seed=data_seed))
-    return _grid(configs, source, t0, "learning-rate sweep", cache_dir=cache_dir, progress=progress, threads=threads,
-                 device=device)
+    stacks = [(f"d{width}L{layers}", width, layers, [(f"lr={lr:.3g}", steps, base.with_(peak=float(lr))) for lr in peak_lrs])
+              for width, layers in sizes]
+    return _train_stacks("learning-rate sweep", stacks, source, batch_size, context, n_evals, seed, data_seed,
+                         cache_dir=cache_dir, progress=progress, threads=threads, device=device)
 
 
 def schedule_runs(
@@ -963,13 +959,9 @@ def schedule_runs(
     The curves (``curves``, labelled by the schedules' names) are what the annealing law is
     fitted to and validated on.
     """
-    t0 = time.perf_counter()
-    source = default_source() if source is None else source
-    runs = [{"steps": int(steps), "schedule": _as_schedule(s).to_dict(), "seed": int(seed), "label": str(name)}
-            for name, s in schedules.items()]
-    config = _stack_config(f"schedules-d{width}L{layers}", width, layers, runs, source, batch_size, context, n_evals,
-                           data_seed=data_seed)
-    return _grid([config], source, t0, "schedules", cache_dir=cache_dir, progress=progress, threads=threads, device=device)
+    stack = (f"schedules-d{width}L{layers}", width, layers, [(name, steps, s) for name, s in schedules.items()])
+    return _train_stacks("schedules", [stack], source, batch_size, context, n_evals, seed, data_seed,
+                         cache_dir=cache_dir, progress=progress, threads=threads, device=device)
 
 
 def schedule_work(n_schedules: int, steps: int) -> int:
