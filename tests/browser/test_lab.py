@@ -14,12 +14,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.needs_mirror, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 MARKS = ".widget-vbox svg [role='graphics-symbol']"
 
-NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+# Every notebook is executed by the docs build and driven live in JupyterLab (test_notebooks_in_lab.py); the
+# exported reports share one code path, so three labs with different outputs stand for all of them (the tour;
+# the planner's panel and tables; a trained toy with its progress), which keeps CI under its budget.
+NOTEBOOKS = ["00_tour.ipynb", "02_compute_optimal.ipynb", "04_superposition.ipynb"]
 
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    """``python -m workbench report --quick`` over every notebook (what ``make report`` does, CI-sized)."""
+    """``python -m workbench report --quick`` over three labs (what ``make report`` does, CI-sized)."""
     out = tmp_path_factory.mktemp("reports")
     r = subprocess.run([sys.executable, "-m", "workbench", "report", *[str(ROOT / "notebooks" / n) for n in NOTEBOOKS],
                         "--out", str(out), "--quick"], capture_output=True, text=True, timeout=1500, cwd=ROOT)
