@@ -49,7 +49,10 @@ def percentile_interval(samples, level: float):
 
     Equal to ``np.nanquantile`` with its default linear interpolation, computed by
     one sort and two gathers (``np.nanquantile`` costs ~1 ms per call, too much for
-    a live planner).
+    a live planner). Where draws overflowed to ``±inf`` (a widened log-scale draw), the
+    interpolation between two neighbours would be ``inf - inf``; there the nearer
+    neighbour is taken, so the interval end is honestly unbounded, with no NaN and no
+    RuntimeWarning.
     """
     x = np.sort(np.asarray(samples, float), axis=0)  # nan sorts last
     n = np.sum(~np.isnan(x), axis=0)
@@ -61,7 +64,11 @@ def percentile_interval(samples, level: float):
         i1 = np.minimum(i0 + 1, np.maximum(n - 1, 0))
         a = np.take_along_axis(x, i0[None, ...], axis=0)[0]
         b = np.take_along_axis(x, i1[None, ...], axis=0)[0]
-        out.append(np.where(n > 0, a + (b - a) * (pos - i0), np.nan))
+        frac = pos - i0
+        with np.errstate(invalid="ignore"):
+            value = a + (b - a) * frac
+        value = np.where(np.isnan(value), np.where(frac < 0.5, a, b), value)
+        out.append(np.where(n > 0, value, np.nan)[()])  # [()]: a scalar for one column, else the array
     return out[0], out[1]
 
 

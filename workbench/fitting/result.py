@@ -12,25 +12,9 @@ import pandas as pd
 from ..errors import ArgumentError
 from ..laws.core import Law
 from ..laws.optimum import optimal_allocation
-from ..results import Result, WrappedResult, format_number
+from ..results import Result, WrappedResult, format_number, percentile_interval
 
 __all__ = ["Fit", "FitWarning", "FitWrapper"]
-
-
-def draw_quantile(draws: np.ndarray, p: float) -> np.ndarray:
-    """Column-wise ``p`` quantile of bootstrap draws, ignoring NaN (failed refits).
-
-    Draws that overflowed to ``±inf`` (a log-scale parameter's widened draw) make the
-    interpolating quantile compute ``inf - inf``; there the nearest draw is taken instead,
-    so such an interval is honestly unbounded (``inf``), with no NaN and no warning.
-    """
-    draws = np.asarray(draws, dtype=float)
-    with np.errstate(invalid="ignore"):
-        out = np.atleast_1d(np.nanquantile(draws, p, axis=0)).astype(float)
-    bad = np.isnan(out) & ~np.all(np.isnan(draws), axis=0)
-    if bad.any():
-        out[bad] = np.nanquantile(draws[:, bad], p, axis=0, method="nearest")
-    return out
 
 
 class FitWarning(UserWarning):
@@ -146,9 +130,8 @@ class Fit(Result):
         draws = self.interval_draws()
         if draws is None:
             return None
-        q = (1 - self.level) / 2
-        lo = np.minimum(draw_quantile(draws, q), self.values)
-        hi = np.maximum(draw_quantile(draws, 1 - q), self.values)
+        lo, hi = percentile_interval(draws, self.level)
+        lo, hi = np.minimum(lo, self.values), np.maximum(hi, self.values)
         return {n: ((float(v), float(v)) if n in self.fixed else (float(a), float(b)))
                 for n, v, a, b in zip(self.law.param_names, self.values, lo, hi)}
 
@@ -181,10 +164,10 @@ class Fit(Result):
         if draws is not None:
             cols = {n: draws[:, j] for j, n in enumerate(self.law.param_names)}
             samples = np.asarray(func(cols), float)
-            q = (1 - level) / 2
+            lo, hi = percentile_interval(samples, level)
             out.update(
-                lo=np.nanquantile(samples, q, axis=0),
-                hi=np.nanquantile(samples, 1 - q, axis=0),
+                lo=lo,
+                hi=hi,
                 stderr=np.nanstd(samples, axis=0, ddof=1),
                 samples=samples,
             )
@@ -240,9 +223,8 @@ class Fit(Result):
         x = self.law.inputs_from(runs, **inputs)
         center = self.law.log_predict_batch(self.values[None, :], x)[0]
         draws = self.law.log_predict_batch(self.interval_draws(level), x)
-        q = (1 - level) / 2
-        lo = np.minimum(np.nanquantile(draws, q, axis=0), center)
-        hi = np.maximum(np.nanquantile(draws, 1 - q, axis=0), center)
+        lo, hi = percentile_interval(draws, level)
+        lo, hi = np.minimum(lo, center), np.maximum(hi, center)
         if kind == "confidence":
             return np.exp(lo), np.exp(hi)
         from scipy import stats
@@ -307,10 +289,7 @@ class Fit(Result):
         else:
             y = optimal_allocation(self.law, rows, grid)[2]
         df = pd.DataFrame({xname: grid, "fit": y[0], "region": np.where(grid <= hi_fit * (1 + 1e-12), "fitted range", "extrapolation")})
-        q = (1 - self.level) / 2
-        band = len(y) > 1
-        df["lo"] = np.nanquantile(y[1:], q, axis=0) if band else np.nan
-        df["hi"] = np.nanquantile(y[1:], 1 - q, axis=0) if band else np.nan
+        df["lo"], df["hi"] = percentile_interval(y[1:], self.level) if len(y) > 1 else (np.nan, np.nan)
         return df
 
     # ----------------------------------------------------------- diagnostics
