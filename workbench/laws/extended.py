@@ -436,13 +436,8 @@ register_law(
 )
 
 
-def _step_mult_parts(p, x):
-    lN, lD, tA, tB, u, v = _step_parts(p, x)
-    return tA, tB, u, v
-
-
 def _step_mult_log(p, x):
-    tA, tB, u, v = _step_mult_parts(p, x)
+    _, _, tA, tB, u, v = _step_parts(p, x)
     return np.log(p.E + tA + tB) + np.log1p(p.c_lr * u * u + p.c_bs * v * v)
 
 
