@@ -46,7 +46,7 @@ import ipywidgets as w
 import numpy as np
 import traitlets
 
-from ..charts.data import inline_datasets, rows_of, split_spec_data
+from ..charts.data import inline_datasets, rows_of, spec_nodes, split_spec_data
 from ..charts.theme import house_style
 from ..errors import ArgumentError, WorkbenchError
 from ..format import compact, parse_number
@@ -717,22 +717,8 @@ def _label_html(label: str, tip: str = "") -> str:
 def _style_signature(skeleton: dict, datasets: dict) -> list:
     """The label expressions the house style gives a chart's log axes for these data (they depend on the
     data's range: decades, or 1-2-5 labels for a range narrower than two decades)."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            axis = node.get("axis")
-            if isinstance(axis, dict) and "labelExpr" in axis:
-                found.append(axis["labelExpr"])
-            for k, v in node.items():
-                if k not in ("values", "datasets"):
-                    walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(house_style(skeleton, datasets))
-    return found
+    return [n["axis"]["labelExpr"] for n in spec_nodes(house_style(skeleton, datasets))
+            if isinstance(n.get("axis"), dict) and "labelExpr" in n["axis"]]
 
 
 def _spec_height(spec: dict) -> int:
