@@ -111,7 +111,9 @@ PANEL_CSS = f"""<style>
 .wb-panel .wb-label {{ width: {LABEL_WIDTH}px; min-width: {LABEL_WIDTH}px; max-width: {LABEL_WIDTH}px; overflow: hidden; }}
 .wb-panel .wb-label .wb-label-text {{ display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
   color: #222; line-height: 28px; }}
-.wb-panel .wb-label .wb-help {{ color: #8a8a8a; cursor: help; font-size: 11px; margin-left: 3px; }}
+.wb-panel .wb-label .wb-help {{ display: inline-block; width: 11px; height: 11px; margin-left: 4px; border: 1px solid #8a8a8a;
+  border-radius: 50%; color: #8a8a8a; cursor: help; font: italic 600 9px/11px Georgia, serif; text-align: center;
+  vertical-align: 1px; }}
 .wb-panel .wb-control.wb-off {{ opacity: .42; }}
 .wb-panel .wb-number input {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .wb-panel .wb-number.wb-invalid input {{ border-color: #c62828; background: #fff3f3; }}
@@ -710,7 +712,7 @@ def _adopt_warnings(view: View, caught) -> None:
 
 def _label_html(label: str, tip: str = "") -> str:
     title = html.escape(tip or label, quote=True)
-    mark = "<span class='wb-help'>&#9432;</span>" if tip and tip != label else ""
+    mark = "<span class='wb-help'>i</span>" if tip and tip != label else ""  # a drawn circle: no font lacks it
     return f"<span class='wb-label-text' title=\"{title}\">{html.escape(label)}{mark}</span>"
 
 
