@@ -52,15 +52,11 @@ class NoiseModel:
         run has a single row (then ``sigma_between`` holds all the scatter).
     dof : float
         Effective degrees of freedom of ``sigma_between^2 + sigma_within^2`` (Satterthwaite).
-    dof_between, dof_within : float
-        Effective degrees of freedom of each component.
     """
 
     sigma_between: float
     sigma_within: float
     dof: float
-    dof_between: float
-    dof_within: float
 
     @property
     def sigma(self) -> float:
@@ -130,8 +126,7 @@ def noise_components(r: np.ndarray, J: np.ndarray, w: np.ndarray, codes: np.ndar
     if n == G or c_ww <= 1e-9:
         # one row per run: only the total scatter is identified, RSS / (n - tr H)-like
         sb2 = Qb / max(c_bb + c_bw * 0.0, 1e-12)
-        dof_b = max(c_bb, 1e-9)
-        return NoiseModel(float(np.sqrt(max(sb2, 0.0))), 0.0, float(dof_b), float(dof_b), float("inf"))
+        return NoiseModel(float(np.sqrt(max(sb2, 0.0))), 0.0, float(max(c_bb, 1e-9)))
     Cm = np.array([[c_bb, c_bw], [c_wb, c_ww]])
     try:
         sb2, sw2 = np.linalg.solve(Cm, [Qb, Qw])
@@ -146,7 +141,7 @@ def noise_components(r: np.ndarray, J: np.ndarray, w: np.ndarray, codes: np.ndar
     dof_b, dof_w = max(float(c_bb), 1e-9), max(float(c_ww), 1e-9)
     total = sb2 + sw2
     dof = total**2 / (sb2**2 / dof_b + sw2**2 / dof_w) if total > 0 else dof_b
-    return NoiseModel(float(np.sqrt(sb2)), float(np.sqrt(sw2)), float(dof), dof_b, dof_w)
+    return NoiseModel(float(np.sqrt(sb2)), float(np.sqrt(sw2)), float(dof))
 
 
 # ----------------------------------------------------------------------------- bootstrap
