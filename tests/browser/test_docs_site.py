@@ -2,8 +2,8 @@
 
 Checks that the law gallery lists every law of the catalogue (compared with
 ``workbench.list_laws()`` now, not a fixed list), that its pictures load, that each law
-page and each lab page draws its charts (SVG marks with a size on screen) and its
-formulas (MathML), and that no page asks for anything over the network. Writes
+page and each lab page draws its charts (SVG marks with a size on screen, no text clipped
+at a picture's edge) and its formulas (MathML), and that no page asks for anything over the network. Writes
 screenshots of the gallery and of a lab page to docs/_build/screenshots/ (not committed).
 """
 
@@ -54,6 +54,21 @@ _DRAWN = """(sel) => Array.from(document.querySelectorAll(sel)).map(svg => {
 })"""
 
 
+# text of a chart picture drawn outside its own view box (clipped): [chart index, text, left, right, width]
+_OVERFLOW = """(sel) => { const out = [];
+  document.querySelectorAll(sel).forEach((svg, i) => {
+    const vb = svg.viewBox.baseVal, toSvg = svg.getScreenCTM().inverse();
+    svg.querySelectorAll('text').forEach(t => {
+      if (!t.textContent.trim()) return;
+      const r = t.getBoundingClientRect(), p = svg.createSVGPoint();
+      p.x = r.left; p.y = r.top; const a = p.matrixTransform(toSvg);
+      p.x = r.right; const b = p.matrixTransform(toSvg);
+      if (a.x < -1 || b.x > vb.width + 1) out.push([i, t.textContent, Math.round(a.x), Math.round(b.x), vb.width]);
+    });
+  });
+  return out; }"""
+
+
 def test_gallery_lists_every_law_and_draws_their_charts(offline_page, docs_site):
     import workbench as wb
 
@@ -73,6 +88,7 @@ def test_gallery_lists_every_law_and_draws_their_charts(offline_page, docs_site)
         _open(page, docs_site, f"generated/laws/{name}.html")
         charts = page.evaluate(_DRAWN, "figure.wb-law-chart svg")
         assert len(charts) == 1 and charts[0]["w"] > 100 and charts[0]["marks"] > 0, (name, charts)
+        assert not page.evaluate(_OVERFLOW, "figure.wb-law-chart svg"), name
         formula = page.locator("div.math math").first
         box = formula.bounding_box()
         assert box and box["width"] > 20 and box["height"] > 5, f"{name}: formula not drawn"
@@ -86,6 +102,8 @@ def test_lab_pages_draw_their_charts(offline_page, docs_site):
         charts = page.evaluate(_DRAWN, ".cell_output svg[class*='marks'], .cell_output .workbench-chart svg")
         assert charts, f"{stem}: no chart on the page"
         assert all(c["w"] > 50 and c["h"] > 50 and c["marks"] > 0 for c in charts), (stem, charts)
+        clipped = page.evaluate(_OVERFLOW, ".cell_output .workbench-chart svg")
+        assert not clipped, f"{stem}: chart text drawn outside its picture (clipped): {clipped[:5]}"
         if stem.startswith("01_"):
             page.locator(".cell_output svg").first.scroll_into_view_if_needed()
             SHOTS.mkdir(parents=True, exist_ok=True)

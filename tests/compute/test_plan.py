@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import workbench as wb
-from workbench.commands._common import to_jsonable
+from workbench.results import jsonable
 from workbench.compute import compute_optimal, plan
 from workbench.errors import WorkbenchError
 
@@ -73,7 +73,7 @@ def test_plan_with_a_fit_carries_intervals(small_fit):
     all_samples = plan(1e22, small_fit, max_samples=None)
     assert all_samples.intervals["loss"][0] <= all_samples.loss <= all_samples.intervals["loss"][1]
     d = p.to_dict()
-    json.dumps(to_jsonable(d))  # JSON-ready
+    json.dumps(jsonable(d))  # JSON-ready
     assert d["plan"]["loss_lo"] == p.intervals["loss"][0]
     assert "95%" in p.summary() and "<table>" in p.html()
 

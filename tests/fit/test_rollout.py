@@ -89,3 +89,26 @@ def test_cli_rollout_json(tmp_path, family):
     assert chart.exists() and chart.stat().st_size > 1000
     r = cli("rollout", str(path), "--law", "chinchilla", "--min-sizes", "6", "--bootstrap", "0")
     assert r.returncode == 0 and "Rollout of" in r.stdout
+
+
+def test_sizes_written_with_tiny_differences_are_one_size(family, result):
+    # digitised tables write one model several times with tiny differences (Chinchilla: 7.38246716e7,
+    # 7.38246891e7); the ladder still steps model by model, not digit by digit
+    rng = np.random.default_rng(3)
+    jittered = family.assign(N=family["N"] * (1 + rng.uniform(-1e-6, 1e-6, len(family))))
+    assert jittered["N"].nunique() == len(family)
+    r = wb.rollout(jittered, "chinchilla", min_sizes=5, min_fraction=0.2, bootstrap=60, starts=STARTS)
+    assert list(r.steps["fitted_sizes"]) == [5, 6, 7, 8]
+    assert np.allclose(r.steps["predicted_size"], result.steps["predicted_size"], rtol=1e-5)
+    assert np.allclose(r.steps["mean_abs_rel_error"], result.steps["mean_abs_rel_error"], rtol=1e-2, atol=1e-4)
+    held = wb.fit("chinchilla", jittered, holdout_largest=2, min_fraction=0.2, bootstrap=0, starts=STARTS)
+    largest = family.loc[family["N"] >= np.sort(family["N"].unique())[-2], "run"]
+    assert sorted(held.holdout_table["run"].unique()) == sorted(largest.unique())  # every row of both sizes
+
+
+def test_size_levels():
+    from workbench.fitting.selection import size_levels
+
+    levels, sizes = size_levels([1e8, 2e8, 1.00001e8, 2e8, 1.5e8, 1e8 * (1 + 2e-3)])
+    assert list(sizes) == [1e8, 1.002e8, 1.5e8, 2e8]
+    assert list(levels) == [0, 3, 0, 3, 2, 1]

@@ -211,94 +211,63 @@ def list_tasks() -> list[str]:
     return TASKS.names()
 
 
-def _sld(origin: str) -> str:
-    return f"{SLDBENCH_CITATION}; runs from {origin}"
+def _sldbench_task(name: str, title: str, laws: tuple, origin: str, target: str = "loss", **options) -> Task:
+    """Register SLDBench's task ``name``: its runs are the dataset ``sldbench-<name>``, its held-out split is
+    SLDBench's (:data:`~workbench.data.sldbench.SLDBENCH_SPLITS`), its first law the human-derived one, and
+    its citation SLDBench's with ``origin``, the paper the runs come from."""
+    return register_task(Task(name=name, title=title, data=f"sldbench-{name}", target=target, laws=laws,
+                              split=SLDBENCH_SPLITS[name], citation=f"{SLDBENCH_CITATION}; runs from {origin}",
+                              **options))
 
 
-register_task(
-    Task(
-        name="data-constrained",
-        title="Data-constrained scaling: repeated data (Muennighoff et al. 2023)",
-        data="sldbench-data-constrained",
-        target="loss",
-        expert="data_constrained",
-        laws=("data_constrained", "overtraining", "kaplan_ND", "chinchilla", "farseer"),
-        split=SLDBENCH_SPLITS["data-constrained"],
-        ladder="N",
-        citation=_sld("Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models', arXiv:2305.16264"),
-    )
+_sldbench_task(
+    "data-constrained",
+    "Data-constrained scaling: repeated data (Muennighoff et al. 2023)",
+    ("data_constrained", "overtraining", "kaplan_ND", "chinchilla", "farseer"),
+    "Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models', arXiv:2305.16264",
+    ladder="N",
 )
-register_task(
-    Task(
-        name="vocabulary",
-        title="Vocabulary size (Tao et al. 2024)",
-        data="sldbench-vocabulary",
-        target="neg_lossu",
-        expert="vocabulary",
-        laws=("vocabulary",),
-        split=SLDBENCH_SPLITS["vocabulary"],
-        ladder="N",
-        citation=_sld("Tao et al. 2024, 'Scaling Laws with Vocabulary', arXiv:2407.13623"),
-        notes="The target is -L_u (the unigram-normalised loss with its sign flipped, > 0); R-squared, NMSE and NMAE "
-        "are the same for L_u and -L_u.",
-    )
+_sldbench_task(
+    "vocabulary",
+    "Vocabulary size (Tao et al. 2024)",
+    ("vocabulary",),
+    "Tao et al. 2024, 'Scaling Laws with Vocabulary', arXiv:2407.13623",
+    target="neg_lossu",
+    ladder="N",
+    notes="The target is -L_u (the unigram-normalised loss with its sign flipped, > 0); R-squared, NMSE and NMAE "
+    "are the same for L_u and -L_u.",
 )
-register_task(
-    Task(
-        name="moe",
-        title="Mixture of experts (Clark et al. 2022)",
-        data="sldbench-moe",
-        target="loss",
-        expert="moe_clark2022",
-        laws=("moe_clark2022", "moe_power", "moe_granularity"),
-        split=SLDBENCH_SPLITS["moe"],
-        ladder="N",
-        citation=_sld("Clark et al. 2022, 'Unified Scaling Laws for Routed Language Models', arXiv:2202.01169"),
-        notes="Krajewski et al.'s fine-grained law (moe_granularity) needs the experts' granularity G and varying "
-        "training tokens D; these runs (one step, no granularity) have neither, so it is listed and skipped.",
-    )
+_sldbench_task(
+    "moe",
+    "Mixture of experts (Clark et al. 2022)",
+    ("moe_clark2022", "moe_power", "moe_granularity"),
+    "Clark et al. 2022, 'Unified Scaling Laws for Routed Language Models', arXiv:2202.01169",
+    ladder="N",
+    notes="Krajewski et al.'s fine-grained law (moe_granularity) needs the experts' granularity G and varying "
+    "training tokens D; these runs (one step, no granularity) have neither, so it is listed and skipped.",
 )
-register_task(
-    Task(
-        name="lr-batch",
-        title="Learning rate and batch size at given N and D (Li et al. 2025, Step Law)",
-        data="sldbench-lr-batch",
-        target="loss",
-        expert="step_law_surface",
-        laws=("step_law_surface", "step_law_surface_relative"),
-        split=SLDBENCH_SPLITS["lr-batch"],
-        ladder="N",
-        citation=_sld("Li et al. 2025, 'Predictable Scale: Part I', arXiv:2503.04715"),
-    )
+_sldbench_task(
+    "lr-batch",
+    "Learning rate and batch size at given N and D (Li et al. 2025, Step Law)",
+    ("step_law_surface", "step_law_surface_relative"),
+    "Li et al. 2025, 'Predictable Scale: Part I', arXiv:2503.04715",
+    ladder="N",
 )
-register_task(
-    Task(
-        name="sft",
-        title="Supervised fine-tuning curves (Lin et al. 2024, rectified scaling law)",
-        data="sldbench-sft",
-        target="loss",
-        expert="rectified_sft",
-        laws=("rectified_sft", "power_law_D", "broken_power_law_D"),
-        split=SLDBENCH_SPLITS["sft"],
-        group="curve",
-        citation=_sld("Lin et al. 2024, 'Selecting Large Language Model to Fine-tune via Rectified Scaling Law', "
-                      "arXiv:2402.02314"),
-        notes="One parameter set per curve (model x fine-tuning dataset), as in SLDBench.",
-    )
+_sldbench_task(
+    "sft",
+    "Supervised fine-tuning curves (Lin et al. 2024, rectified scaling law)",
+    ("rectified_sft", "power_law_D", "broken_power_law_D"),
+    "Lin et al. 2024, 'Selecting Large Language Model to Fine-tune via Rectified Scaling Law', arXiv:2402.02314",
+    group="curve",
+    notes="One parameter set per curve (model x fine-tuning dataset), as in SLDBench.",
 )
-register_task(
-    Task(
-        name="domain-mixture",
-        title="Domain mixture: loss on five domains (Ye et al. 2024)",
-        data="sldbench-domain-mixture",
-        target="loss",
-        expert="data_mixing",
-        laws=("data_mixing",),
-        split=SLDBENCH_SPLITS["domain-mixture"],
-        validation=Folds(4, by="mixture"),
-        group="size",
-        citation=_sld("Ye et al. 2024, 'Data Mixing Laws', arXiv:2403.16952"),
-        notes="One parameter set per model size, shared by the five domains' losses. The held-out split is new "
-        "mixtures at the same sizes, so the law is chosen by 4-fold validation over the training mixtures.",
-    )
+_sldbench_task(
+    "domain-mixture",
+    "Domain mixture: loss on five domains (Ye et al. 2024)",
+    ("data_mixing",),
+    "Ye et al. 2024, 'Data Mixing Laws', arXiv:2403.16952",
+    validation=Folds(4, by="mixture"),
+    group="size",
+    notes="One parameter set per model size, shared by the five domains' losses. The held-out split is new "
+    "mixtures at the same sizes, so the law is chosen by 4-fold validation over the training mixtures.",
 )

@@ -12,7 +12,7 @@ import pandas as pd
 from ..errors import ArgumentError
 
 __all__ = ["named_data", "named", "attach_data", "refill", "inline_datasets", "split_spec_data", "spec_datasets",
-           "records", "Rows", "rows_of"]
+           "spec_nodes", "records", "Rows", "rows_of"]
 
 
 class Rows:
@@ -163,6 +163,19 @@ def split_spec_data(spec: dict) -> tuple[dict, dict[str, list]]:
     return walk(spec), found
 
 
+def spec_nodes(node):
+    """Every dict of a Vega-Lite spec, depth first, without walking the data rows (``values``, ``datasets``)."""
+    if isinstance(node, dict):
+        yield node
+        for k, v in node.items():
+            if k not in ("values", "datasets"):
+                yield from spec_nodes(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from spec_nodes(v)
+
+
 def spec_datasets(spec: dict) -> dict[str, list]:
     """Rows of every named dataset in a Vega-Lite spec: top-level ``datasets`` and named inline data."""
-    return {**spec.get("datasets", {}), **split_spec_data(spec)[1]}
+    inline = {n["name"]: n["values"] for n in spec_nodes(spec) if isinstance(n.get("name"), str) and isinstance(n.get("values"), list)}
+    return {**(spec.get("datasets") or {}), **inline}

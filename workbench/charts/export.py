@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import altair as alt
 
-__all__ = ["chart_svg", "chart_png", "spec_of"]
+__all__ = ["chart_svg", "chart_png", "spec_of", "STATIC_FONT"]
+
+
+#: The font of static charts. vl-convert lays text out (legend widths, title and label room) with
+#: the first of these fonts it finds, and writes the same list into the SVG, so a browser that
+#: opens the picture draws with a font of the same widths: DejaVu Sans on Linux, Verdana (whose
+#: widths DejaVu Sans shares) on macOS and Windows. The live theme's system-ui list would be
+#: measured with one font here and drawn with a wider one there, clipping legends and titles.
+STATIC_FONT = "'DejaVu Sans', Verdana, 'Bitstream Vera Sans', sans-serif"
 
 
 def spec_of(chart) -> dict:
-    """The chart's Vega-Lite spec in the house style (:func:`workbench.charts.theme.house_style`)."""
+    """The chart's Vega-Lite spec in the house style (:func:`workbench.charts.theme.house_style`),
+    with :data:`STATIC_FONT` for pictures."""
     from .theme import house_style
 
-    return house_style(chart.to_dict() if hasattr(chart, "to_dict") else dict(chart))
+    spec = house_style(chart.to_dict() if hasattr(chart, "to_dict") else dict(chart))
+    spec.setdefault("config", {})["font"] = STATIC_FONT
+    return spec
 
 
 def chart_svg(chart) -> str:
@@ -36,9 +47,7 @@ def static_html_renderer(spec: dict, **metadata) -> dict:
     """
     import vl_convert as vlc
 
-    from .theme import house_style
-
-    svg = vlc.vegalite_to_svg(house_style(spec))
+    svg = vlc.vegalite_to_svg(spec_of(spec))
     return {"text/html": f"<div class='workbench-chart'>{svg}</div>", "text/plain": "<Altair chart (static SVG)>"}
 
 

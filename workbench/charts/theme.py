@@ -25,6 +25,8 @@ import re
 
 import altair as alt
 
+from .data import spec_datasets
+
 __all__ = [
     "theme", "register", "house_style", "log_axis", "LOG_SCALE", "ENTITY_COLORS", "PALETTE", "entity_scale",
     "enable_notebook_charts", "wrap", "CHART_WIDTH", "HALF_WIDTH", "THIRD_WIDTH", "label_expr",
@@ -339,25 +341,8 @@ def house_style(spec: dict, datasets: dict | None = None) -> dict:
     named datasets the spec refers to but does not hold (a live panel's).
     """
     out = _copy_structure(spec)
-    named = dict(out.get("datasets") or {})
-    named.update(_named_values(out))
-    named.update(datasets or {})
-    _walk(out, named)
+    _walk(out, {**spec_datasets(out), **(datasets or {})})
     return out
-
-
-def _named_values(node, found=None) -> dict:
-    found = {} if found is None else found
-    if isinstance(node, dict):
-        if isinstance(node.get("name"), str) and isinstance(node.get("values"), list):
-            found[node["name"]] = node["values"]
-        for k, v in node.items():
-            if k not in ("values", "datasets"):
-                _named_values(v, found)
-    elif isinstance(node, list):
-        for v in node:
-            _named_values(v, found)
-    return found
 
 
 def _copy_structure(node):

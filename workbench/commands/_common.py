@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import ArgumentError
+from ..results import jsonable
 
 
 def add_command(sub, name: str, run, doc: str | None, help: str, *, filters: bool = False) -> argparse.ArgumentParser:
@@ -56,26 +54,8 @@ def read_runs_arg(data: str, columns: list[str] | None = None, where: str | None
     return runs
 
 
-def to_jsonable(obj):
-    """Convert numpy scalars/arrays and non-finite floats into plain JSON values."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, (np.floating, float)):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    return obj
-
-
 def dump_json(obj) -> str:
-    return json.dumps(to_jsonable(obj), indent=2)
+    return json.dumps(jsonable(obj), indent=2)
 
 
 def print_result(result, args) -> int:

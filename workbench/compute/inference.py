@@ -8,7 +8,7 @@ Language Model Scaling Laws") minimise the total FLOPs of training plus serving
 
 (2N FLOPs per token of a forward pass). For each model size ``N`` the tokens
 ``D(N)`` that reach the target are found (in closed form for Chinchilla,
-``D = (B / (L - E - A/N^alpha))^(1/beta)``; by bisection otherwise), and
+``D = (B / (L - E - A/N^alpha))^(1/beta)``; by a bracketing root search otherwise), and
 ``F(N, D(N))`` is minimised over ``ln N``. Because the inference term grows with
 ``N``, more expected inference can only make the optimal model smaller and train
 it on more tokens per parameter.
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LawError
-from ..laws.optimize import minimize_anchored, solve_decreasing, solve_decreasing_fast
+from ..laws.optimize import minimize_anchored, solve_decreasing
 from ..laws.published import fitted_law, parameter_rows, parameter_set_of
 from ..format import fmt, number, percent
 from ..results import Result, ResultWarning, percentile_interval
@@ -35,7 +35,7 @@ def tokens_for_loss(law, values, N, target, U=None):
     """Training tokens ``D`` at which ``L(N, D)`` reaches ``target`` (``nan`` where it cannot).
 
     ``values`` ``(M, P)`` pairs row by row with ``N`` ``(M, G)`` and ``target`` ``(M, 1)`` or ``(M, G)``.
-    Chinchilla is inverted in closed form; other laws by bisection on ``ln D`` over
+    Chinchilla is inverted in closed form; other laws by a bracketing root search on ``ln D`` over
     ``10^-10 .. 10^15`` tokens per parameter (the loss must fall as ``D`` grows).
     """
     values = np.atleast_2d(values)
@@ -63,7 +63,7 @@ def _bisect_tokens(law, values, N, target, extra, lo=None, hi=None):
 
     lo = lnN - 23.0 if lo is None else lo
     hi = lnN + 34.5 if hi is None else hi
-    lnD = solve_decreasing_fast(g, np.broadcast_to(target, N.shape), lo, hi)
+    lnD = solve_decreasing(g, np.broadcast_to(target, N.shape), lo, hi)
     return np.exp(lnD)
 
 
@@ -389,11 +389,11 @@ def inference_optimum(
 
 
 def _compute_optimal_for_loss(src, target: float, U=None):
-    """The compute-optimal ``(N, D)`` whose loss is ``target``: bisection on ``ln C``."""
+    """The compute-optimal ``(N, D)`` whose loss is ``target``: a root in ``ln C``."""
     def loss_at(lnC):
         return compute_optimal(src, np.exp(lnC), unique_tokens=None if U is None else np.full(np.shape(lnC), U)).loss
 
-    lnC = solve_decreasing(loss_at, np.array([target]), np.array([np.log(1e10)]), np.array([np.log(1e40)]), iterations=60)
+    lnC = solve_decreasing(loss_at, np.array([target]), np.array([np.log(1e10)]), np.array([np.log(1e40)]))
     if not np.isfinite(lnC[0]):
         return float("nan"), float("nan")
     a = compute_optimal(src, float(np.exp(lnC[0])), unique_tokens=U)

@@ -209,10 +209,14 @@ class _Reader:
                              f"found {self.at(self.peek())}")
         return self.take()
 
-    def nest(self, tok: _Token) -> None:
+    def nested(self, tok: _Token, parse) -> _Node:
+        """``parse()`` one level deeper (``tok`` opened the level), refusing more than ``MAX_DEPTH`` levels."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.error(f"more than {MAX_DEPTH} levels of nesting (at character {tok.start + 1})", hint=False)
+        node = parse()
+        self.depth -= 1
+        return node
 
     # -- grammar --------------------------------------------------------------------------------
     def parse(self) -> _Node:
@@ -249,9 +253,7 @@ class _Reader:
     def parse_not(self) -> _Node:
         if self.is_word("not") or self.is_op("~"):
             tok = self.take()
-            self.nest(tok)
-            inner = self.parse_not()
-            self.depth -= 1
+            inner = self.nested(tok, self.parse_not)
             return _Node("not", tok.start, inner.end, children=(inner,))
         return self.parse_comparison()
 
@@ -319,9 +321,7 @@ class _Reader:
     def parse_unary(self) -> _Node:
         if self.is_op("-", "+"):
             tok = self.take()
-            self.nest(tok)
-            inner = self.parse_unary()
-            self.depth -= 1
+            inner = self.nested(tok, self.parse_unary)
             return inner if tok.text == "+" else _Node("neg", tok.start, inner.end, children=(inner,))
         return self.parse_power()
 
@@ -329,9 +329,7 @@ class _Reader:
         base = self.parse_atom()
         if self.is_op("**"):
             tok = self.take()
-            self.nest(tok)
-            exponent = self.parse_unary()
-            self.depth -= 1
+            exponent = self.nested(tok, self.parse_unary)
             return _Node("pow", base.start, exponent.end, children=(base, exponent))
         return base
 
@@ -356,16 +354,12 @@ class _Reader:
                     raise self.error(f"{self.at(tok)} is not a function of the filter language "
                                      f"(functions: {', '.join(_FUNCTIONS)})")
                 opened = self.take()
-                self.nest(opened)
-                arg = self.parse_sum()
-                self.depth -= 1
+                arg = self.nested(opened, self.parse_sum)
                 close = self.expect(")", opened)
                 return _Node("call", tok.start, close.start + 1, value=tok.text, children=(arg,))
             return _Node("col", tok.start, end, value=tok.text)
         if tok.kind == "op" and tok.text == "(":
-            self.nest(tok)
-            inner = self.parse_or()
-            self.depth -= 1
+            inner = self.nested(tok, self.parse_or)
             close = self.expect(")", tok)
             return _Node(inner.kind, tok.start, close.start + 1, inner.value, inner.children)
         if tok.kind == "op" and tok.text == "[":

@@ -244,41 +244,47 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _as_frame(source) -> pd.DataFrame:
+def as_frame(source, *, what: str = "runs", error: type[Exception] = RunsError) -> pd.DataFrame:
+    """A DataFrame from a DataFrame (copied), a file path (:func:`read_table`), a dict of columns or a list
+    of dicts, or ``error`` saying what to pass. Shared by :func:`load_runs` and :func:`workbench.testtime.load_counts`."""
     if isinstance(source, pd.DataFrame):
         return source.copy()
     if isinstance(source, (str, os.PathLike)):
-        return read_table(source)
+        return read_table(source, what=what, error=error)
     if isinstance(source, Mapping):
         try:
             return pd.DataFrame(dict(source))
         except ValueError as exc:
-            raise RunsError(f"Could not build a runs table from the mapping: {exc}") from exc
+            raise error(f"Could not build a {what} table from the mapping: {exc}") from exc
     if isinstance(source, Sequence) and not isinstance(source, (bytes, bytearray)):
         if len(source) == 0:
-            raise RunsError("The runs table is empty: pass at least one run.")
+            raise error(f"The {what} table is empty: pass at least one {'run' if what == 'runs' else 'problem'}.")
         return pd.DataFrame(list(source))
-    raise RunsError(
-        f"Cannot make a runs table from a {type(source).__name__}: pass a DataFrame, a file path, "
+    raise error(
+        f"Cannot make a {what} table from a {type(source).__name__}: pass a DataFrame, a file path, "
         "a dict of columns or a list of dicts."
     )
 
 
-def _apply_aliases(df: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFrame:
+def rename_columns(df: pd.DataFrame, columns: Mapping[str, str] | None, aliases: Mapping[str, Sequence[str]] = _ALIASES,
+                   error: type[Exception] = MissingColumnsError) -> pd.DataFrame:
+    """``df`` with the explicit renames ``columns`` applied, then each canonical column of ``aliases`` that is
+    absent taken from the one column spelled like it (case, spaces, dashes and underscores aside); ``error`` names a rename
+    of a column the table lacks. Shared by :func:`load_runs` and :func:`workbench.testtime.load_counts`."""
     if columns:
         missing = [c for c in columns if c not in df.columns]
         if missing:
-            raise MissingColumnsError(
+            raise error(
                 f"columns= renames {missing}, but the table has no such columns. "
                 f"Its columns are: {list(df.columns)}."
             )
         df = df.rename(columns=dict(columns))
     present = set(df.columns)
     renames = {}
-    for canonical, aliases in _ALIASES.items():
+    for canonical, spellings in aliases.items():
         if canonical in present:
             continue
-        hits = [c for c in df.columns if c not in renames and _norm(c) in aliases and c not in _ALIASES]
+        hits = [c for c in df.columns if c not in renames and _norm(c) in spellings and c not in aliases]
         if len(hits) == 1:
             renames[hits[0]] = canonical
     return df.rename(columns=renames)
@@ -465,9 +471,9 @@ def load_runs(
     >>> list(runs.columns)
     ['N', 'D', 'C', 'loss']
     """
-    df = _as_frame(source)
+    df = as_frame(source)
     df.columns = [str(c).strip() for c in df.columns]
-    df = _apply_aliases(df, columns)
+    df = rename_columns(df, columns)
     return validate_runs(df, require=require, on_duplicates=on_duplicates)
 
 

@@ -212,10 +212,13 @@ def identification(problem, theta: np.ndarray, F: float, candidates=(), boot_the
 
 
 def few_sizes(law, runs) -> list[FitDiagnostic]:
-    """Fewer than 4 distinct model sizes ``N`` for a law with a size term."""
+    """Fewer than 4 distinct model sizes ``N`` (:func:`~workbench.fitting.selection.size_levels`) for a law
+    with a size term."""
+    from .selection import size_levels
+
     if "N" not in law.inputs or "N" not in runs.columns:
         return []
-    k = int(runs["N"].nunique())
+    k = len(size_levels(runs["N"].to_numpy(float))[1])
     if k >= 4:
         return []
     size_params = [p.name for p in law.parameters if p.name in ("alpha", "alpha_N", "A", "N_c")]

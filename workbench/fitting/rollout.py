@@ -20,6 +20,7 @@ from ..errors import ArgumentError, FitError, RunsError, WorkbenchError
 from ..laws import get_law
 from ..results import Result, ResultWarning, jsonable
 from .groups import resolve_groups
+from .selection import size_levels
 
 __all__ = ["rollout", "Rollout"]
 
@@ -147,7 +148,8 @@ def rollout(runs, law, *, size: str = "N", min_sizes: int = 3, predict: str = "f
             **fit_options) -> Rollout:
     """Rollout validation of a law over increasing model size.
 
-    The distinct values of ``size`` are sorted, ``s_1 < s_2 < ... < s_m``. For every
+    The distinct values of ``size`` are sorted, ``s_1 < s_2 < ... < s_m`` (values within 0.1%
+    of each other are one size: :func:`workbench.fitting.selection.size_levels`). For every
     ``k = min_sizes, ..., m - 1`` the law is fitted to the rows with ``size <= s_k`` and
     predicts the rows with ``size == s_(k+1)`` (by default the final checkpoint of each of
     their runs): relative error ``predicted / observed - 1`` and whether the observed
@@ -195,7 +197,7 @@ def rollout(runs, law, *, size: str = "N", min_sizes: int = 3, predict: str = "f
                       on_duplicates="keep")
     if size not in table.columns:
         raise RunsError(f"rollout orders the runs by {size!r}, which is not a column ({list(table.columns)}).")
-    sizes = np.unique(table[size].to_numpy(float))
+    levels, sizes = size_levels(table[size].to_numpy(float))
     if len(sizes) <= min_sizes:
         raise FitError(f"The table has {len(sizes)} distinct {size} values: a rollout needs more than min_sizes="
                        f"{min_sizes} (fit on the first {min_sizes}, predict the next).")
@@ -204,8 +206,8 @@ def rollout(runs, law, *, size: str = "N", min_sizes: int = 3, predict: str = "f
     preds, steps, fits = [], [], []
     grow = next((c for c in ("D", "C", "step") if c in table.columns), None)
     for k in range(min_sizes, len(sizes)):
-        sub = table[table[size].to_numpy(float) <= sizes[k]]
-        target = sub[size].to_numpy(float) == sizes[k]
+        sub = table[levels <= k]
+        target = levels[levels <= k] == k
         step = {"step": k - min_sizes + 1, "fitted_sizes": k, "largest_fitted": float(sizes[k - 1]),
                 "predicted_size": float(sizes[k]), "n_predicted": 0, "mean_abs_rel_error": float("nan"),
                 "coverage": float("nan"), "warnings": "", "error": ""}

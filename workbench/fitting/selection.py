@@ -9,7 +9,23 @@ import pandas as pd
 
 from ..errors import ArgumentError, FitError, RunsError
 
-__all__ = ["duplicate_rows", "early_checkpoints", "largest_sizes"]
+__all__ = ["duplicate_rows", "early_checkpoints", "largest_sizes", "size_levels", "SAME_SIZE_RTOL"]
+
+#: Model sizes closer than this (relative) are one size. Tables digitised from published plots
+#: write one model several times with tiny differences (Chinchilla's 7.38246716e7 and
+#: 7.38246891e7); real ladders step by 10% or more.
+SAME_SIZE_RTOL = 1e-3
+
+
+def size_levels(values, rtol: float = SAME_SIZE_RTOL) -> tuple[np.ndarray, np.ndarray]:
+    """The model sizes in ``values`` as levels: ``(level of each value, smallest value of each level)``.
+
+    Sorted distinct values start a new level where they exceed the previous value by more than
+    ``rtol`` of it; closer values are the same model written twice (see :data:`SAME_SIZE_RTOL`).
+    """
+    uniq, inverse = np.unique(np.asarray(values, float), return_inverse=True)
+    new = np.r_[True, uniq[1:] - uniq[:-1] > rtol * np.abs(uniq[:-1])]
+    return (np.cumsum(new) - 1)[inverse], uniq[new]
 
 
 def duplicate_rows(table: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
@@ -50,13 +66,13 @@ def early_checkpoints(table: pd.DataFrame, codes: np.ndarray, min_fraction: floa
 
 
 def largest_sizes(table: pd.DataFrame, k: int, column: str = "N") -> np.ndarray:
-    """Mask of the rows whose model size is among the ``k`` largest distinct sizes."""
+    """Mask of the rows whose model size is among the ``k`` largest distinct sizes (:func:`size_levels`)."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ArgumentError(f"holdout_largest must be a positive whole number of model sizes, got {k!r}.")
     if column not in table.columns:
         raise RunsError(f"holdout_largest holds out the largest model sizes, but the table has no {column!r} column.")
-    sizes = np.unique(table[column].to_numpy(float))
+    levels, sizes = size_levels(table[column].to_numpy(float))
     if k >= len(sizes):
         raise FitError(f"holdout_largest={k} would hold out every model size (the table has {len(sizes)}): "
                        "hold out fewer sizes.")
-    return table[column].to_numpy(float) >= sizes[-k]
+    return levels >= len(sizes) - k

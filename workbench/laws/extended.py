@@ -44,10 +44,6 @@ def _vocab_formula(p, x):
     return p.E - t1 - t2 - t3
 
 
-def _vocab_log(p, x):
-    return np.log(_vocab_formula(p, x))
-
-
 def _vocab_grad(p, x):
     t1, t2, t3 = _vocab_terms(p, x)
     inv = 1.0 / (p.E - t1 - t2 - t3)
@@ -79,7 +75,6 @@ register_law(
             Parameter("beta", "exponent of the training characters D", 0.0, 3.0, (0.2, 0.5)),
         ),
         formula=_vocab_formula,
-        log_formula=_vocab_log,
         log_gradient=_vocab_grad,
         equation="L_u = -E + A1 / N^alpha1 + A2 / N_v^alpha2 + B / D^beta,  fitted as -L_u",
         reference="Tao et al. 2024, 'Scaling Laws with Vocabulary: Larger Models Deserve Larger Vocabularies', "
@@ -140,7 +135,6 @@ register_law(
             Parameter("E_max", "expert count at which the benefit saturates", 1.0, 1e6,
                       tuple(math.log(v) for v in (50.0, 500.0)), log=True),
         ),
-        formula=lambda p, x: np.exp(_moe_log(p, x)),
         log_formula=_moe_log,
         log_gradient=_moe_grad,
         equation="log L = a log N + b log E_hat + c log N log E_hat + d,  "
@@ -179,7 +173,6 @@ register_law(
                       tuple(math.log(v) for v in (1.5, 5.0)), log=True),
             Parameter("E_max", "expert count at which the benefit saturates", 1.0, 1e6, (math.log(300.0),), log=True),
         ),
-        formula=lambda p, x: np.exp(_moe_power_log(p, x)),
         log_formula=_moe_power_log,
         log_gradient=_moe_power_grad,
         equation="L = L0 + A N^-alpha E_hat^-beta,  E_hat as in Clark et al. 2022",
@@ -389,10 +382,6 @@ def _step_formula(p, x):
     return p.E + tA + tB + p.c_lr * u * u + p.c_bs * v * v
 
 
-def _step_log(p, x):
-    return np.log(_step_formula(p, x))
-
-
 def _step_grad(p, x):
     lN, lD, tA, tB, u, v = _step_parts(p, x)
     inv = 1.0 / (p.E + tA + tB + p.c_lr * u * u + p.c_bs * v * v)
@@ -436,7 +425,6 @@ register_law(
         inputs=("N", "D", "lr", "batch"),
         parameters=_STEP_PARAMS,
         formula=_step_formula,
-        log_formula=_step_log,
         log_gradient=_step_grad,
         equation="L = E + A/N^alpha + B/D^beta + c_lr (ln lr - ln lr*)^2 + c_bs (ln B - ln B*)^2,  "
         "lr* = s_lr N^-a D^b,  B* = s_bs D^e",
@@ -448,13 +436,8 @@ register_law(
 )
 
 
-def _step_mult_parts(p, x):
-    lN, lD, tA, tB, u, v = _step_parts(p, x)
-    return tA, tB, u, v
-
-
 def _step_mult_log(p, x):
-    tA, tB, u, v = _step_mult_parts(p, x)
+    _, _, tA, tB, u, v = _step_parts(p, x)
     return np.log(p.E + tA + tB) + np.log1p(p.c_lr * u * u + p.c_bs * v * v)
 
 
@@ -486,7 +469,6 @@ register_law(
         title="Loss over learning rate and batch size, penalty relative to the optimal loss",
         inputs=("N", "D", "lr", "batch"),
         parameters=_STEP_PARAMS,
-        formula=lambda p, x: np.exp(_step_mult_log(p, x)),
         log_formula=_step_mult_log,
         log_gradient=_step_mult_grad,
         equation="L = (E + A/N^alpha + B/D^beta) (1 + c_lr (ln lr - ln lr*)^2 + c_bs (ln B - ln B*)^2),  "
@@ -545,7 +527,6 @@ register_law(
             Parameter("b1", "log of the data exponent at N = 1e9", -10.0, 3.0, (math.log(0.2), math.log(0.35))),
             Parameter("alpha", "exponent of N in the data exponent", -3.0, 3.0, (0.2,)),
         ),
-        formula=lambda p, x: np.exp(_farseer_log(p, x)),
         log_formula=_farseer_log,
         log_gradient=_farseer_grad,
         equation="L(N, D) = exp(a3 n^gamma + b3) + exp(a2 n^beta + b2) D^(-exp(a1 n^alpha + b1)),  n = N / 1e9",
@@ -619,7 +600,6 @@ register_law(
             Parameter("beta", "exponent of training tokens D (longer-trained models degrade more)", -3.0, 3.0, (0.3, 0.6)),
             Parameter("gamma", "exponent of the bit width (more bits degrade less)", -20.0, 20.0, (3.0, 6.0)),
         ),
-        formula=lambda p, x: np.exp(_qid_log(p, x)),
         log_formula=_qid_log,
         log_gradient=_qid_grad,
         equation="Delta_q L(N, D, P) = k D^beta / (N^alpha P^gamma)",

@@ -11,7 +11,7 @@ hundred array operations instead of thousands of scalar optimiser calls.
   best cell, cannot trap it), then zooming grids around the best cell, then one
   guarded parabolic step through the last three points. Accurate to about
   ``1e-9`` in the argument on smooth objectives.
-* :func:`solve_decreasing`: bisection on a monotone decreasing function.
+* :func:`solve_decreasing`: a root of a monotone decreasing function (bracketing regula falsi).
 """
 
 from __future__ import annotations
@@ -112,27 +112,6 @@ def minimize_bracketed(f, lo, hi, n_grid: int = 161, n_zoom: int = 17, width_tol
     return xbest, best, OptimumInfo(at_lower_edge=at_lo, at_upper_edge=at_hi, infeasible=infeasible)
 
 
-def solve_decreasing(g, target, lo, hi, iterations: int = 64):
-    """Solve ``g(x) = target`` for a decreasing ``g`` by vectorised bisection on ``[lo, hi]``.
-
-    ``g`` takes and returns arrays of the shape of ``lo``/``hi``/``target``
-    (broadcast together). Returns ``nan`` where the target is not bracketed:
-    ``g(lo) < target`` or ``g(hi) > target``.
-    """
-    lo, hi, target = (np.asarray(v, float) for v in np.broadcast_arrays(lo, hi, target))
-    glo, ghi = g(lo), g(hi)
-    bad = ~(glo >= target) | ~(ghi <= target)
-    a, b = lo.copy(), hi.copy()
-    for _ in range(iterations):
-        m = 0.5 * (a + b)
-        gm = g(m)
-        above = gm > target
-        a = np.where(above, m, a)
-        b = np.where(above, b, m)
-    x = 0.5 * (a + b)
-    return np.where(bad, np.nan, x)
-
-
 def minimize_anchored(make_f, lo, hi, anchor, half_width: float = 3.5, n_grid: int = 161, n_grid_warm: int = 29,
                       width_tol: float = 2e-5, width_tol_warm: float = 1e-3):
     """:func:`minimize_bracketed` for many related problems: solve the anchors, then the rest near them.
@@ -192,10 +171,15 @@ def minimize_anchored(make_f, lo, hi, anchor, half_width: float = 3.5, n_grid: i
     return x, fx, OptimumInfo(at_lower_edge=at_lo, at_upper_edge=at_hi, infeasible=infeasible)
 
 
-def solve_decreasing_fast(g, target, lo, hi, xtol: float = 1e-11, max_iterations: int = 100):
-    """:func:`solve_decreasing` by the Illinois variant of regula falsi: bracketing (so as safe as
-    bisection, kinks included) but superlinear on smooth functions, stopping when every bracket is
-    narrower than ``xtol``. Returns ``nan`` where the target is not bracketed."""
+def solve_decreasing(g, target, lo, hi, xtol: float = 1e-11, max_iterations: int = 100):
+    """Solve ``g(x) = target`` for a decreasing ``g`` on ``[lo, hi]``, vectorised, by the Illinois variant
+    of regula falsi: bracketing (so as safe as bisection, kinks included) but superlinear on smooth
+    functions, stopping when every bracket is narrower than ``xtol``.
+
+    ``g`` takes and returns arrays of the shape of ``lo``/``hi``/``target``
+    (broadcast together). Returns ``nan`` where the target is not bracketed:
+    ``g(lo) < target`` or ``g(hi) > target``.
+    """
     lo, hi, target = (np.array(v, float) for v in np.broadcast_arrays(lo, hi, target))
     fa, fb = g(lo) - target, g(hi) - target
     bad = ~(fa >= 0) | ~(fb <= 0)

@@ -30,7 +30,7 @@ import pandas as pd
 from ..errors import ArgumentError, MissingColumnsError, RunsError
 from ..fitting import Fit, fit
 from ..laws import get_law
-from ..results import Result, ResultWarning
+from ..results import Result, ResultWarning, percentile_interval
 
 __all__ = ["fit_task_ladder", "TaskLadder", "TASK_LOSS_LAW"]
 
@@ -148,9 +148,8 @@ class TaskLadder(Result):
         acc_s = acc_s.reshape(-1, L_s.shape[1])
         if kind == "prediction":
             acc_s = acc_s * np.exp(rng.normal(0.0, self._scatter(self.accuracy_fit), acc_s.shape))
-        q = (1 - level) / 2
-        out["task_loss_lo"], out["task_loss_hi"] = np.nanquantile(L_s, q, axis=0), np.nanquantile(L_s, 1 - q, axis=0)
-        out["accuracy_lo"], out["accuracy_hi"] = np.nanquantile(acc_s, q, axis=0), np.nanquantile(acc_s, 1 - q, axis=0)
+        out["task_loss_lo"], out["task_loss_hi"] = percentile_interval(L_s, level)
+        out["accuracy_lo"], out["accuracy_hi"] = percentile_interval(acc_s, level)
         return out[["N", "D", "task_loss", "task_loss_lo", "task_loss_hi", "accuracy", "accuracy_lo", "accuracy_hi"]]
 
     @staticmethod

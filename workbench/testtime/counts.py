@@ -21,14 +21,13 @@ normally distributed difficulty, as in item-response theory).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from ..data.runs import read_table
+from ..data.runs import as_frame, rename_columns
 from ..errors import SamplesError
 
 __all__ = ["BetaDifficulty", "LogitNormalDifficulty", "difficulty", "generate_counts", "load_counts", "validate_counts", "subsample_counts", "group_counts"]
@@ -44,10 +43,6 @@ _ALIASES = {
 
 #: Largest count of samples accepted: 2^53, beyond which counts are not exact in floating point.
 MAX_SAMPLES = 2**53
-
-
-def _norm(name) -> str:
-    return "".join(ch for ch in str(name).lower() if ch.isalnum())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,18 +280,6 @@ def subsample_counts(counts: pd.DataFrame, n_samples: int, *, seed: int | None =
 
 
 # ---------------------------------------------------------------------------------------------
-def _read(source) -> pd.DataFrame:
-    if isinstance(source, pd.DataFrame):
-        return source.copy()
-    if isinstance(source, (str, os.PathLike)):
-        return read_table(source, what="counts", error=SamplesError)
-    if isinstance(source, dict):
-        return pd.DataFrame(source)
-    if isinstance(source, (list, tuple)):
-        return pd.DataFrame(list(source))
-    raise SamplesError(f"Cannot read counts from a {type(source).__name__}: pass a DataFrame, a file path, a dict or a list of dicts.")
-
-
 def load_counts(source, *, columns: dict | None = None) -> pd.DataFrame:
     """Load per-problem sample counts (a CSV, Parquet or JSON file, a DataFrame, a dict or a list of dicts).
 
@@ -318,21 +301,9 @@ def load_counts(source, *, columns: dict | None = None) -> pd.DataFrame:
     >>> load_counts({"task_id": ["a", "b"], "samples": [10, 10], "correct": [3, 0]}).columns.tolist()
     ['problem', 'n', 'c']
     """
-    df = _read(source)
+    df = as_frame(source, what="counts", error=SamplesError)
     df.columns = [str(c).strip() for c in df.columns]
-    if columns:
-        unknown = [c for c in columns if c not in df.columns]
-        if unknown:
-            raise SamplesError(f"columns= renames {unknown}, but the table has no such columns; it has {list(df.columns)}.")
-        df = df.rename(columns=dict(columns))
-    renames = {}
-    for canonical, aliases in _ALIASES.items():
-        if canonical in df.columns:
-            continue
-        hits = [c for c in df.columns if _norm(c) in aliases and c not in renames and c not in _ALIASES]
-        if len(hits) == 1:
-            renames[hits[0]] = canonical
-    df = df.rename(columns=renames)
+    df = rename_columns(df, columns, _ALIASES, error=SamplesError)
     return validate_counts(df)
 
 

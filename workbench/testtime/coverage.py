@@ -48,7 +48,7 @@ from scipy import optimize, special, stats
 from ..errors import SamplesError
 from ..fitting.linear import line_fit, ols
 from ..laws import get_law
-from ..results import Result, ResultWarning, jsonable
+from ..results import Result, ResultWarning, jsonable, percentile_interval
 from .counts import validate_counts, subsample_counts
 from .passk import k_grid, pass_at_k
 
@@ -193,8 +193,7 @@ class CoverageLawFit(Result):
     def intervals(self) -> dict | None:
         if self.samples is None or len(self.samples) < 2:
             return None
-        q = (1 - self.level) / 2
-        lo, hi = np.quantile(self.samples, [q, 1 - q], axis=0)
+        lo, hi = percentile_interval(self.samples, self.level)
         return {"a": (float(lo[0]), float(hi[0])), "b": (float(lo[1]), float(hi[1]))}
 
     def predict(self, k) -> np.ndarray:
@@ -205,12 +204,9 @@ class CoverageLawFit(Result):
         """Problem-bootstrap interval of the predicted coverage at ``k``."""
         if self.samples is None:
             raise SamplesError("This coverage fit has no bootstrap: refit with bootstrap=200 for intervals.")
-        level = self.level if level is None else level
         k = np.atleast_1d(np.asarray(k, float))
         preds = coverage_from_law(self.samples[:, :1], self.samples[:, 1:], k[None, :])
-        q = (1 - level) / 2
-        lo, hi = np.quantile(preds, [q, 1 - q], axis=0)
-        return lo, hi
+        return percentile_interval(preds, self.level if level is None else level)
 
     @property
     def holdout_error(self) -> dict | None:

@@ -46,7 +46,7 @@ import ipywidgets as w
 import numpy as np
 import traitlets
 
-from ..charts.data import inline_datasets, rows_of, split_spec_data
+from ..charts.data import inline_datasets, rows_of, spec_nodes, split_spec_data
 from ..charts.theme import house_style
 from ..errors import ArgumentError, WorkbenchError
 from ..format import compact, parse_number
@@ -111,7 +111,9 @@ PANEL_CSS = f"""<style>
 .wb-panel .wb-label {{ width: {LABEL_WIDTH}px; min-width: {LABEL_WIDTH}px; max-width: {LABEL_WIDTH}px; overflow: hidden; }}
 .wb-panel .wb-label .wb-label-text {{ display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
   color: #222; line-height: 28px; }}
-.wb-panel .wb-label .wb-help {{ color: #8a8a8a; cursor: help; font-size: 11px; margin-left: 3px; }}
+.wb-panel .wb-label .wb-help {{ display: inline-block; width: 11px; height: 11px; margin-left: 4px; border: 1px solid #8a8a8a;
+  border-radius: 50%; color: #8a8a8a; cursor: help; font: italic 600 9px/11px Georgia, serif; text-align: center;
+  vertical-align: 1px; }}
 .wb-panel .wb-control.wb-off {{ opacity: .42; }}
 .wb-panel .wb-number input {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .wb-panel .wb-number.wb-invalid input {{ border-color: #c62828; background: #fff3f3; }}
@@ -710,29 +712,15 @@ def _adopt_warnings(view: View, caught) -> None:
 
 def _label_html(label: str, tip: str = "") -> str:
     title = html.escape(tip or label, quote=True)
-    mark = "<span class='wb-help'>&#9432;</span>" if tip and tip != label else ""
+    mark = "<span class='wb-help'>i</span>" if tip and tip != label else ""  # a drawn circle: no font lacks it
     return f"<span class='wb-label-text' title=\"{title}\">{html.escape(label)}{mark}</span>"
 
 
 def _style_signature(skeleton: dict, datasets: dict) -> list:
     """The label expressions the house style gives a chart's log axes for these data (they depend on the
     data's range: decades, or 1-2-5 labels for a range narrower than two decades)."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            axis = node.get("axis")
-            if isinstance(axis, dict) and "labelExpr" in axis:
-                found.append(axis["labelExpr"])
-            for k, v in node.items():
-                if k not in ("values", "datasets"):
-                    walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(house_style(skeleton, datasets))
-    return found
+    return [n["axis"]["labelExpr"] for n in spec_nodes(house_style(skeleton, datasets))
+            if isinstance(n.get("axis"), dict) and "labelExpr" in n["axis"]]
 
 
 def _spec_height(spec: dict) -> int:

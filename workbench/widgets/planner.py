@@ -111,18 +111,10 @@ def planner_panel(
     cache: dict = {}
 
     def update(state: dict) -> View:
-        result = plan(
-            state["compute"],
-            sources[state["parameter_set"]],
-            unique_tokens=state["unique_tokens"] if state["limit_data"] else None,
-            inference_tokens=state["inference_tokens"],
-            accelerator=state["accelerator"],
-            devices=int(state["devices"]),
-            utilisation=state["utilisation"],
-            pue=state["pue"],
-            carbon_intensity=state["carbon_intensity"],
-            price_per_device_hour=state["price_per_device_hour"],
-        )
+        # the hardware and cost controls are named as plan()'s assumptions
+        result = plan(state["compute"], sources[state["parameter_set"]],
+                      unique_tokens=state["unique_tokens"] if state["limit_data"] else None,
+                      inference_tokens=state["inference_tokens"], **{k: state[k] for k in sections["hardware and cost"]})
         # the chart's structure never changes, only its rows: refill the chart built on the first update
         chart = plan_chart(result, template=cache.get("chart"))
         cache["chart"] = chart
