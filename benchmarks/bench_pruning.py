@@ -78,25 +78,25 @@ def main(argv=None) -> int:
     alphas = [1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 3, 4, 8, 16, 32]
     fractions = [1.0, 0.5, 0.25, 0.1, 0.05, 0.02, 0.01]
     t, runs = timed(lambda: pr.prune_and_train(alpha_prune=alphas, fractions=fractions, thetas=[0.0, 10.0],
-                                               seeds=range(3 if quick else 6), dim=32))
+                                               seed=range(3 if quick else 6), dim=32))
     print(f"notebook_pruning_runs ({len(runs)} students): ours {t:.2f} s (goal < 30 s)")
 
     from workbench.widgets.pruning import pruning_grid
 
     grid = pruning_grid((0, 9))
-    t, runs = timed(lambda: pr.prune_and_train(thetas=[0.0], seeds=(0, 1) if quick else (0, 1, 2), dim=32, **grid))
+    t, runs = timed(lambda: pr.prune_and_train(thetas=[0.0], seed=(0, 1) if quick else (0, 1, 2), dim=32, **grid))
     print(f"notebook_pruning_panel_training ({len(runs)} students): ours {t:.2f} s (goal < 30 s)")
 
-    t, _ = timed(lambda: rf.regimes(alpha=1.0, seeds=range(10 if quick else 16)))
+    t, _ = timed(lambda: rf.regimes(alpha=1.0, seed=range(10 if quick else 16)))
     print(f"notebook_four_regimes: ours {t:.2f} s (goal < 30 s)")
 
-    t, _ = timed(lambda: rf.regimes(alpha=0.5, latent_dim=4096, seeds=range(8 if quick else 16),
+    t, _ = timed(lambda: rf.regimes(alpha=0.5, latent_dim=4096, seed=range(8 if quick else 16),
                                     which=("resolution-limited in D", "resolution-limited in P")))
     print(f"notebook_duality_alpha_0.5: ours {t:.2f} s (goal < 30 s)")
 
     from workbench.widgets.pruning import regimes_panel
 
-    t, panel = timed(lambda: regimes_panel(seeds=(0, 1) if quick else (0, 1, 2)))
+    t, panel = timed(lambda: regimes_panel(seed=(0, 1) if quick else (0, 1, 2)))
     print(f"notebook_regimes_panel_first_view: ours {t:.2f} s (goal < 30 s)")
     for name, value in (("P", 512), ("D", 16), ("alpha", 0.5)):
         t, _ = timed(lambda: panel.set(**{name: value}))

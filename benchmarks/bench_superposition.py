@@ -123,7 +123,7 @@ def thread_figures():
         elhage.train_toy_models(steps=60, eval_samples=512, threads="current", progress=False)
 
     def elh100():
-        elhage.train_toy_models((0.0, 0.9, 0.99), n_features=100, width=20, seeds=0, steps=60, eval_samples=512,
+        elhage.train_toy_models((0.0, 0.9, 0.99), n_features=100, width=20, seed=0, steps=60, eval_samples=512,
                                 threads="current", progress=False)
 
     for name, work in (("superposition_n256", sup), ("elhage_n5_m2", elh), ("elhage_n100_m20", elh100)):

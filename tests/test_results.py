@@ -124,7 +124,7 @@ FACTORIES = {
     "FlopsMatchedComparison": lambda tmp: wb.testtime.flops_matched_comparison(np.linspace(0.05, 0.5, 30),
                                                                                np.linspace(0.1, 0.9, 30), 5),
     "VerifierCurve": lambda tmp: wb.testtime.verifier_curve([0.2, 0.5], 0.9, 0.8, k_max=50),
-    "ToyModelsResult": lambda tmp: wb.toys.elhage.train_toy_models((0.0, 0.9), seeds=1, steps=50, batch_size=64, progress=False),
+    "ToyModelsResult": lambda tmp: wb.toys.elhage.train_toy_models((0.0, 0.9), seed=1, steps=50, batch_size=64, progress=False),
     "SuperpositionResult": lambda tmp: wb.toys.superposition.train_superposition(
         (4, 8, 16), n_features=32, steps=50, batch_size=64, eval_samples=256, progress=False),
     "TinyLMGrid": lambda tmp: wb.toys.tinylm.train_grid([(8, 1)], [2**12, 2**13], cache_dir=tmp.mktemp("tinylm"), progress=False),

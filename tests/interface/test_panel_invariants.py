@@ -194,7 +194,7 @@ def test_analytic_panels(analytic, data):
 def regimes():
     from workbench.widgets import regimes_panel
 
-    return regimes_panel(max_P=64, max_D=64, latent_dim=256, seeds=(0,))
+    return regimes_panel(max_P=64, max_D=64, latent_dim=256, seed=(0,))
 
 
 @settings(max_examples=5, **SETTINGS)
@@ -204,9 +204,9 @@ def test_regimes_panel(regimes, data):
 
 
 TRAINING = {
-    "pruning_panel": dict(log2_pool=(0, 4), seeds=(0,), dim=16),
+    "pruning_panel": dict(log2_pool=(0, 4), seed=(0,), dim=16),
     "superposition_panel": dict(steps=100, eval_samples=512),
-    "elhage_panel": dict(steps=100, seeds=(0,)),
+    "elhage_panel": dict(steps=100, seed=(0,)),
     "schedule_panel": dict(steps=60, train_on_start=True),
     "grid_panel": dict(bootstrap=5),
 }

@@ -91,7 +91,7 @@ def test_superposition_panel_renders_partial_results():
 
 
 def test_elhage_panel_slider_redraws_without_training():
-    p = elhage_panel(sparsities=(0.0, 0.7, 0.95), steps=1500, seeds=(0, 1, 2))
+    p = elhage_panel(sparsities=(0.0, 0.7, 0.95), steps=1500, seed=(0, 1, 2))
     assert p.error is None and p.numbers["finished"]
     trained = p.training_seconds
     seen = {}
@@ -108,13 +108,13 @@ def test_elhage_panel_slider_redraws_without_training():
 
 
 def test_elhage_charts():
-    res = train_toy_models((0.0, 0.9), seeds=0, steps=100)
+    res = train_toy_models((0.0, 0.9), seed=0, steps=100)
     assert "elhage_features" in _names(geometry_chart(res.features(), sparsity=0.9))
     assert _names(geometry_chart(res.features()))  # faceted by sparsity
     assert "elhage_dims" in _names(dims_per_feature_chart(res.runs))
     partials = []
     prog = Progress(100, on_partial=lambda part, frac: partials.append(part), bar=False, min_interval=0.0)
-    train_toy_models((0.0, 0.9), seeds=0, steps=100, progress=prog, report_every=50)
-    p = elhage_panel(sparsities=(0.0, 0.9), steps=200, seeds=(0,), train_on_start=False)
+    train_toy_models((0.0, 0.9), seed=0, steps=100, progress=prog, report_every=50)
+    p = elhage_panel(sparsities=(0.0, 0.9), steps=200, seed=(0,), train_on_start=False)
     view = p._render_fn(p.state, partials[0], False)
     assert view.numbers["finished"] is False and _names(view.chart)

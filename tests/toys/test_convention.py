@@ -1,4 +1,4 @@
-"""One toy convention: every trainer takes a seed (or seeds), device, progress and threads; a Progress owns
+"""One toy convention: every trainer takes seed, device, progress and threads; a Progress owns
 the stop flag; learning-rate schedules are one type; grids are named explicitly."""
 
 from __future__ import annotations
@@ -14,16 +14,26 @@ from workbench.toys import elhage, pruning, random_features, superposition, tiny
 
 TRAINERS = [elhage.train_toy_models, superposition.train_superposition, pruning.prune_and_train,
             random_features.regimes, tinylm.train_tinylm, tinylm.train_grid, tinylm.lr_sweep, tinylm.schedule_runs]
+# exact (closed-form, torch) curves of the regimes panel: no training to report on or stop, so no progress
+CURVES = [random_features.curves_at_width, random_features.curves_at_data, random_features.infinite_width_curve,
+          random_features.infinite_data_curve]
 
 
-@pytest.mark.parametrize("trainer", TRAINERS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("trainer", TRAINERS + CURVES, ids=lambda f: f.__name__)
 def test_every_trainer_takes_seed_device_progress_threads(trainer):
     params = inspect.signature(trainer).parameters
-    assert {"device", "progress", "threads"} <= set(params), trainer.__name__
-    # batched trainers take several seeds at once; train_tinylm seeds each run in its run dicts, plus the data
-    assert {"seed", "seeds", "data_seed"} & set(params), trainer.__name__
+    wanted = {"seed", "device", "threads"} | ({"progress"} if trainer in TRAINERS else set())
+    assert wanted <= set(params), f"{trainer.__name__} lacks {sorted(wanted - set(params))}"
     assert params["device"].default is None and params["threads"].default is None
-    assert "dev" not in params  # the old spelling is gone
+    assert not {"seeds", "dev"} & set(params)  # the old spellings are gone
+
+
+@pytest.mark.parametrize("trainer", [elhage.train_toy_models, superposition.train_superposition,
+                                     pruning.prune_and_train, random_features.regimes])
+def test_batched_trainers_take_one_seed_or_several(trainer):
+    for bad, message in (((1, 1), "seed repeats a value"), (0.5, "seed must be whole"), ([0, 2.5], "seed must be whole")):
+        with pytest.raises(ArgumentError, match=message):
+            trainer(seed=bad, progress=False)
 
 
 def test_progress_owns_the_stop_flag():
@@ -59,7 +69,12 @@ def test_trainers_check_their_number_lists_alike():
             numbers(bad, "widths")
     with pytest.raises(ArgumentError, match=r"fractions must be <= 1"):
         numbers([0.5, 2], "fractions", lo=0, hi=1)
-    with pytest.raises(ArgumentError, match=r"seeds repeat"):  # each trainer adds its own checks on top
-        superposition.train_superposition((4, 8), n_features=16, steps=2, seeds=(1, 1), progress=False)
+    assert numbers(3, "seed", integer=True) == [3] and numbers(range(2), "seed", distinct=True, integer=True) == [0, 1]
     with pytest.raises(ArgumentError, match=r"sparsities must be a number or a list"):
         elhage.train_toy_models("0.5", steps=2, progress=False)
+
+
+def test_train_tinylm_seeds_the_runs_without_their_own():
+    runs = tinylm.train_tinylm([{"steps": 2}, {"steps": 2, "seed": 1}], seed=5, width=8, layers=1, n_evals=1,
+                               heldout_sequences=4, device="cpu", threads="current")
+    assert runs.groupby("run")["seed"].first().tolist() == [5, 1]

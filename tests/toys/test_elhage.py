@@ -20,7 +20,7 @@ def polygon(k: int, radius: float = 1.0, start: float = 0.3) -> np.ndarray:
 @pytest.fixture(scope="module")
 def two_d():
     """n = 5 features, m = 2 dimensions, importance 0.9^i, at a dense, a medium and a sparse setting."""
-    return train_toy_models((0.0, 0.7, 0.95), n_features=5, width=2, importance_decay=0.9, seeds=(0, 1, 2), steps=1500)
+    return train_toy_models((0.0, 0.7, 0.95), n_features=5, width=2, importance_decay=0.9, seed=(0, 1, 2), steps=1500)
 
 
 def test_sparse_model_is_a_pentagon(two_d):
@@ -62,7 +62,7 @@ def test_geometry_goes_from_orthogonal_pair_to_antipodal_pairs_to_pentagon(two_d
 def test_dimensions_per_feature_n100_m20():
     """n = 100, m = 20, equal importance: one dimension per feature when dense; sparse inputs let far
     more than m features in, with well under one dimension each."""
-    res = train_toy_models((0.0, 0.99), n_features=100, width=20, importance_decay=1.0, seeds=0, steps=600)
+    res = train_toy_models((0.0, 0.99), n_features=100, width=20, importance_decay=1.0, seed=0, steps=600)
     runs = res.runs.set_index("sparsity")
     assert runs.loc[0.0, "dims_per_feature"] == pytest.approx(1.0, abs=0.12)
     assert runs.loc[0.99, "dims_per_feature"] < 0.4
@@ -103,7 +103,7 @@ def test_progress_and_stop():
             prog.stop()
 
     prog = Progress(400, on_partial=listen, bar=False, min_interval=0.0)
-    res = train_toy_models((0.0, 0.9), seeds=0, steps=400, report_every=40, progress=prog)
+    res = train_toy_models((0.0, 0.9), seed=0, steps=400, report_every=40, progress=prog)
     assert calls and "geometry" in calls[-1] and "features" in calls[-1].attrs
     assert not res.finished and res.runs["steps"].max() < 400
 

@@ -18,7 +18,7 @@ FRACTIONS = [1.0, 0.5, 0.25, 0.1, 0.05, 0.02, 0.01]
 
 @pytest.fixture(scope="module")
 def runs():
-    return pr.prune_and_train(alpha_prune=ALPHAS, fractions=FRACTIONS, thetas=[0.0, 10.0], seeds=range(4), dim=32)
+    return pr.prune_and_train(alpha_prune=ALPHAS, fractions=FRACTIONS, thetas=[0.0, 10.0], seed=range(4), dim=32)
 
 
 def _mean(runs, strategy, f, alpha, theta=None):
@@ -133,10 +133,10 @@ def test_runs_table_is_complete_and_consistent(runs):
 
 
 def test_same_seed_same_numbers_and_paired_pools():
-    kw = dict(alpha_prune=[2], fractions=[0.5], thetas=[0.0], seeds=[3], dim=16)
+    kw = dict(alpha_prune=[2], fractions=[0.5], thetas=[0.0], seed=[3], dim=16)
     a, b = pr.prune_and_train(**kw), pr.prune_and_train(**kw)
     assert a.error.tolist() == b.error.tolist()
-    c = pr.prune_and_train(**{**kw, "seeds": [4]})
+    c = pr.prune_and_train(**{**kw, "seed": [4]})
     assert a.error.tolist() != c.error.tolist()
 
 
@@ -149,7 +149,7 @@ def test_progress_reports_and_stops():
             super().update(done, partial, force)
             self.stop()
 
-    out = pr.prune_and_train(alpha_prune=[1, 2, 4], fractions=[1.0, 0.5], seeds=[0], dim=8,
+    out = pr.prune_and_train(alpha_prune=[1, 2, 4], fractions=[1.0, 0.5], seed=[0], dim=8,
                              progress=Stopper(3, bar=False))
     assert seen == [len(out)] and set(out.alpha_prune) == {1.0}
 
@@ -168,9 +168,9 @@ def test_bad_inputs_raise_readable_errors(kw, match):
 
 def test_frontier_and_fit_helpers_validate():
     with pytest.raises(WorkbenchError):
-        pr.frontier(pr.prune_and_train(alpha_prune=[1], fractions=[1.0], seeds=[0], dim=8), strategy="best")
+        pr.frontier(pr.prune_and_train(alpha_prune=[1], fractions=[1.0], seed=[0], dim=8), strategy="best")
     with pytest.raises(WorkbenchError):
-        pr.random_pruning_law(pr.prune_and_train(alpha_prune=[1, 2], fractions=[1.0], seeds=[0], dim=8))
+        pr.random_pruning_law(pr.prune_and_train(alpha_prune=[1, 2], fractions=[1.0], seed=[0], dim=8))
 
 
 def test_error_vs_examples_has_every_curve(runs):

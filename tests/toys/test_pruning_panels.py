@@ -16,7 +16,7 @@ from workbench.widgets.pruning import pruning_panel, regimes_panel
 
 
 def test_pruning_chart_has_curves_power_law_and_frontier():
-    runs = pr.prune_and_train(alpha_prune=[1, 2, 4, 8], fractions=[1.0, 0.5, 0.1], seeds=[0, 1], dim=16)
+    runs = pr.prune_and_train(alpha_prune=[1, 2, 4, 8], fractions=[1.0, 0.5, 0.1], seed=[0, 1], dim=16)
     law = pr.random_pruning_law(runs, min_alpha=1)
     spec = pruning_chart(pr.mean_curves(runs), random_law=law, front=pr.frontier(runs)).to_dict()
     with pytest.raises(wb.errors.ArgumentError, match="mean_curves"):
@@ -29,7 +29,7 @@ def test_pruning_chart_has_curves_power_law_and_frontier():
 
 
 def test_regimes_chart_draws_all_four_regimes_with_fits():
-    runs = rf.regimes(latent_dim=256, seeds=[0, 1], fixed_P=8, D_for_variance=(128, 256, 512), fixed_D=8,
+    runs = rf.regimes(latent_dim=256, seed=[0, 1], fixed_P=8, D_for_variance=(128, 256, 512), fixed_D=8,
                       P_for_variance=(64, 128, 256), resolution_sizes=(8, 16, 32))
     spec = regimes_chart(runs, rf.regime_slopes(runs)).to_dict()
     data = spec_datasets(spec)
@@ -42,7 +42,7 @@ def test_regimes_chart_draws_all_four_regimes_with_fits():
 def prune_panel():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return pruning_panel(dim=16, seeds=(0,), log2_pool=(0, 7))
+        return pruning_panel(dim=16, seed=(0,), log2_pool=(0, 7))
 
 
 def test_pruning_panel_switches_strategy_without_retraining(prune_panel):
@@ -72,14 +72,14 @@ def test_pruning_panel_sweeps_every_control(prune_panel):
 def test_pruning_panel_reports_an_empty_pool_range():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        p = pruning_panel(dim=8, seeds=(0,), log2_pool=(10, 10))
+        p = pruning_panel(dim=8, seed=(0,), log2_pool=(10, 10))
     # pools of 2^10 per dimension with f >= 1/128 leave alpha_prune >= 8: still some runs
     assert p.error is None and p.numbers["n_runs"] > 0
 
 
 @pytest.fixture(scope="module")
 def regime_panel():
-    return regimes_panel(latent_dim=512, seeds=(0,), max_P=128, max_D=256, P=16, D=256)
+    return regimes_panel(latent_dim=512, seed=(0,), max_P=128, max_D=256, P=16, D=256)
 
 
 def test_regimes_panel_names_the_regime_and_slopes(regime_panel):

@@ -36,7 +36,7 @@ def test_resolution_limited_slopes_agree_and_equal_minus_alpha(slopes):
 
 
 def test_resolution_limited_slopes_follow_the_spectrum():
-    runs = rf.regimes(alpha=0.5, latent_dim=4096, seeds=range(16), resolution_sizes=(16, 32, 64, 128, 256),
+    runs = rf.regimes(alpha=0.5, latent_dim=4096, seed=range(16), resolution_sizes=(16, 32, 64, 128, 256),
                       which=("resolution-limited in D", "resolution-limited in P"))
     s = rf.regime_slopes(runs)
     sD, sP = s["resolution-limited in D"].slope, s["resolution-limited in P"].slope
@@ -137,6 +137,13 @@ def test_bad_sizes_raise_readable_errors():
     with pytest.raises(WorkbenchError, match="control_variate"):
         rf.loss_width_sweep(task, 4, [8], control_variate="third")
     with pytest.raises(WorkbenchError, match="regime"):
-        rf.fit_with_irreducible(rf.regimes(latent_dim=64, seeds=[0], fixed_P=4, D_for_variance=(64, 128, 256),
+        rf.fit_with_irreducible(rf.regimes(latent_dim=64, seed=[0], fixed_P=4, D_for_variance=(64, 128, 256),
                                            fixed_D=4, P_for_variance=(32, 64, 128),
                                            resolution_sizes=(4, 8, 16)), "sideways")
+
+
+def test_curves_average_the_seeds_they_are_given():
+    kw = dict(latent_dim=64, device="cpu", threads="current")
+    alone = [rf.curves_at_width(1.0, 8, [16, 32], seed=s, **kw)["loss"].to_numpy() for s in (0, 1)]
+    np.testing.assert_allclose(rf.curves_at_width(1.0, 8, [16, 32], seed=[0, 1], **kw)["loss"], np.mean(alone, 0))
+    assert not np.allclose(alone[0], alone[1])  # the seeds are different tasks

@@ -34,13 +34,13 @@ WIDTHS = (8, 10, 14, 18, 24)
 @pytest.fixture(scope="module")
 def strong():
     """Strong superposition (norm pull, gamma = -1) at alpha = 1, n = 256: quick CPU settings."""
-    return train_superposition(WIDTHS, n_features=256, alpha=1.0, weight_decay=-1.0, steps=800, seeds=0)
+    return train_superposition(WIDTHS, n_features=256, alpha=1.0, weight_decay=-1.0, steps=800, seed=0)
 
 
 @pytest.fixture(scope="module")
 def both_regimes():
     """Strong (gamma = -1) and weak (gamma = +1) superposition trained together in one batched model."""
-    return train_superposition((8, 16), n_features=256, alpha=1.0, weight_decay=[-1.0, 1.0], steps=600, seeds=0)
+    return train_superposition((8, 16), n_features=256, alpha=1.0, weight_decay=[-1.0, 1.0], steps=600, seed=0)
 
 
 # ----------------------------------------------------------------------------- published results
@@ -125,13 +125,13 @@ def test_batched_training_equals_training_each_model_alone(dtype, steps, tol):
     output across the ReLU's kink early in training, which Adam then amplifies; float64 checks a
     longer run with a tight tolerance.)"""
     kw = dict(n_features=64, alpha=1.0, steps=steps, batch_size=64, eval_samples=512, dtype=dtype)
-    batched = train_superposition((5, 7, 12), seeds=(0, 1), weight_decay=(-1.0, 0.5), bucket_ratio=float("inf"), **kw)
+    batched = train_superposition((5, 7, 12), seed=(0, 1), weight_decay=(-1.0, 0.5), bucket_ratio=float("inf"), **kw)
     assert batched.settings["buckets"] == [[5, 7, 12]]  # everything padded to m = 12 in one block
-    again = train_superposition((5, 7, 12), seeds=(0, 1), weight_decay=(-1.0, 0.5), bucket_ratio=float("inf"), **kw)
+    again = train_superposition((5, 7, 12), seed=(0, 1), weight_decay=(-1.0, 0.5), bucket_ratio=float("inf"), **kw)
     for key, W in batched.weights.items():  # the same seed gives the same numbers on the same device
         assert np.array_equal(W, again.weights[key])
     for (m, s, g), W in batched.weights.items():
-        alone = train_superposition([m], seeds=s, weight_decay=g, **kw)
+        alone = train_superposition([m], seed=s, weight_decay=g, **kw)
         np.testing.assert_allclose(W, alone.weights[(m, s, g)], rtol=tol, atol=tol / 10)
         np.testing.assert_allclose(batched.biases[(m, s, g)], alone.biases[(m, s, g)], rtol=tol, atol=tol / 10)
         got = batched.runs.query("m == @m and seed == @s and weight_decay == @g")["loss"].item()

@@ -3,10 +3,10 @@
 Every trainer produces a runs table (a pandas DataFrame: :func:`prune_and_train` and
 ``random_features.regimes`` return one; :func:`train_superposition`, :func:`train_toy_models`
 and :func:`train_grid` return a result whose ``.runs`` is one), so their results go through
-the same fitting and charts as published data. One convention for all of them:
-``seed``/``seeds`` (everything random is seeded), ``device`` (default :func:`device`),
-``progress`` (``True`` for a bar, ``False`` for none, or a :class:`Progress`, which also
-owns the stop flag) and ``threads`` (CPU threads; default the fastest measured).
+the same fitting and charts as published data. One convention for all of them: ``seed`` (an
+int, or a list of ints where a toy trains seeds at once; all randomness is seeded), ``device``
+(default :func:`device`), ``progress`` (``True`` for a bar, ``False`` for none, or a :class:`Progress`,
+which also owns the stop flag) and ``threads`` (CPU threads; default the fastest measured).
 Learning-rate schedules are :class:`workbench.dynamics.Schedule`. Shared helpers:
 :mod:`workbench.toys.device` (device, seeding, CPU threads) and
 :class:`~workbench.sweeps.progress.Progress` (progress bars, partial results, stopping).

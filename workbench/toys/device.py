@@ -21,11 +21,14 @@ from ..errors import ArgumentError
 __all__ = ["device", "generator", "num_threads", "fastest_num_threads", "describe_device", "numbers"]
 
 
-def numbers(values, name: str, lo: float | None = None, hi: float | None = None) -> list[float]:
-    """One number or a sequence of them (a trainer's widths, seeds, sparsities ...) as a list of floats.
+def numbers(values, name: str, lo: float | None = None, hi: float | None = None, distinct: bool = False,
+            integer: bool = False) -> list:
+    """One number or a sequence of them (a trainer's widths, seeds, sparsities ...) as a list of floats
+    (of ints with ``integer``, as for a trainer's ``seed``).
 
     Raises :class:`~workbench.errors.ArgumentError` naming the argument ``name`` when ``values`` is
-    text, empty, not finite numbers, or outside ``lo < v <= hi`` (each bound when given).
+    text, empty, not finite numbers, outside ``lo < v <= hi`` (each bound when given), repeated
+    (with ``distinct``) or not whole (with ``integer``).
     """
     if isinstance(values, (str, bytes)):
         raise ArgumentError(f"{name} must be a number or a list of numbers, got {values!r}.")
@@ -41,7 +44,11 @@ def numbers(values, name: str, lo: float | None = None, hi: float | None = None)
         raise ArgumentError(f"{name} must be > {lo}, got {vals.tolist()}.")
     if hi is not None and vals.max() > hi:
         raise ArgumentError(f"{name} must be <= {hi}, got {vals.tolist()}.")
-    return vals.tolist()
+    if distinct and np.unique(vals).size < vals.size:
+        raise ArgumentError(f"{name} repeats a value: {vals.tolist()}.")
+    if integer and (vals != np.round(vals)).any():
+        raise ArgumentError(f"{name} must be whole numbers, got {vals.tolist()}.")
+    return [int(v) for v in vals] if integer else vals.tolist()
 
 
 @functools.lru_cache(maxsize=1)

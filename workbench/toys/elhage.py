@@ -226,7 +226,7 @@ def train_toy_models(
     n_features: int = 5,
     width: int = 2,
     importance_decay: float = 0.9,
-    seeds: Sequence[int] | int = (0, 1, 2),
+    seed: Sequence[int] | int = (0, 1, 2),
     steps: int = 2000,
     batch_size: int = 512,
     lr: float = 1e-2,
@@ -247,7 +247,7 @@ def train_toy_models(
         ``n`` features through a bottleneck of width ``m < n``.
     importance_decay : float
         Importances ``I_i = importance_decay^i`` (``1`` for equal importance).
-    seeds : int or sequence of int
+    seed : int or sequence of int
         Every sparsity is trained once per seed (local minima are common: the paper keeps the
         best; :meth:`ToyModelsResult.best` does the same).
     steps, batch_size, lr : optimisation: Adam with a cosine decay of the learning rate to 5 %.
@@ -273,7 +273,7 @@ def train_toy_models(
     S = numbers(sparsities, "sparsities")
     if any(not (0.0 <= s < 1.0) for s in S):
         raise ArgumentError(f"Sparsities must lie in [0, 1) (S = 1 would mean no feature is ever active), got {S}.")
-    seeds = [int(s) for s in numbers(seeds, "seeds")]
+    seeds = numbers(seed, "seed", distinct=True, integer=True)
     n, m = int(n_features), int(width)
     if not 1 <= m < n:
         raise ArgumentError(f"The width m must be at least 1 and smaller than n_features = {n}, got m = {m}.")
@@ -285,7 +285,7 @@ def train_toy_models(
     report_every = max(1, steps // 20) if report_every is None else max(1, int(report_every))
     dev = default_device() if device is None else torch.device(device)
     def probe():
-        train_toy_models(S, n_features=n, width=m, importance_decay=importance_decay, seeds=seeds, steps=20,
+        train_toy_models(S, n_features=n, width=m, importance_decay=importance_decay, seed=seeds, steps=20,
                          batch_size=batch_size, lr=lr, eval_samples=256, device=dev, threads="current", progress=False)
 
     threads = toy_threads(threads, "elhage", probe) if dev.type == "cpu" else None
@@ -373,7 +373,7 @@ def _train_toy_models(inst, S, seeds, n, m, importance_decay, steps, batch_size,
             final = (total / int(eval_samples)).cpu().numpy()
     Wn = W.detach().cpu().numpy()
     runs = _runs(Wn, final, inst, n, m, importance, done, batch_size)
-    settings = dict(sparsities=S, n_features=n, width=m, importance_decay=importance_decay, seeds=seeds, steps=steps,
+    settings = dict(sparsities=S, n_features=n, width=m, importance_decay=importance_decay, seed=seeds, steps=steps,
                     batch_size=batch_size, lr=lr, eval_samples=eval_samples, device=str(dev), threads=threads)
     hist = pd.DataFrame(history, columns=["step", "sparsity", "seed", "loss"])
     return ToyModelsResult(runs=runs, weights=Wn, biases=b.detach().cpu().numpy(), importance=importance,

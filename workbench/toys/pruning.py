@@ -196,7 +196,7 @@ def prune_and_train(
     fractions: Sequence[float] = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02),
     thetas: Sequence[float] = (0.0,),
     strategies: Sequence[str] = STRATEGIES,
-    seeds: Sequence[int] = (0, 1, 2, 3),
+    seed: Sequence[int] | int = (0, 1, 2, 3),
     dim: int = 32,
     alpha_total_range: tuple[float, float] | None = None,
     dtype=None,
@@ -222,7 +222,7 @@ def prune_and_train(
     thetas : sequence of float
         Angles between the probe and the teacher, in degrees (0 = perfect metric).
     strategies : sequence of {"random", "hard", "easy"}
-    seeds : sequence of int
+    seed : int or sequence of int
     dim : int
         Input dimension ``d``.
     alpha_total_range : (float, float), optional
@@ -258,7 +258,7 @@ def prune_and_train(
     dim = int(dim)
     if dim < 3:
         raise ArgumentError(f"dim must be at least 3, got {dim}.")
-    seeds = [int(s) for s in seeds]
+    seeds = numbers(seed, "seed", distinct=True, integer=True)
     dev = default_device() if device is None else torch.device(device)
     if dtype is None:
         dtype = torch.float32 if dev.type == "mps" else torch.float64
@@ -266,7 +266,7 @@ def prune_and_train(
 
     rows: list[dict] = []
     def probe():
-        prune_and_train(alpha_prune=(2,), fractions=(0.5,), thetas=(0.0,), strategies=("hard",), seeds=(0, 1),
+        prune_and_train(alpha_prune=(2,), fractions=(0.5,), thetas=(0.0,), strategies=("hard",), seed=(0, 1),
                         dim=dim, dtype=dtype, threads="current", progress=False, device=dev)
 
     with num_threads(toy_threads(threads, "pruning", probe) if dev.type == "cpu" else None), \

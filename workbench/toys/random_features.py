@@ -58,7 +58,7 @@ from ..errors import ArgumentError
 from ..fitting.linear import line_fit
 from ..sweeps.progress import reporting
 from .device import device as default_device
-from .device import num_threads, toy_threads
+from .device import num_threads, numbers, toy_threads
 
 __all__ = [
     "RandomFeatureTask",
@@ -444,7 +444,7 @@ def _threads(threads):
 def regimes(
     alpha: float = 1.0,
     latent_dim: int = 2048,
-    seeds: Sequence[int] = tuple(range(16)),
+    seed: Sequence[int] | int = tuple(range(16)),
     fixed_P: int = 32,
     D_for_variance: Sequence[int] = (512, 1024, 2048, 4096, 8192, 16384),
     fixed_D: int = 16,
@@ -469,7 +469,7 @@ def regimes(
     Parameters
     ----------
     alpha, latent_dim, ridge : see :class:`RandomFeatureTask`.
-    seeds : sequence of int
+    seed : int or sequence of int
         One task (teacher, data, features) per seed.
     which : sequence of str
         The regimes to compute (default all four, see :data:`REGIMES`).
@@ -487,7 +487,7 @@ def regimes(
         (``loss − loss_limit``), ``alpha``, ``seed``.
     """
     rows: list[dict] = []
-    seeds = list(seeds)
+    seeds = numbers(seed, "seed", distinct=True, integer=True)
     unknown = [r for r in which if r not in REGIMES]
     if unknown:
         raise ArgumentError(f"Unknown regime(s) {unknown}; choose among {REGIMES}.")
@@ -663,55 +663,54 @@ def size_grid(lo: int, hi: int, per_octave: int = 2) -> list[int]:
     return sorted({int(round(2 ** (k / per_octave))) for k in ks if lo <= round(2 ** (k / per_octave)) <= hi})
 
 
-def _seed_mean(fn, alpha, latent_dim, seeds, ridge):
-    vals = []
-    with _threads(None):
-        for s in seeds:
-            vals.append(fn(RandomFeatureTask(alpha=alpha, latent_dim=latent_dim, ridge=ridge, seed=s)))
-    return np.mean(np.asarray(vals, float), 0)
+def _seed_mean(fn, task, seed, threads):
+    with _threads(threads):
+        return np.mean([fn(task.with_seed(s)) for s in numbers(seed, "seed", distinct=True, integer=True)], 0)
 
 
-def _curves(alpha, fixed: str, size: int, sweep: str, values, finite, limit, infinite, latent_dim, seeds, ridge):
+def _curves(task, seed, threads, fixed: str, size: int, sweep: str, values, finite, limit, infinite):
     """Seed-averaged loss against ``sweep`` at a fixed ``fixed = size``, the limit of the fixed size
     (``sweep = ∞``) and, when ``infinite``, the curve of the other side at infinity."""
     (size,) = _check_sizes([size], fixed)
     xs = _check_sizes(values, f"{sweep}_values")
-    fin = _seed_mean(lambda t: finite(t, size, xs), alpha, latent_dim, seeds, ridge)
-    lim = float(_seed_mean(lambda t: limit(t, [size]), alpha, latent_dim, seeds, ridge)[0])
+    fin = _seed_mean(lambda t: finite(t, size, xs), task, seed, threads)
+    lim = float(_seed_mean(lambda t: limit(t, [size]), task, seed, threads)[0])
     parts = [pd.DataFrame({sweep: np.asarray(xs, float), "curve": f"{fixed} = {size}", "loss": fin}),
              pd.DataFrame({sweep: np.asarray(xs, float), "curve": f"{fixed} = {size} limit ({sweep} = ∞)", "loss": lim})]
     if infinite:
-        parts.append(_infinite_curve(alpha, sweep, xs, latent_dim, seeds, ridge))
+        parts.append(_infinite_curve(task, seed, threads, sweep, xs))
     return pd.concat(parts, ignore_index=True)
 
 
-def _infinite_curve(alpha, sweep: str, values, latent_dim, seeds, ridge) -> pd.DataFrame:
+def _infinite_curve(task, seed, threads, sweep: str, values) -> pd.DataFrame:
     xs = _check_sizes(values, f"{sweep}_values")
     fn = loss_infinite_width if sweep == "D" else loss_infinite_data
-    inf = _seed_mean(lambda t: fn(t, xs), alpha, latent_dim, seeds, ridge)
+    inf = _seed_mean(lambda t: fn(t, xs), task, seed, threads)
     return pd.DataFrame({sweep: np.asarray(xs, float), "curve": f"{'P' if sweep == 'D' else 'D'} = ∞", "loss": inf})
 
 
-def curves_at_width(alpha: float, P: int, D_values: Sequence[int], latent_dim: int = 2048,
-                    seeds: Sequence[int] = (0, 1, 2), ridge: float = 1e-8, infinite: bool = True) -> pd.DataFrame:
+def curves_at_width(alpha: float, P: int, D_values: Sequence[int], latent_dim: int = 2048, seed=(0, 1, 2),
+                    ridge: float = 1e-8, infinite: bool = True, device=None, threads=None) -> pd.DataFrame:
     """Seed-averaged loss against ``D`` for ``P`` features, with its limit ``L(P, D=∞)`` and (when
     ``infinite``) the infinitely wide student's curve.
 
+    ``seed`` (int or sequence of int): the tasks averaged over; ``device``, ``threads`` as in :func:`regimes`.
     Returns a long table: ``D``, ``curve`` (``"P = …"``, ``"P = … limit (D = ∞)"``, ``"P = ∞"``), ``loss``.
     """
-    return _curves(alpha, "P", P, "D", D_values, loss_data_sweep, loss_infinite_data, infinite, latent_dim, seeds, ridge)
+    task = RandomFeatureTask(alpha, latent_dim, ridge, device=device)
+    return _curves(task, seed, threads, "P", P, "D", D_values, loss_data_sweep, loss_infinite_data, infinite)
 
 
-def infinite_width_curve(alpha: float, D_values: Sequence[int], latent_dim: int = 2048,
-                         seeds: Sequence[int] = (0, 1, 2), ridge: float = 1e-8) -> pd.DataFrame:
-    """Seed-averaged loss of the infinitely wide student against ``D`` (curve ``"P = ∞"``)."""
-    return _infinite_curve(alpha, "D", D_values, latent_dim, seeds, ridge)
+def infinite_width_curve(alpha: float, D_values: Sequence[int], latent_dim: int = 2048, seed=(0, 1, 2),
+                         ridge: float = 1e-8, device=None, threads=None) -> pd.DataFrame:
+    """Seed-averaged loss of the infinitely wide student against ``D`` (``"P = ∞"``), as :func:`curves_at_width`."""
+    return _infinite_curve(RandomFeatureTask(alpha, latent_dim, ridge, device=device), seed, threads, "D", D_values)
 
 
-def curves_at_data(alpha: float, D: int, P_values: Sequence[int], latent_dim: int = 2048,
-                   seeds: Sequence[int] = (0, 1, 2), ridge: float = 1e-8, infinite: bool = True) -> pd.DataFrame:
+def curves_at_data(alpha: float, D: int, P_values: Sequence[int], latent_dim: int = 2048, seed=(0, 1, 2),
+                   ridge: float = 1e-8, infinite: bool = True, device=None, threads=None) -> pd.DataFrame:
     """Seed-averaged loss against ``P`` for ``D`` samples, with its limit ``L(D, P=∞)`` and (when
-    ``infinite``) the curve of infinite data.
+    ``infinite``) the curve of infinite data; arguments as in :func:`curves_at_width`.
 
     Losses at ``P ≥ 2D`` are feature-averaged with the second-order control variate of
     :func:`loss_width_sweep`; below that, plain losses (both estimate the same expectation).
@@ -722,13 +721,14 @@ def curves_at_data(alpha: float, D: int, P_values: Sequence[int], latent_dim: in
         vals.update({P: float(loss_data_sweep(task, P, [D])[0]) for P in Ps if P < 2 * D})
         return [vals[P] for P in Ps]
 
-    return _curves(alpha, "D", D, "P", P_values, finite, loss_infinite_width, infinite, latent_dim, seeds, ridge)
+    task = RandomFeatureTask(alpha, latent_dim, ridge, device=device)
+    return _curves(task, seed, threads, "D", D, "P", P_values, finite, loss_infinite_width, infinite)
 
 
-def infinite_data_curve(alpha: float, P_values: Sequence[int], latent_dim: int = 2048,
-                        seeds: Sequence[int] = (0, 1, 2), ridge: float = 1e-8) -> pd.DataFrame:
-    """Seed-averaged loss with infinite data against ``P`` (curve ``"D = ∞"``)."""
-    return _infinite_curve(alpha, "P", P_values, latent_dim, seeds, ridge)
+def infinite_data_curve(alpha: float, P_values: Sequence[int], latent_dim: int = 2048, seed=(0, 1, 2),
+                        ridge: float = 1e-8, device=None, threads=None) -> pd.DataFrame:
+    """Seed-averaged loss with infinite data against ``P`` (curve ``"D = ∞"``), as :func:`curves_at_width`."""
+    return _infinite_curve(RandomFeatureTask(alpha, latent_dim, ridge, device=device), seed, threads, "P", P_values)
 
 
 def describe_student(D_curve: pd.DataFrame, P_curve: pd.DataFrame, P: int, D: int) -> dict:

@@ -298,7 +298,7 @@ def train_superposition(
     bias_lr: float | Sequence[float] | Mapping | Callable | None = paper_large_run_bias_lr,
     warmup: int | None = None,
     final_lr_fraction: float = 0.05,
-    seeds: Sequence[int] | int = 0,
+    seed: Sequence[int] | int = 0,
     eval_samples: int = 16384,
     eval_seed: int = 2025,
     report_every: int | None = None,
@@ -342,8 +342,8 @@ def train_superposition(
         Linear warm-up steps (default: 10 % of ``steps``, as the paper's 2 000 of 20 000).
     final_lr_fraction : float
         The cosine decay ends at this fraction of the peak learning rate (paper: 5 %).
-    seeds : int or sequence of int
-        Seeds; each seed has its own inputs, and each (seed, width) its own initial weights.
+    seed : int or sequence of int
+        Seeds trained at once; each seed has its own inputs, and each (seed, width) its own initial weights.
     eval_samples : int
         Held-out samples (drawn with ``eval_seed``, the same for every model) on which the
         final loss and per-feature losses are measured.
@@ -389,12 +389,8 @@ def train_superposition(
     if widths[0] < 1 or widths[-1] >= n:
         raise ArgumentError(f"Widths must lie between 1 and n_features − 1 = {n - 1}; got {widths}. "
                              "Superposition needs fewer dimensions than features.")
-    seeds = [int(s) for s in numbers(seeds, "seeds")]
-    if len(set(seeds)) != len(seeds):
-        raise ArgumentError(f"seeds repeat: {seeds}.")
-    decays = numbers(weight_decay, "weight_decay")
-    if len(set(decays)) != len(decays):
-        raise ArgumentError(f"weight_decay values repeat: {decays}.")
+    seeds = numbers(seed, "seed", distinct=True, integer=True)
+    decays = numbers(weight_decay, "weight_decay", distinct=True)
     steps, batch_size = int(steps), int(batch_size)
     if steps < 1 or batch_size < 1:
         raise ArgumentError(f"steps and batch_size must be positive, got {steps} and {batch_size}.")
@@ -436,7 +432,7 @@ def train_superposition(
     runs = runs.assign(alpha=float(alpha), n_features=n, D=float(done * batch_size), steps=done)
     settings = dict(widths=widths, n_features=n, alpha=float(alpha), weight_decay=decays, steps=steps,
                     batch_size=batch_size, lr=lrs, bias_lr=blrs, warmup=warmup, final_lr_fraction=final_lr_fraction,
-                    seeds=seeds, eval_samples=eval_samples, eval_seed=eval_seed, device=str(dev),
+                    seed=seeds, eval_samples=eval_samples, eval_seed=eval_seed, device=str(dev),
                     threads=threads, buckets=_buckets(widths, bucket_ratio))
     return SuperpositionResult(runs=runs, history=history, weights=weights, biases=biases, per_feature_loss=pfl,
                                settings=settings, seconds=seconds, finished=finished)
@@ -563,8 +559,7 @@ def _train(blocks, *, n, p_np, steps, batch_size, lrs, blrs, warmup, final_lr_fr
 
     p = torch.tensor(p_np, dtype=dtype, device=dev)
     B = [_Block(s, members, n, lrs, blrs, dev, dtype) for s, members in blocks]
-    seeds = list(dict.fromkeys(s for s, _ in blocks))
-    gens = {s: generator(s, dev) for s in seeds}
+    gens = {s: generator(s, dev) for s, _ in blocks}
 
     def table(losses, step):
         rows = []
@@ -584,7 +579,7 @@ def _train(blocks, *, n, p_np, steps, batch_size, lrs, blrs, warmup, final_lr_fr
             finished = False
             break
         schedule = float(lr_factors[step - 1])
-        batches = {s: _sample(gens[s], p, batch_size) for s in seeds}  # every model of a seed sees the same inputs
+        batches = {s: _sample(gens[s], p, batch_size) for s in gens}  # every model of a seed sees the same inputs
         for blk in B:
             x, rows, cols, vals = batches[blk.seed]
             loss, (gW, gb) = _forward_backward(blk.W, blk.b, x, rows, cols, vals, dense_above=dense_above)
@@ -632,12 +627,10 @@ def superposition_run(config: Mapping) -> pd.DataFrame:
     """One sweep configuration -> runs table, for :func:`workbench.sweeps.run_sweep`.
 
     ``config`` holds keyword arguments of :func:`train_superposition` (e.g. ``widths``,
-    ``alpha``, ``weight_decay``, ``steps``, ``seeds``); a single ``width`` is accepted too.
+    ``alpha``, ``weight_decay``, ``steps``, ``seed``); a single ``width`` is accepted too.
     """
     cfg = dict(config)
     cfg.setdefault("progress", False)
     if "width" in cfg:
         cfg["widths"] = [int(cfg.pop("width"))]
-    if "seed" in cfg:
-        cfg["seeds"] = [int(cfg.pop("seed"))]
     return train_superposition(**cfg).runs

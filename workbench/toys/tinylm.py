@@ -370,6 +370,7 @@ def train_tinylm(
     threads: int | None = None,
     progress=False,
     progress_offset: int = 0,
+    seed: int = 0,
     data_seed: int = 0,
 ) -> pd.DataFrame:
     """Train a stack of tiny GPTs of one shape; return their per-step curves.
@@ -380,8 +381,8 @@ def train_tinylm(
         One dict per model: ``steps`` (optimisation steps) or ``tokens`` (a
         token budget, rounded to whole steps of ``batch_size * context`` tokens),
         ``schedule`` (a :class:`~workbench.dynamics.Schedule`, its dict, or a preset
-        name; default cosine at :func:`default_peak_lr`), ``seed`` (initialisation,
-        default 0) and an optional ``label``.
+        name; default cosine at :func:`default_peak_lr`), ``seed`` (its initialisation;
+        default the ``seed`` argument) and an optional ``label``.
     width, layers : int
         Model width ``d`` (attention heads of size 8) and number of blocks.
     source : MarkovSource or TextSource, optional
@@ -405,8 +406,8 @@ def train_tinylm(
         ``False`` (default): silent; ``True``: a progress bar; a :class:`~workbench.toys.Progress`
         receives ``update(done, partial)``, and training stops early (returning the partial
         curves) when ``progress.stopped``.
-    data_seed : int
-        Seed of the training batches (the held-out set has its own fixed seed).
+    seed, data_seed : int
+        Default initialisation seed of the runs; seed of the training batches (the held-out set's is fixed).
 
     Returns
     -------
@@ -450,7 +451,7 @@ def train_tinylm(
         if steps < 1:
             raise ArgumentError(f"Run {i} has fewer tokens than one step ({batch_tokens} tokens).")
         sched = _as_schedule(r.get("schedule", preset("cosine", peak=default_peak_lr(width))))
-        inst = _Instance(i, steps, sched, int(r.get("seed", 0)), str(r.get("label", f"run{i}")))
+        inst = _Instance(i, steps, sched, int(r.get("seed", seed)), str(r.get("label", f"run{i}")))
         inst.lrs = sched.lrs(steps)
         inst.evals = _eval_steps(steps, n_evals)
         inst.eval_set = set(inst.evals.tolist())

@@ -43,7 +43,7 @@ def pruning_grid(log2_pool: tuple[int, int], max_log2_alpha: int = 5, min_log2_a
     }
 
 
-def pruning_panel(dim: int = 32, seeds=(0, 1, 2), theta: float = 0.0, strategy: str = "hard",
+def pruning_panel(dim: int = 32, seed=(0, 1, 2), theta: float = 0.0, strategy: str = "hard",
                   log2_pool: tuple[int, int] = (0, 9), train_on_start: bool = True) -> TrainingPanel:
     """Data pruning in the teacher–student perceptron, live.
 
@@ -51,7 +51,7 @@ def pruning_panel(dim: int = 32, seeds=(0, 1, 2), theta: float = 0.0, strategy: 
     (hardest, easiest, random — switching does not retrain), and the range of pool sizes
     ``α_total`` (powers of two). Each training run prunes pools of every size in the range to
     every fraction ``f = 1, ½, ¼, …, 1/128`` that leaves ``α_prune = 2^-1 … 2^5`` examples per
-    dimension, and trains a max-margin student on each (``len(seeds)`` repeats).
+    dimension, and trains a max-margin student on each (one repeat per ``seed``).
 
     The chart shows each fraction's learning curve, random pruning with its fitted power law
     (dashed red) and the best-``f`` frontier (black). The readout gives the power law's slope,
@@ -75,7 +75,7 @@ def pruning_panel(dim: int = 32, seeds=(0, 1, 2), theta: float = 0.0, strategy: 
 
     def train(state, progress):
         grid = pruning_grid(state["pool"])
-        return pr.prune_and_train(thetas=[state["theta"]], seeds=seeds, dim=dim, progress=progress, **grid)
+        return pr.prune_and_train(thetas=[state["theta"]], seed=seed, dim=dim, progress=progress, **grid)
 
     def render(state, runs, finished):
         strat, th = state["keep"], float(state["theta"])
@@ -131,7 +131,7 @@ def pruning_panel(dim: int = 32, seeds=(0, 1, 2), theta: float = 0.0, strategy: 
                          view_controls=["keep"], train_on_start=train_on_start, help=help_text)
 
 
-def regimes_panel(alpha: float = 1.0, P: int = 32, D: int = 512, latent_dim: int = 2048, seeds=(0, 1, 2),
+def regimes_panel(alpha: float = 1.0, P: int = 32, D: int = 512, latent_dim: int = 2048, seed=(0, 1, 2),
                   max_P: int = 512, max_D: int = 1024, ridge: float = 1e-8) -> Panel:
     """Which scaling regime is a random-feature student in?
 
@@ -147,7 +147,6 @@ def regimes_panel(alpha: float = 1.0, P: int = 32, D: int = 512, latent_dim: int
     """
     D_grid = rf.size_grid(8, max_D)
     P_grid = rf.size_grid(8, max_P)
-    seeds = tuple(seeds)
     alpha_box = w.FloatSlider(value=alpha, min=0.3, max=2.0, step=0.1, description="spectrum exponent α",
                               continuous_update=False)
     P_box = w.SelectionSlider(options=P_grid, value=min(P_grid, key=lambda v: abs(math.log(v / P))),
@@ -161,16 +160,16 @@ def regimes_panel(alpha: float = 1.0, P: int = 32, D: int = 512, latent_dim: int
     }
     @functools.lru_cache(maxsize=64)
     def at_width(a, p):
-        return rf.curves_at_width(a, p, D_grid, latent_dim, seeds, ridge, infinite=False)
+        return rf.curves_at_width(a, p, D_grid, latent_dim, seed, ridge, infinite=False)
 
     @functools.lru_cache(maxsize=64)
     def at_data(a, d):
-        return rf.curves_at_data(a, d, P_grid, latent_dim, seeds, ridge, infinite=False)
+        return rf.curves_at_data(a, d, P_grid, latent_dim, seed, ridge, infinite=False)
 
     @functools.lru_cache(maxsize=8)
     def infinite(a):
-        return (rf.infinite_width_curve(a, D_grid, latent_dim, seeds, ridge),
-                rf.infinite_data_curve(a, P_grid, latent_dim, seeds, ridge))
+        return (rf.infinite_width_curve(a, D_grid, latent_dim, seed, ridge),
+                rf.infinite_data_curve(a, P_grid, latent_dim, seed, ridge))
 
     def update(state):
         a, p, d = round(float(state["alpha"]), 6), int(state["P"]), int(state["D"])

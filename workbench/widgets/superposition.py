@@ -121,7 +121,7 @@ def superposition_panel(
         return train_superposition(
             widths_of(state), n_features=int(state["n_features"]), alpha=float(state["alpha"]),
             weight_decay=float(state["weight_decay"]), steps=int(state["steps"]), batch_size=batch_size,
-            seeds=seed, eval_samples=eval_samples, progress=progress, report_every=_report_every(state))
+            seed=seed, eval_samples=eval_samples, progress=progress, report_every=_report_every(state))
 
     def render(state, result, finished) -> View:
         runs = result.runs if isinstance(result, SuperpositionResult) else result
@@ -167,7 +167,7 @@ def elhage_panel(
     sparsities=ELHAGE_SPARSITIES,
     importance_decay: float = 0.9,
     steps: int | None = None,
-    seeds=(0, 1, 2),
+    seed=(0, 1, 2),
     sparsity: float = 0.9,
     train_on_start: bool = True,
 ) -> TrainingPanel:
@@ -195,7 +195,7 @@ def elhage_panel(
     }
     def train(state, progress):
         return train_toy_models(sparsities, n_features=5, width=2, importance_decay=float(state["importance_decay"]),
-                                seeds=seeds, steps=int(state["steps"]), progress=progress,
+                                seed=seed, steps=int(state["steps"]), progress=progress,
                                 report_every=_report_every(state))
 
     def render(state, result, finished) -> View:
