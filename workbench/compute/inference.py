@@ -73,8 +73,8 @@ class _DataConstrainedInverse:
     Above one epoch (``D >= U``) only ``D'`` depends on ``D``: solve ``B / D'^beta = L - E - A / N'^alpha``
     for ``D'`` and invert ``D' = U (1 + R*_D (1 - exp(-R_D / R*_D)))`` for the repetitions. Below one
     epoch the law is Chinchilla's while ``N <= N_opt(D)``; the remaining points (oversized models on
-    under an epoch of data) are bisected. Row constants are computed once, since a minimisation
-    calls the inverse many times with the same rows.
+    under an epoch of data) go to a bracketing root search. Row constants are computed once, since a
+    minimisation calls the inverse many times with the same rows.
     """
 
     def __init__(self, law, values, U):
