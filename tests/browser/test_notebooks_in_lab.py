@@ -2,8 +2,9 @@
 
 For each notebook: Run All; every chart it shows draws its marks (the offline vega bundle, no CDN),
 nothing outside localhost was even requested; no output is a warning on stderr or a statsmodels summary,
-no table header is in snake_case (registered law and parameter-set names aside) and no table cell shows float
-noise. Then, in every panel: each slider track is at least 200 px wide, no text of a chart overflows the chart's view box, and one slider is dragged three times
+no table header is in snake_case (registered law and parameter-set names aside), no table cell shows float
+noise, and no chart is wider than its cell. Then, in every panel: each slider track is at least 200 px wide,
+no text of a chart overflows the chart's view box, and one slider is dragged three times
 (a panel without sliders has a toggle switched instead):
 the chart redraws after each release (a training panel greys its result instead, asking for Train).
 The median time from mouse release to the redrawn chart is printed per panel (figures for the CI log,
@@ -33,7 +34,12 @@ CHARTS = f"""() => {{
     const embeds = [...document.querySelectorAll('{NB} .jp-OutputArea-output .vega-embed')];
     const drawn = embeds.filter(e => e.querySelector('svg.marks [role=graphics-symbol], canvas'));
     const text = document.querySelector('{NB}').innerText;
-    return {{n: embeds.length, drawn: drawn.length,
+    // charts wider than their output area (cut off or behind a scroll bar): [title, chart px, area px]
+    const wide = embeds.map(e => [e, e.querySelector('svg.marks'), e.closest('.jp-OutputArea-output')])
+        .filter(([e, svg, out]) => svg && out && svg.getBoundingClientRect().width > out.clientWidth + 1)
+        .map(([e, svg, out]) => [(svg.querySelector('.role-title-text text') || {{}}).textContent,
+                                 Math.round(svg.getBoundingClientRect().width), out.clientWidth]);
+    return {{n: embeds.length, drawn: drawn.length, wide,
              failed: /Error loading script|Error displaying widget|Javascript Error/.test(text)}};
 }}"""
 
@@ -179,6 +185,7 @@ def test_notebook_runs_offline_and_its_panels_work(jupyter_lab, offline_context,
             charts = page.evaluate(CHARTS)
         assert not charts["failed"], f"{notebook}: a chart or widget failed to load"
         assert charts["drawn"] == charts["n"], f"{notebook}: {charts['n'] - charts['drawn']} of {charts['n']} charts drew nothing"
+        assert not charts["wide"], f"{notebook}: charts wider than their cell: {charts['wide']}"
         assert blocked == [], f"{notebook} asked the network for {blocked[:5]}"
         assert not [c for c in console if "Cannot set properties of undefined" in c], console
         # clean outputs: no warnings on stderr, no statsmodels dumps, readable table headers (a registered law or

@@ -20,7 +20,7 @@ from ..compute.optimal import Allocation
 from ..compute.plan import Plan
 from .data import named_data, refill
 from .registry import draws
-from .theme import CHART_WIDTH, entity_scale
+from .theme import CHART_WIDTH, THIRD_WIDTH, entity_scale
 
 __all__ = [
     "plan_chart",
@@ -286,7 +286,7 @@ def envelope_chart(analysis, width: int = 380, height: int = 280, max_curves: in
 
 
 @draws(InferencePlan)
-def inference_chart(inference_plan, width: int = 380, height: int = 260):
+def inference_chart(inference_plan, width: int = THIRD_WIDTH, height: int = 260):
     """Inference-aware model size and tokens per parameter against expected inference tokens."""
     df = inference_plan.to_frame()
     df = df[df["inference_tokens"] > 0]
@@ -299,9 +299,8 @@ def inference_chart(inference_plan, width: int = 380, height: int = 260):
     s = alt.Chart(named_data(df, "inference")).mark_line(point=True, color="#54a24b").encode(
         x=x, y=alt.Y("saving:Q", title="lifetime FLOPs saved vs compute-optimal", axis=alt.Axis(format="%")))
     t = f"Same loss ({inference_plan.target_loss:.3f}), cheapest to train and serve"
-    w3 = int(width / 1.3)
-    return (alt.hconcat(n.properties(width=w3, height=height, title=t), r.properties(width=w3, height=height),
-                                 s.properties(width=w3, height=height)))
+    return (alt.hconcat(n.properties(width=width, height=height, title=t), r.properties(width=width, height=height),
+                                 s.properties(width=width, height=height)))
 
 
 def repetition_chart(table: pd.DataFrame, width: int = 420, height: int = 260):
@@ -322,7 +321,7 @@ def repetition_chart(table: pd.DataFrame, width: int = 420, height: int = 260):
 
 
 @draws(Crossover)
-def crossover_chart(result, width: int = CHART_WIDTH, height: int = 280):
+def crossover_chart(result, width: int = CHART_WIDTH - 60, height: int = 280):
     """Two laws' losses along compute (or N, or D) with bands and the crossing(s) marked."""
     titles = {"C": C_TITLE, "N": N_TITLE, "D": "training tokens D"}
     data = result.curves

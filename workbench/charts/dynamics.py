@@ -115,7 +115,7 @@ def grid_fit_data(runs: pd.DataFrame, fit=None, n_points: int = 60, extend: floa
 
 def grid_fit_chart(runs: pd.DataFrame, fit=None, entropy_rate: float | None = None,
                    title: str = "Tiny-LM grid: final held-out loss and the fitted Chinchilla law",
-                   width: int = CHART_WIDTH, height: int = 300) -> alt.Chart:
+                   width: int = CHART_WIDTH - 40, height: int = 300) -> alt.Chart:
     """Final loss of every run against tokens, one colour per model size, with the fitted law's curves.
 
     The dashed black rule is the source's true entropy rate; the dotted red rule the fitted ``E``.

@@ -338,11 +338,36 @@ def house_style(spec: dict, datasets: dict | None = None) -> dict:
 
     Axes that set their own ``labelExpr`` or ``values`` are left as they are. Layers sharing an
     axis are styled alike, so Vega-Lite still merges them into one axis. ``datasets`` adds rows of
-    named datasets the spec refers to but does not hold (a live panel's).
+    named datasets the spec refers to but does not hold (a live panel's). Views side by side get
+    their legends below them (unless an encoding places its legend), so they fit a notebook cell.
     """
     out = _copy_structure(spec)
     _walk(out, {**spec_datasets(out), **(datasets or {})})
+    if _side_by_side(out):  # legends below the views, so views and legends fit a notebook cell's width
+        legend = out.setdefault("config", {}).setdefault("legend", {})
+        legend.update(orient="bottom", direction="vertical")  # a legend an encoding places stays where it is
+        for view in out.get("hconcat") or out.get("concat") or []:
+            _wrap_title(view)
     return out
+
+
+def _wrap_title(view: dict) -> None:
+    """Wrap a side-by-side view's title to its width (15 px titles: about 8.5 px a character)."""
+    width, title = view.get("width"), view.get("title")
+    if not isinstance(width, (int, float)):
+        return
+    limit = max(20, int(width / 8.5))
+    if isinstance(title, str):
+        view["title"] = wrap(title, limit)
+    elif isinstance(title, dict) and isinstance(title.get("text"), str):
+        title["text"] = wrap(title["text"], limit)
+
+
+def _side_by_side(spec: dict) -> bool:
+    """Whether a spec sets several views side by side (hconcat, a wrapped concat or facet, a repeat)."""
+    if spec.get("hconcat"):
+        return True
+    return bool(spec.get("concat") or "facet" in spec or "repeat" in spec) and spec.get("columns", 2) != 1
 
 
 def _copy_structure(node):

@@ -126,13 +126,13 @@ def superposition_panel(
     def render(state, result, finished) -> View:
         runs = result.runs if isinstance(result, SuperpositionResult) else result
         norms = _partial_norms(result)
-        top = [loss_vs_width_chart(runs, width=380, height=260), overlap_chart(runs, width=240, height=260)]
+        top = [loss_vs_width_chart(runs, width=360, height=260), overlap_chart(runs, width=220, height=260)]
         chart = alt.hconcat(*top).resolve_scale(shape="independent", color="independent")
         if norms is None:  # while training: an empty norms chart, so the panel keeps its height and layout
             norms = pd.DataFrame({"m": pd.Series(dtype=int), "seed": pd.Series(dtype=int),
                                   "weight_decay": pd.Series(dtype=float), "feature": pd.Series(dtype=int),
                                   "frequency": pd.Series(dtype=float), "norm": pd.Series(dtype=float)})
-        chart = alt.vconcat(chart, feature_norms_chart(norms, width=660, height=200)).resolve_scale(
+        chart = alt.vconcat(chart, feature_norms_chart(norms, width=620, height=200)).resolve_scale(
             shape="independent", color="independent")
         numbers = {"finished": bool(finished), "n_widths": int(runs["N"].nunique()),
                    "represented_fraction": float(runs["represented_fraction"].mean()),
