@@ -244,7 +244,7 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def as_frame(source, *, what: str = "runs", error: type[Exception] = RunsError) -> pd.DataFrame:
+def as_frame(source, *, what: str = "runs", item: str = "run", error: type[Exception] = RunsError) -> pd.DataFrame:
     """A DataFrame from a DataFrame (copied), a file path (:func:`read_table`), a dict of columns or a list
     of dicts, or ``error`` saying what to pass. Shared by :func:`load_runs` and :func:`workbench.testtime.load_counts`."""
     if isinstance(source, pd.DataFrame):
@@ -258,7 +258,7 @@ def as_frame(source, *, what: str = "runs", error: type[Exception] = RunsError) 
             raise error(f"Could not build a {what} table from the mapping: {exc}") from exc
     if isinstance(source, Sequence) and not isinstance(source, (bytes, bytearray)):
         if len(source) == 0:
-            raise error(f"The {what} table is empty: pass at least one {'run' if what == 'runs' else 'problem'}.")
+            raise error(f"The {what} table is empty: pass at least one {item}.")
         return pd.DataFrame(list(source))
     raise error(
         f"Cannot make a {what} table from a {type(source).__name__}: pass a DataFrame, a file path, "

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import ResultWarning
+from .selection import size_levels
 
 __all__ = ["FitDiagnostic", "diagnostic", "at_bound", "identification", "few_sizes", "CODES", "trusted"]
 
@@ -214,8 +215,6 @@ def identification(problem, theta: np.ndarray, F: float, candidates=(), boot_the
 def few_sizes(law, runs) -> list[FitDiagnostic]:
     """Fewer than 4 distinct model sizes ``N`` (:func:`~workbench.fitting.selection.size_levels`) for a law
     with a size term."""
-    from .selection import size_levels
-
     if "N" not in law.inputs or "N" not in runs.columns:
         return []
     k = len(size_levels(runs["N"].to_numpy(float))[1])

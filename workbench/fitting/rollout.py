@@ -206,8 +206,9 @@ def rollout(runs, law, *, size: str = "N", min_sizes: int = 3, predict: str = "f
     preds, steps, fits = [], [], []
     grow = next((c for c in ("D", "C", "step") if c in table.columns), None)
     for k in range(min_sizes, len(sizes)):
-        sub = table[levels <= k]
-        target = levels[levels <= k] == k
+        upto = levels <= k
+        sub = table[upto]
+        target = levels[upto] == k
         step = {"step": k - min_sizes + 1, "fitted_sizes": k, "largest_fitted": float(sizes[k - 1]),
                 "predicted_size": float(sizes[k]), "n_predicted": 0, "mean_abs_rel_error": float("nan"),
                 "coverage": float("nan"), "warnings": "", "error": ""}

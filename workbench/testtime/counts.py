@@ -301,7 +301,7 @@ def load_counts(source, *, columns: dict | None = None) -> pd.DataFrame:
     >>> load_counts({"task_id": ["a", "b"], "samples": [10, 10], "correct": [3, 0]}).columns.tolist()
     ['problem', 'n', 'c']
     """
-    df = as_frame(source, what="counts", error=SamplesError)
+    df = as_frame(source, what="counts", item="problem", error=SamplesError)
     df.columns = [str(c).strip() for c in df.columns]
     df = rename_columns(df, columns, _ALIASES, error=SamplesError)
     return validate_counts(df)
